@@ -1,0 +1,152 @@
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "agent/commands.h"
+#include "agent/flags.h"
+#include "common/logging.h"
+#include "common/version.h"
+#include "config/address.h"
+#include "config/loader.h"
+#include "config/names.h"
+
+namespace vigil {
+namespace {
+
+struct AgentFlags {
+  std::string config_path;
+  std::string listen;
+  std::string node;
+  std::string log_level;
+  std::string log_format;
+};
+
+// The node name when neither the flag nor the config sets one: the host
+// name, lowercased as Kubernetes does for node names.
+Result<std::string> HostNodeName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) {
+    return Status::Error("cannot read the host name; set --node or \"node\" in the config");
+  }
+  std::string node = name;
+  std::transform(node.begin(), node.end(), node.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (Status s = CheckDns1123Subdomain(node); !s.ok()) {
+    return Status::Error("the host name cannot serve as node name: " + s.message() +
+                         "; set --node or \"node\" in the config");
+  }
+  return node;
+}
+
+// Flags win over the config file.
+Status ApplyFlags(const AgentFlags& flags, Config* config) {
+  if (!flags.listen.empty()) {
+    if (Result<ListenAddress> a = ParseListenAddress(flags.listen); !a.ok()) {
+      return Status::Error("--listen: " + a.status().message());
+    }
+    config->listen = flags.listen;
+  }
+  if (!flags.node.empty()) {
+    if (Status s = CheckDns1123Subdomain(flags.node); !s.ok()) {
+      return Status::Error("--node: " + s.message());
+    }
+    config->node = flags.node;
+  }
+  if (!flags.log_level.empty()) {
+    if (Result<spdlog::level::level_enum> l = ParseLogLevel(flags.log_level); !l.ok()) {
+      return Status::Error("--log-level: " + l.status().message());
+    }
+    config->logging.level = flags.log_level;
+  }
+  if (!flags.log_format.empty()) {
+    Result<LogFormat> format = ParseLogFormat(flags.log_format);
+    if (!format.ok()) return Status::Error("--log-format: " + format.status().message());
+    config->logging.format = *format;
+  }
+  return Status::Ok();
+}
+
+// Blocks until SIGINT or SIGTERM arrives; returns its number.
+int WaitForStopSignal() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  int signal = 0;
+  sigwait(&signals, &signal);
+  return signal;
+}
+
+}  // namespace
+
+int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
+  AgentFlags values;
+  FlagSet flags;
+  flags.String("config", "c", "FILE", "The config file (required)", &values.config_path);
+  flags.String("listen", "", "ADDR",
+               std::string("Address of the API and /metrics (default: the config's, else ") +
+                   kDefaultListen + ")",
+               &values.listen);
+  flags.String("node", "", "NAME", "This node's name (default: the config's, else the host name)",
+               &values.node);
+  flags.String("log-level", "", "LEVEL",
+               "Log level: " + std::string(kLogLevelNames) + " (default: info)", &values.log_level);
+  flags.String("log-format", "", "FORMAT", "Log format: text or json (default: text)",
+               &values.log_format);
+  if (Status s = flags.Parse(args); !s.ok()) {
+    err << "vigil agent: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  if (flags.help_requested()) {
+    out << "Run the agent: load the config, probe every endpoint of every service, and publish\n"
+           "their readiness. Flags override the config file.\n\n"
+           "Usage:\n  vigil agent --config FILE [FLAGS]\n\n"
+        << flags.Usage();
+    return kExitOk;
+  }
+  if (!flags.positionals().empty()) {
+    err << "vigil agent: unexpected argument \"" << flags.positionals().front()
+        << "\" (the config file goes after --config)\n";
+    return kExitUsage;
+  }
+  if (values.config_path.empty()) {
+    err << "vigil agent: --config FILE is required\n";
+    return kExitUsage;
+  }
+
+  ConfigLoad load = LoadConfigFile(values.config_path);
+  if (!load.ok()) {
+    err << load.ErrorText() << "vigil agent: " << values.config_path << " is not valid ("
+        << load.errors.size() << (load.errors.size() == 1 ? " error" : " errors") << ")\n";
+    return kExitFailure;
+  }
+  Config config = std::move(*load.config);
+  if (Status s = ApplyFlags(values, &config); !s.ok()) {
+    err << "vigil agent: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  if (config.node.empty()) {
+    Result<std::string> node = HostNodeName();
+    if (!node.ok()) {
+      err << "vigil agent: " << node.status().message() << "\n";
+      return kExitFailure;
+    }
+    config.node = *node;
+  }
+
+  SetupLogging(*ParseLogLevel(config.logging.level), config.logging.format);
+  size_t endpoints = 0;
+  for (const Service& s : config.services) endpoints += s.endpoints.size();
+  spdlog::info("vigil {} starting on node {}: {} services, {} endpoints from {}", kVersion,
+               config.node, config.services.size(), endpoints, values.config_path);
+
+  const int signal = WaitForStopSignal();
+  spdlog::info("received {}, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  return kExitOk;
+}
+
+}  // namespace vigil

@@ -1,0 +1,21 @@
+#include "config/config.h"
+
+namespace vigil {
+
+bool Endpoint::IsIpv6() const { return address.find(':') != std::string::npos; }
+
+std::string Endpoint::HostPort() const {
+  const std::string port_text = ":" + std::to_string(port);
+  return IsIpv6() ? "[" + address + "]" + port_text : address + port_text;
+}
+
+Result<int> ResolvePort(const PortRef& ref, const Service& service, const Endpoint& endpoint) {
+  if (ref.number > 0) return ref.number;
+  if (ref.name.empty()) return endpoint.port;
+  for (const ServicePort& p : service.ports) {
+    if (p.name == ref.name) return p.port;
+  }
+  return Status::Error("port \"" + ref.name + "\" is not a port of service \"" + service.name + "\"");
+}
+
+}  // namespace vigil

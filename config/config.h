@@ -1,0 +1,147 @@
+// The typed configuration of a vigil agent: services, their endpoints and
+// readiness probes, and the agent's own settings.
+//
+// A Config is produced by LoadConfig (config/loader.h), which fills in every
+// default and validates every field; code that receives a Config may rely on
+// it being valid. Plain values: copy freely, no synchronization.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/logging.h"
+#include "common/status.h"
+
+namespace vigil {
+
+// Kubernetes' Probe timing fields, with Kubernetes' defaults. Seconds may be
+// fractional (an extension to Kubernetes).
+struct ProbeTiming {
+  double initial_delay_seconds = 0;
+  double period_seconds = 10;
+  double timeout_seconds = 1;
+  int success_threshold = 1;
+  int failure_threshold = 3;
+
+  bool operator==(const ProbeTiming&) const = default;
+};
+
+// A probe's target port: a number, the name of one of the service's ports,
+// or neither, meaning the endpoint's own port.
+struct PortRef {
+  int number = 0;    // > 0 when given as a number
+  std::string name;  // non-empty when given as a name
+
+  bool operator==(const PortRef&) const = default;
+};
+
+enum class Scheme { kHttp, kHttps };
+
+struct HttpHeader {
+  std::string name;
+  std::string value;
+
+  bool operator==(const HttpHeader&) const = default;
+};
+
+struct HttpGetAction {
+  std::string path = "/";
+  PortRef port;
+  std::string host;  // empty: the endpoint's address
+  Scheme scheme = Scheme::kHttp;
+  std::vector<HttpHeader> headers;
+
+  bool operator==(const HttpGetAction&) const = default;
+};
+
+struct TcpSocketAction {
+  PortRef port;
+  std::string host;  // empty: the endpoint's address
+
+  bool operator==(const TcpSocketAction&) const = default;
+};
+
+struct Probe {
+  std::variant<HttpGetAction, TcpSocketAction> handler;
+  ProbeTiming timing;
+
+  bool operator==(const Probe&) const = default;
+};
+
+struct ServicePort {
+  std::string name;  // may be empty when the service has a single port
+  int port = 0;
+
+  bool operator==(const ServicePort&) const = default;
+};
+
+// One address of a service. `address` is a canonical IP literal (IPv6
+// without brackets).
+struct Endpoint {
+  std::string address;
+  int port = 0;
+
+  bool IsIpv6() const;
+  // "10.0.0.1:8080" or "[::1]:8080": the endpoint's name in the API and metrics.
+  std::string HostPort() const;
+
+  bool operator==(const Endpoint&) const = default;
+};
+
+struct Service {
+  std::string name;  // a DNS-1035 label, unique in the config
+  std::map<std::string, std::string> labels;
+  std::vector<ServicePort> ports;
+  std::vector<Endpoint> endpoints;
+  std::optional<Probe> readiness_probe;  // none: every endpoint is ready
+
+  bool operator==(const Service&) const = default;
+};
+
+// The port a probe targets on one endpoint of `service`: the number given,
+// the number of the service port so named, or the endpoint's own port. An
+// error when the name matches none of the service's ports.
+Result<int> ResolvePort(const PortRef& ref, const Service& service, const Endpoint& endpoint);
+
+enum class RegistryBackend { kEmbedded, kEtcd };
+
+struct EtcdConfig {
+  std::vector<std::string> endpoints = {"http://127.0.0.1:2379"};
+  std::string prefix = "/vigil";
+  int lease_ttl_seconds = 10;
+
+  bool operator==(const EtcdConfig&) const = default;
+};
+
+struct RegistryConfig {
+  RegistryBackend backend = RegistryBackend::kEmbedded;
+  EtcdConfig etcd;
+
+  bool operator==(const RegistryConfig&) const = default;
+};
+
+struct LoggingConfig {
+  std::string level = "info";
+  LogFormat format = LogFormat::kText;
+
+  bool operator==(const LoggingConfig&) const = default;
+};
+
+inline constexpr const char* kDefaultListen = "127.0.0.1:9476";
+
+struct Config {
+  std::string node;  // empty: the agent uses the host name
+  std::string listen = kDefaultListen;
+  LoggingConfig logging;
+  RegistryConfig registry;
+  // The timing every readinessProbe starts from; a probe's own fields win.
+  ProbeTiming probe_defaults;
+  std::vector<Service> services;
+
+  bool operator==(const Config&) const = default;
+};
+
+}  // namespace vigil
