@@ -24,6 +24,11 @@ struct AgentFlags {
   std::string log_format;
 };
 
+// "1 service", "3 services".
+std::string Count(size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 // The node name when neither the flag nor the config sets one: the host
 // name, lowercased as Kubernetes does for node names.
 Result<std::string> HostNodeName() {
@@ -141,8 +146,9 @@ int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
   SetupLogging(*ParseLogLevel(config.logging.level), config.logging.format);
   size_t endpoints = 0;
   for (const Service& s : config.services) endpoints += s.endpoints.size();
-  spdlog::info("vigil {} starting on node {}: {} services, {} endpoints from {}", kVersion,
-               config.node, config.services.size(), endpoints, values.config_path);
+  spdlog::info("vigil {} starting on node {}: {} from {}", kVersion, config.node,
+               Count(config.services.size(), "service") + ", " + Count(endpoints, "endpoint"),
+               values.config_path);
 
   const int signal = WaitForStopSignal();
   spdlog::info("received {}, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");

@@ -33,7 +33,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Status error) : state_(std::move(error)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(state_).ok() && "a Result's error must not be OK");
   }

@@ -20,12 +20,36 @@ Result<int> ParsePortNumber(std::string_view text, int min) {
   return port;
 }
 
+// RFC 1123 host names: dot-separated labels of letters, digits and '-', not
+// starting or ending with '-'; the last label is not all digits (that would
+// be a malformed IPv4 address such as 300.1.1.1).
 bool IsHostName(std::string_view s) {
   if (s.empty() || s.size() > 253) return false;
-  for (char c : s) {
-    if (!(isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.')) return false;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = s.find('.', start);
+    const std::string_view label = s.substr(start, dot == s.npos ? s.npos : dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    bool all_digits = true;
+    for (char c : label) {
+      const bool digit = c >= '0' && c <= '9';
+      if (!(digit || isalpha(static_cast<unsigned char>(c)) || c == '-')) return false;
+      all_digits = all_digits && digit;
+    }
+    if (dot == s.npos) return !all_digits;
+    start = dot + 1;
   }
-  return s.front() != '-' && s.front() != '.';
+}
+
+// The IPv6 address inside "[...]", canonicalized.
+Result<std::string> BracketedIpv6(std::string_view inner) {
+  Result<std::string> ip = CanonicalIp(inner);
+  if (!ip.ok() || ip->find(':') == std::string::npos) {
+    return Status::Error(Quote(inner) + " is not an IPv6 address");
+  }
+  return ip;
 }
 
 }  // namespace
@@ -45,12 +69,13 @@ Result<std::string> CanonicalIp(std::string_view text) {
 }
 
 Result<std::string> ParseHost(std::string_view text) {
-  std::string_view inner = text;
-  if (inner.size() >= 2 && inner.front() == '[' && inner.back() == ']') {
-    inner = inner.substr(1, inner.size() - 2);
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
+    if (Result<std::string> ip = BracketedIpv6(text.substr(1, text.size() - 2)); ip.ok()) return ip;
+  } else if (Result<std::string> ip = CanonicalIp(text); ip.ok()) {
+    return ip;
+  } else if (IsHostName(text)) {
+    return std::string(text);
   }
-  if (Result<std::string> ip = CanonicalIp(inner); ip.ok()) return ip;
-  if (inner.size() == text.size() && IsHostName(text)) return std::string(text);
   return Status::Error(Quote(text) + " is neither an IP address nor a host name");
 }
 
@@ -73,22 +98,25 @@ Result<Endpoint> ParseEndpoint(std::string_view text, std::optional<int> default
       port_text = rest.substr(1);
     }
   } else if (const size_t colon = text.find(':');
-             colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos) {
+             colon != std::string_view::npos &&
+             text.find(':', colon + 1) == std::string_view::npos) {
     host = text.substr(0, colon);
     port_text = text.substr(colon + 1);
   }
   // Anything else with colons is a bare IPv6 address.
 
-  Result<std::string> ip = CanonicalIp(host);
+  const bool bracketed = host.size() != text.size() && text.front() == '[';
+  Result<std::string> ip = bracketed ? BracketedIpv6(host) : CanonicalIp(host);
   if (!ip.ok()) {
     return Status::Error("invalid address " + Quote(text) + ": " + Quote(host) +
-                         " is not an IP address");
+                         (bracketed ? " is not an IPv6 address" : " is not an IP address"));
   }
   Endpoint endpoint;
   endpoint.address = std::move(ip).value();
   if (port_text) {
     Result<int> port = ParsePort(*port_text);
-    if (!port.ok()) return Status::Error("invalid address " + Quote(text) + ": " + port.status().message());
+    if (!port.ok())
+      return Status::Error("invalid address " + Quote(text) + ": " + port.status().message());
     endpoint.port = *port;
   } else if (default_port) {
     endpoint.port = *default_port;
@@ -105,9 +133,10 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
   std::string_view port_text;
   if (!text.empty() && text.front() == '[') {
     const size_t close = text.find("]:");
-    if (close == std::string_view::npos) return Status::Error("invalid listen address " + Quote(text) + want);
+    if (close == std::string_view::npos)
+      return Status::Error("invalid listen address " + Quote(text) + want);
     out.host = std::string(text.substr(1, close - 1));
-    if (!CanonicalIp(out.host).ok()) {
+    if (!BracketedIpv6(out.host).ok()) {
       return Status::Error("invalid listen address " + Quote(text) + ": " + Quote(out.host) +
                            " is not an IPv6 address");
     }
@@ -118,13 +147,15 @@ Result<ListenAddress> ParseListenAddress(std::string_view text) {
       return Status::Error("invalid listen address " + Quote(text) + want);
     }
     out.host = std::string(text.substr(0, colon));
-    if (!out.host.empty() && !IsHostName(out.host)) {
-      return Status::Error("invalid listen address " + Quote(text) + ": bad host " + Quote(out.host));
+    if (!out.host.empty() && !CanonicalIp(out.host).ok() && !IsHostName(out.host)) {
+      return Status::Error("invalid listen address " + Quote(text) + ": bad host " +
+                           Quote(out.host));
     }
     port_text = text.substr(colon + 1);
   }
   Result<int> port = ParsePortNumber(port_text, 0);
-  if (!port.ok()) return Status::Error("invalid listen address " + Quote(text) + ": " + port.status().message());
+  if (!port.ok())
+    return Status::Error("invalid listen address " + Quote(text) + ": " + port.status().message());
   out.port = *port;
   return out;
 }

@@ -15,7 +15,8 @@ Result<int> ResolvePort(const PortRef& ref, const Service& service, const Endpoi
   for (const ServicePort& p : service.ports) {
     if (p.name == ref.name) return p.port;
   }
-  return Status::Error("port \"" + ref.name + "\" is not a port of service \"" + service.name + "\"");
+  return Status::Error("port \"" + ref.name + "\" is not a port of service \"" + service.name +
+                       "\"");
 }
 
 }  // namespace vigil

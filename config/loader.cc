@@ -37,8 +37,8 @@ constexpr std::string_view kEndpointKeys[] = {"address", "port"};
 constexpr std::string_view kHandlerKeys[] = {"httpGet", "tcpSocket"};
 constexpr std::string_view kUnsupportedHandlerKeys[] = {"exec", "grpc"};
 constexpr std::string_view kProbeKeys[] = {
-    "httpGet",       "tcpSocket",      "exec",
-    "grpc",          "initialDelaySeconds", "periodSeconds",
+    "httpGet",        "tcpSocket",           "exec",
+    "grpc",           "initialDelaySeconds", "periodSeconds",
     "timeoutSeconds", "successThreshold",    "failureThreshold"};
 constexpr std::string_view kHttpGetKeys[] = {"path", "port", "host", "scheme", "httpHeaders"};
 constexpr std::string_view kHeaderKeys[] = {"name", "value"};
@@ -53,6 +53,11 @@ constexpr int kMaxThreshold = 10000;
 constexpr std::streamsize kMaxFileBytes = 64 << 20;
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+// A scalar the author marked as a string: quoted, or tagged !!str.
+bool IsStringTagged(const YAML::Node& node) {
+  return node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str";
+}
 
 std::string Join(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
@@ -72,7 +77,7 @@ std::string FormatNumber(double v) {
 std::string Describe(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
-      return node.Tag() == "!" ? "the string " + Quote(node.Scalar()) : Quote(node.Scalar());
+      return IsStringTagged(node) ? "the string " + Quote(node.Scalar()) : Quote(node.Scalar());
     case YAML::NodeType::Sequence:
       return "a list";
     case YAML::NodeType::Map:
@@ -218,7 +223,7 @@ class Decoder {
   // A plain (unquoted) scalar: numbers written as quoted strings are refused,
   // as Kubernetes refuses them.
   std::optional<std::string> NumberText(const Field& f, std::string_view want) {
-    if (!f.value.IsScalar() || f.value.Tag() == "!") {
+    if (!f.value.IsScalar() || IsStringTagged(f.value)) {
       Error(f, "expected " + std::string(want) + ", got " + Describe(f.value));
       return std::nullopt;
     }
@@ -268,8 +273,14 @@ class Decoder {
       return std::nullopt;
     }
     const std::string& text = f.value.Scalar();
-    const bool numeric = f.value.Tag() != "!" && !text.empty() &&
-                         std::all_of(text.begin(), text.end(), [](char c) { return isdigit(c); });
+    // A plain scalar that looks like a number (signs included, so that "-1"
+    // gets a range error rather than a port-name one).
+    const std::string_view digits = !text.empty() && (text[0] == '-' || text[0] == '+')
+                                        ? std::string_view(text).substr(1)
+                                        : std::string_view(text);
+    const bool numeric =
+        !IsStringTagged(f.value) && !digits.empty() &&
+        std::all_of(digits.begin(), digits.end(), [](char c) { return isdigit(c); });
     if (numeric) {
       Result<int> port = ParsePort(text);
       if (!port.ok()) {
@@ -327,7 +338,8 @@ class Decoder {
         config.probe_defaults = DecodeTiming(*timing, config.probe_defaults);
       }
     }
-    if (auto f = fields->Get("services")) config.services = DecodeServices(*f, config.probe_defaults);
+    if (auto f = fields->Get("services"))
+      config.services = DecodeServices(*f, config.probe_defaults);
     return config;
   }
 
@@ -669,7 +681,10 @@ class Decoder {
                             std::string(kinds[1]) + " are set");
       }
     }
-    if (kinds.empty()) {
+    const bool unsupported =
+        std::any_of(std::begin(kUnsupportedHandlerKeys), std::end(kUnsupportedHandlerKeys),
+                    [&](std::string_view kind) { return fields->Get(kind).has_value(); });
+    if (kinds.empty() && !unsupported) {
       Error(fields->mark(), fields->path(), "must set one handler: httpGet or tcpSocket");
     }
     if (kinds.size() != 1 || !handlers_ok) return std::nullopt;
@@ -768,7 +783,8 @@ class Decoder {
     if (auto value = fields->Get("value")) {
       std::optional<std::string> text = String(*value);
       if (!text) return std::nullopt;
-      if (text->find_first_of("\r\n") != std::string::npos || text->find('\0') != std::string::npos) {
+      if (text->find_first_of("\r\n") != std::string::npos ||
+          text->find('\0') != std::string::npos) {
         Error(*value, "must not hold line breaks or NUL characters");
         return std::nullopt;
       }
@@ -825,6 +841,8 @@ ConfigLoad LoadConfig(std::string_view yaml, std::string_view file_name) {
     load.errors[0].column = e.mark.is_null() ? 1 : e.mark.column + 1;
     return load;
   }
+  // A trailing "---" yields an empty last document: not a second config.
+  while (documents.size() > 1 && documents.back().IsNull()) documents.pop_back();
   if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
     return FileError(file_name, "the file is empty: expected a mapping with a \"services\" list");
   }

@@ -19,8 +19,8 @@ namespace vigil {
 // One problem found in a config file.
 struct Diagnostic {
   std::string file;
-  int line = 0;    // 1-based; 0 when the problem concerns the whole file
-  int column = 0;  // 1-based
+  int line = 0;      // 1-based; 0 when the problem concerns the whole file
+  int column = 0;    // 1-based
   std::string path;  // the key path, as "services[0].readinessProbe.periodSeconds"
   std::string message;
 

@@ -98,11 +98,11 @@ Status CheckLabelValue(std::string_view value) {
 }
 
 Status CheckPortName(std::string_view name) {
-  const bool ok = !name.empty() && name.size() <= 15 && IsLowerAlnum(name.front()) &&
-                  IsLowerAlnum(name.back()) && name.find("--") == std::string_view::npos &&
-                  std::all_of(name.begin(), name.end(),
-                              [](char c) { return IsLowerAlnum(c) || c == '-'; }) &&
-                  std::any_of(name.begin(), name.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  const bool ok =
+      !name.empty() && name.size() <= 15 && IsLowerAlnum(name.front()) &&
+      IsLowerAlnum(name.back()) && name.find("--") == std::string_view::npos &&
+      std::all_of(name.begin(), name.end(), [](char c) { return IsLowerAlnum(c) || c == '-'; }) &&
+      std::any_of(name.begin(), name.end(), [](char c) { return c >= 'a' && c <= 'z'; });
   if (ok) return Status::Ok();
   return Status::Error(Quote(name) +
                        " is not a valid port name: use at most 15 lowercase letters, digits and "
