@@ -1,3 +1,4 @@
+#include <malloc.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -5,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "agent/agent.h"
 #include "agent/commands.h"
 #include "agent/flags.h"
 #include "common/logging.h"
@@ -74,13 +76,24 @@ Status ApplyFlags(const AgentFlags& flags, Config* config) {
   return Status::Ok();
 }
 
-// Blocks until SIGINT or SIGTERM arrives; returns its number.
-int WaitForStopSignal() {
+sigset_t StopSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  return signals;
+}
+
+// Blocked before any thread starts, so that every thread inherits the mask
+// and the signals reach WaitForStopSignal only.
+void BlockStopSignals() {
+  const sigset_t signals = StopSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+// Blocks until SIGINT or SIGTERM arrives; returns its number.
+int WaitForStopSignal() {
+  const sigset_t signals = StopSignals();
   int signal = 0;
   sigwait(&signals, &signal);
   return signal;
@@ -144,14 +157,38 @@ int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
   }
 
   SetupLogging(*ParseLogLevel(config.logging.level), config.logging.format);
+  BlockStopSignals();
+  // Each probe allocates and frees a few KiB on the probe thread. glibc grows a
+  // thread's own arena a page at a time (an mprotect and a page fault for most
+  // probes); the main arena grows with padding and keeps what it trimmed less
+  // eagerly. The probe thread is the only busy allocator: one arena suffices.
+  mallopt(M_ARENA_MAX, 1);
   size_t endpoints = 0;
   for (const Service& s : config.services) endpoints += s.endpoints.size();
   spdlog::info("vigil {} starting on node {}: {} from {}", kVersion, config.node,
                Count(config.services.size(), "service") + ", " + Count(endpoints, "endpoint"),
                values.config_path);
 
+  if (config.registry.backend == RegistryBackend::kEtcd) {
+    spdlog::warn("registry.backend etcd is not available yet; the registry stays embedded");
+  }
+
+  SystemClock clock;
+  const std::string listen_host = ParseListenAddress(config.listen)->host;
+  Agent agent(std::move(config), clock);
+  if (Status s = agent.Start(); !s.ok()) {
+    spdlog::error("{}", s.message());
+    return kExitFailure;
+  }
+  spdlog::info("serving the API on http://{}:{}",
+               listen_host.empty()                          ? "0.0.0.0"
+               : listen_host.find(':') != std::string::npos ? "[" + listen_host + "]"
+                                                            : listen_host,
+               agent.api_port());
+
   const int signal = WaitForStopSignal();
   spdlog::info("received {}, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  agent.Stop();
   return kExitOk;
 }
 

@@ -11,7 +11,7 @@ packages=(
   libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev
   libcurl4-openssl-dev nlohmann-json3-dev
 )
-test_packages=(libgtest-dev libgmock-dev)
+test_packages=(libgtest-dev libgmock-dev libssl-dev)
 
 case "${1:-}" in
   --test) packages+=("${test_packages[@]}") ;;

@@ -8,6 +8,7 @@
 
 #include "common/version.h"
 #include "tests/e2e/process.h"
+#include "tests/support/wait.h"
 
 namespace vigil {
 namespace {
@@ -154,7 +155,7 @@ TEST(AgentTest, RejectsBadFlagValues) {
 TEST(AgentTest, StartsOnAValidConfigAndStopsOnSigterm) {
   Process agent({kVigil, "agent", "--config", kExamples + "/quickstart.yaml", "--node", "node-x",
                  "--listen", "127.0.0.1:0"});
-  ASSERT_TRUE(e2e::WaitFor(
+  ASSERT_TRUE(testing::WaitUntil(
       [&] { return agent.Stderr().find("starting on node node-x") != std::string::npos; },
       std::chrono::seconds(10)))
       << agent.Stderr();
@@ -165,8 +166,9 @@ TEST(AgentTest, StartsOnAValidConfigAndStopsOnSigterm) {
 TEST(AgentTest, JsonLogsAreOneObjectPerLine) {
   Process agent({kVigil, "agent", "--config", kExamples + "/quickstart.yaml", "--log-format",
                  "json", "--listen", "127.0.0.1:0"});
-  ASSERT_TRUE(e2e::WaitFor([&] { return agent.Stderr().find("starting") != std::string::npos; },
-                           std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      testing::WaitUntil([&] { return agent.Stderr().find("starting") != std::string::npos; },
+                         std::chrono::seconds(10)));
   agent.Signal(SIGINT);
   ASSERT_EQ(agent.Wait(std::chrono::seconds(5)), 0);
   const std::vector<std::string> lines = Lines(agent.Stderr());

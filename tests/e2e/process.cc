@@ -10,7 +10,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
+
+#include "tests/support/wait.h"
 
 extern char** environ;
 
@@ -73,7 +74,7 @@ Process::~Process() {
 }
 
 std::optional<int> Process::Wait(std::chrono::milliseconds timeout) {
-  WaitFor(
+  testing::WaitUntil(
       [&] {
         int status = 0;
         if (waitpid(pid_, &status, WNOHANG) == pid_) exit_code_ = DecodeWaitStatus(status);
@@ -97,15 +98,6 @@ Output RunProcess(std::vector<std::string> argv) {
   output.out = p.Stdout();
   output.err = p.Stderr();
   return output;
-}
-
-bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
 }
 
 }  // namespace vigil::e2e

@@ -6,7 +6,6 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,9 +43,6 @@ struct Output {
 
 // Runs `argv` to completion (at most 30 s) and returns what it printed.
 Output RunProcess(std::vector<std::string> argv);
-
-// Polls `condition` every few milliseconds until it holds or `timeout` passes.
-bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 // A fresh temporary directory, removed by the caller when it wants.
 std::string MakeTempDir();

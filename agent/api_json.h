@@ -1,0 +1,25 @@
+// The JSON of the HTTP API: the objects of DESIGN.md's API table, built from
+// the StatusBoard's objects. Pure functions of their arguments.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "agent/endpoints.h"
+#include "agent/status_board.h"
+
+namespace vigil {
+
+// RFC 3339 in UTC with second precision, as Kubernetes prints times.
+std::string FormatTime(WallTime time);
+
+// One item of a ServiceList: name, labels, ports, ready and notReady counts.
+nlohmann::json ServiceJson(const EndpointsObject& object);
+
+// An Endpoints object, with each endpoint's latest probe details from `board`.
+nlohmann::json EndpointsJson(const EndpointsObject& object, const StatusBoard& board);
+
+// {"kind":"Status","code":N,"message":"…"}
+nlohmann::json StatusJson(int code, const std::string& message);
+
+}  // namespace vigil

@@ -1,0 +1,60 @@
+// The objects the agent publishes: for each service, an Endpoints object in
+// Kubernetes' sense (its labels, ports, and the state of every endpoint), and
+// the latest probe details of each endpoint. Plain values.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "config/config.h"
+#include "probes/probe_result.h"
+
+namespace vigil {
+
+struct EndpointConditions {
+  bool ready = false;        // receives traffic: probe passing and not terminating
+  bool serving = false;      // probe passing, terminating or not
+  bool terminating = false;  // its agent is stopping
+
+  bool operator==(const EndpointConditions&) const = default;
+};
+
+// The versioned part of one endpoint's state: a change here is a new
+// resourceVersion and a watch event.
+struct EndpointStatus {
+  std::string address;
+  int port = 0;
+  std::string node;
+  EndpointConditions conditions;
+  WallTime last_transition_time;
+
+  // "ip:port" or "[v6]:port".
+  std::string Key() const { return Endpoint{address, port}.HostPort(); }
+
+  bool operator==(const EndpointStatus&) const = default;
+};
+
+// The latest probe of one endpoint. Refreshed by every probe without a new
+// resourceVersion: probes are frequent, transitions are what watchers want.
+struct ProbeDetails {
+  WallTime time;
+  ProbeOutcome result = ProbeOutcome::kSuccess;
+  std::string message;
+};
+
+struct EndpointsObject {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  std::vector<ServicePort> ports;
+  WallTime creation_time;
+  uint64_t resource_version = 0;  // of the object's last change
+  std::vector<EndpointStatus> endpoints;
+
+  size_t CountReady() const;
+};
+
+}  // namespace vigil

@@ -1,0 +1,266 @@
+#include "agent/prober.h"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+namespace vigil {
+namespace {
+
+// The engine's view of one endpoint's probe, with ports and hosts resolved.
+Result<ProbeSpec> BuildSpec(const Service& service, const Endpoint& endpoint, const Probe& probe) {
+  ProbeSpec spec;
+  spec.timeout =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Seconds(probe.timing.timeout_seconds));
+  const PortRef* port = nullptr;
+  const std::string* host = nullptr;
+  if (const auto* http = std::get_if<HttpGetAction>(&probe.handler)) {
+    spec.kind = ProbeSpec::Kind::kHttp;
+    spec.https = http->scheme == Scheme::kHttps;
+    spec.path = http->path;
+    for (const HttpHeader& h : http->headers) spec.headers.push_back({h.name, h.value});
+    port = &http->port;
+    host = &http->host;
+  } else {
+    const auto& tcp = std::get<TcpSocketAction>(probe.handler);
+    spec.kind = ProbeSpec::Kind::kTcp;
+    port = &tcp.port;
+    host = &tcp.host;
+  }
+  Result<int> resolved = ResolvePort(*port, service, endpoint);
+  if (!resolved.ok()) return resolved.status();
+  spec.port = *resolved;
+  spec.host = host->empty() ? endpoint.address : *host;
+  return spec;
+}
+
+std::string ProbeType(const std::optional<Probe>& probe) {
+  if (!probe) return "none";
+  if (const auto* http = std::get_if<HttpGetAction>(&probe->handler)) {
+    return http->scheme == Scheme::kHttps ? "https" : "http";
+  }
+  return "tcp";
+}
+
+std::string Consecutive(int run, const char* singular, const char* plural) {
+  return std::to_string(run) + " consecutive " + (run == 1 ? singular : plural);
+}
+
+}  // namespace
+
+Prober::Prober(const Clock& clock, ProbeEngine& engine, StatusBoard& board, std::string node,
+               uint64_t seed, ProbeObserver* observer)
+    : clock_(clock),
+      engine_(engine),
+      board_(board),
+      node_(std::move(node)),
+      observer_(observer),
+      scheduler_(seed) {}
+
+void Prober::ConfigureProbe(Target& target, const Service& service, const Endpoint& endpoint,
+                            Time now, bool schedule_first) {
+  target.probe = service.readiness_probe;
+  target.type = ProbeType(target.probe);
+  if (!target.probe) {
+    target.spec = Status::Error("no probe");
+    scheduler_.Remove(target.id);
+    return;
+  }
+  target.spec = BuildSpec(service, endpoint, *target.probe);
+  const ProbeTiming& timing = target.probe->timing;
+  const Duration period = Seconds(timing.period_seconds);
+  if (schedule_first || !scheduler_.Contains(target.id)) {
+    scheduler_.Add(target.id, now, Seconds(timing.initial_delay_seconds), period);
+  } else {
+    scheduler_.Update(target.id, now, period);
+  }
+}
+
+void Prober::AddTarget(ServiceEntry& entry, const Endpoint& endpoint, size_t index, Time now) {
+  const Service& service = entry.config;
+  Target target;
+  target.id = next_id_++;
+  target.service = service.name;
+  target.index = index;
+  target.key = endpoint.HostPort();
+  // Without a probe an endpoint is ready at once; with one it must earn it.
+  const bool ready = !service.readiness_probe.has_value();
+  if (service.readiness_probe) {
+    const ProbeTiming& t = service.readiness_probe->timing;
+    target.tracker = ReadinessTracker(t.success_threshold, t.failure_threshold);
+  }
+  ConfigureProbe(target, service, endpoint, now, /*schedule_first=*/true);
+
+  EndpointStatus& status = entry.object.endpoints[index];
+  status.address = endpoint.address;
+  status.port = endpoint.port;
+  status.node = node_;
+  status.conditions = EndpointConditions{ready, ready, false};
+  status.last_transition_time = clock_.WallNow();
+
+  if (observer_ != nullptr)
+    observer_->OnTargetAdded(target.id, target.service, target.key, target.type);
+  targets_.emplace(target.id, std::move(target));
+}
+
+void Prober::RemoveTarget(Scheduler::Id id) {
+  auto it = targets_.find(id);
+  if (it == targets_.end()) return;
+  scheduler_.Remove(id);
+  board_.ForgetProbes(it->second.service, it->second.key);
+  if (observer_ != nullptr) observer_->OnTargetRemoved(id);
+  targets_.erase(it);
+}
+
+void Prober::Apply(const std::vector<Service>& services) {
+  const Time now = clock_.Now();
+  // Targets by service and endpoint key, to diff against.
+  std::map<std::string, std::map<std::string, Scheduler::Id>> existing;
+  for (const auto& [id, target] : targets_) existing[target.service][target.key] = id;
+
+  std::set<std::string> wanted;
+  for (const Service& service : services) {
+    wanted.insert(service.name);
+    auto [it, created] = services_.try_emplace(service.name);
+    ServiceEntry& entry = it->second;
+    const Service previous = std::move(entry.config);
+    entry.config = service;
+    if (created) entry.object.creation_time = clock_.WallNow();
+    entry.object.name = service.name;
+    entry.object.labels = service.labels;
+    entry.object.ports = service.ports;
+    const bool probe_changed = !created && (previous.readiness_probe != service.readiness_probe ||
+                                            previous.ports != service.ports);
+
+    std::map<std::string, Scheduler::Id> old_targets = std::move(existing[service.name]);
+    std::vector<EndpointStatus> old_statuses = std::move(entry.object.endpoints);
+    entry.object.endpoints.assign(service.endpoints.size(), EndpointStatus{});
+    for (size_t i = 0; i < service.endpoints.size(); ++i) {
+      const Endpoint& endpoint = service.endpoints[i];
+      auto kept = old_targets.find(endpoint.HostPort());
+      if (kept == old_targets.end()) {
+        AddTarget(entry, endpoint, i, now);
+        continue;
+      }
+      Target& target = targets_.at(kept->second);
+      entry.object.endpoints[i] = old_statuses[target.index];
+      target.index = i;
+      old_targets.erase(kept);
+      if (!probe_changed) continue;
+      // A changed probe keeps the endpoint's readiness and restarts its counts.
+      EndpointStatus& status = entry.object.endpoints[i];
+      const bool had_probe = target.probe.has_value();
+      if (service.readiness_probe) {
+        const ProbeTiming& t = service.readiness_probe->timing;
+        target.tracker =
+            ReadinessTracker(t.success_threshold, t.failure_threshold, status.conditions.serving);
+      } else if (!status.conditions.serving) {
+        status.conditions = EndpointConditions{true, true, false};
+        status.last_transition_time = clock_.WallNow();
+      }
+      ConfigureProbe(target, service, endpoint, now, /*schedule_first=*/!had_probe);
+      if (observer_ != nullptr) {
+        observer_->OnTargetRemoved(target.id);
+        observer_->OnTargetAdded(target.id, target.service, target.key, target.type);
+      }
+    }
+    for (const auto& [key, id] : old_targets) RemoveTarget(id);
+    MarkDirty(entry);
+  }
+
+  std::vector<std::string> removed;
+  for (auto it = services_.begin(); it != services_.end();) {
+    if (wanted.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
+    for (const auto& [key, id] : existing[it->first]) RemoveTarget(id);
+    removed.push_back(it->first);
+    it = services_.erase(it);
+  }
+  board_.Delete(removed);
+  Commit();
+  ScheduleWake();
+}
+
+void Prober::OnWake(Time now) {
+  if (commit_due_ && now >= *commit_due_) Commit();
+  for (const Scheduler::Due& due : scheduler_.TakeDue(now)) {
+    auto it = targets_.find(due.id);
+    if (it == targets_.end()) continue;
+    if (observer_ != nullptr) observer_->OnProbeStarted(now - due.slot);
+    const Target& target = it->second;
+    if (!target.spec.ok()) {
+      ProbeResult error;
+      error.outcome = ProbeOutcome::kError;
+      error.message = target.spec.status().message();
+      OnResult(due.id, error);
+      continue;
+    }
+    const Scheduler::Id id = due.id;
+    engine_.Probe(*target.spec, [this, id](const ProbeResult& result) { OnResult(id, result); });
+  }
+  ScheduleWake();
+}
+
+void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
+  auto it = targets_.find(id);
+  if (it == targets_.end()) return;  // removed while its probe ran
+  Target& target = it->second;
+  scheduler_.Finish(id);
+  board_.RecordProbe(target.service, target.key,
+                     ProbeDetails{clock_.WallNow(), result.outcome, result.message});
+  if (observer_ != nullptr) observer_->OnProbeDone(id, result);
+
+  if (result.outcome == ProbeOutcome::kError) {
+    if (result.message != target.last_error) {
+      spdlog::warn("{} {}: probe could not run: {}", target.service, target.key, result.message);
+      target.last_error = result.message;
+    }
+    ScheduleWake();
+    return;
+  }
+  target.last_error.clear();
+  if (target.tracker.Observe(result.outcome)) {
+    ServiceEntry& entry = services_.at(target.service);
+    EndpointStatus& status = entry.object.endpoints[target.index];
+    const bool ready = target.tracker.ready();
+    status.conditions.serving = ready;
+    status.conditions.ready = ready && !status.conditions.terminating;
+    status.last_transition_time = clock_.WallNow();
+    MarkDirty(entry);
+    if (ready) {
+      spdlog::info("{} {} ready after {}", target.service, target.key,
+                   Consecutive(target.tracker.run(), "success", "successes"));
+    } else {
+      spdlog::info("{} {} not ready after {}: {}", target.service, target.key,
+                   Consecutive(target.tracker.run(), "failure", "failures"), result.message);
+    }
+  } else if (result.outcome != ProbeOutcome::kSuccess) {
+    spdlog::debug("{} {} probe failed: {}", target.service, target.key, result.message);
+  }
+  ScheduleWake();
+}
+
+void Prober::MarkDirty(ServiceEntry& entry) {
+  entry.dirty = true;
+  if (!commit_due_) commit_due_ = clock_.Now() + kCommitDelay;
+}
+
+void Prober::Commit() {
+  std::vector<EndpointsObject> changed;
+  for (auto& [name, entry] : services_) {
+    if (!entry.dirty) continue;
+    changed.push_back(entry.object);
+    entry.dirty = false;
+  }
+  commit_due_.reset();
+  if (!changed.empty()) board_.Put(std::move(changed));
+}
+
+void Prober::ScheduleWake() {
+  if (std::optional<Time> due = scheduler_.NextDue()) engine_.WakeAt(*due);
+  if (commit_due_) engine_.WakeAt(*commit_due_);
+}
+
+}  // namespace vigil

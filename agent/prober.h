@@ -1,0 +1,94 @@
+// The Prober owns one target per (service, endpoint): its resolved probe, its
+// ReadinessTracker and its slot in the Scheduler. It starts due probes on the
+// ProbeEngine, feeds their results through the trackers, and publishes the
+// endpoints' state to the StatusBoard.
+//
+// State flows one way: result → tracker → board. Changes are committed to the
+// board in batches (at most kCommitDelay after the first change), so that a
+// burst of transitions in a large service costs one new object, not one per
+// endpoint.
+//
+// Threading: construct it anywhere; every other method runs on the engine's
+// loop thread (OnWake is the engine's wake handler; use ProbeEngine::Post to
+// call Apply from elsewhere).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/endpoints.h"
+#include "agent/readiness_tracker.h"
+#include "agent/scheduler.h"
+#include "agent/status_board.h"
+#include "common/clock.h"
+#include "config/config.h"
+#include "exporters/probe_observer.h"
+#include "probes/probe_engine.h"
+
+namespace vigil {
+
+class Prober {
+ public:
+  static constexpr Duration kCommitDelay = std::chrono::milliseconds(5);
+
+  // All references must outlive the Prober. `observer` may be null.
+  Prober(const Clock& clock, ProbeEngine& engine, StatusBoard& board, std::string node,
+         uint64_t seed, ProbeObserver* observer = nullptr);
+
+  // Makes `services` the probed set, as a diff against the current one:
+  // unchanged endpoints keep their state; an endpoint whose probe changed
+  // keeps its readiness and restarts its counts; new endpoints start not
+  // ready (ready at once without a probe); removed ones leave the board.
+  void Apply(const std::vector<Service>& services);
+
+  // The engine's wake handler: starts due probes, commits pending changes.
+  void OnWake(Time now);
+
+  size_t target_count() const { return targets_.size(); }
+
+ private:
+  struct Target {
+    Scheduler::Id id = 0;
+    std::string service;
+    size_t index = 0;  // of its endpoint in the service's object
+    std::string key;   // "ip:port"
+    std::optional<Probe> probe;
+    Result<ProbeSpec> spec = Status::Error("no probe");
+    std::string type;        // "http", "https", "tcp" or "none"
+    std::string last_error;  // the error last logged, so that a repeat is not
+    ReadinessTracker tracker{1, 3};
+  };
+
+  struct ServiceEntry {
+    Service config;
+    EndpointsObject object;  // the working copy; committed when dirty
+    bool dirty = false;
+  };
+
+  void AddTarget(ServiceEntry& entry, const Endpoint& endpoint, size_t index, Time now);
+  void RemoveTarget(Scheduler::Id id);
+  void ConfigureProbe(Target& target, const Service& service, const Endpoint& endpoint, Time now,
+                      bool schedule_first);
+  void OnResult(Scheduler::Id id, const ProbeResult& result);
+  void MarkDirty(ServiceEntry& entry);
+  void Commit();
+  void ScheduleWake();
+
+  const Clock& clock_;
+  ProbeEngine& engine_;
+  StatusBoard& board_;
+  const std::string node_;
+  ProbeObserver* observer_;
+  Scheduler scheduler_;
+  Scheduler::Id next_id_ = 1;
+  std::map<std::string, ServiceEntry> services_;
+  std::unordered_map<Scheduler::Id, Target> targets_;
+  std::optional<Time> commit_due_;
+};
+
+}  // namespace vigil

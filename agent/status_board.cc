@@ -1,0 +1,123 @@
+#include "agent/status_board.h"
+
+#include <algorithm>
+
+namespace vigil {
+
+size_t EndpointsObject::CountReady() const {
+  return static_cast<size_t>(
+      std::count_if(endpoints.begin(), endpoints.end(),
+                    [](const EndpointStatus& e) { return e.conditions.ready; }));
+}
+
+namespace {
+
+// Equal apart from the version stamp.
+bool SameContent(const EndpointsObject& a, const EndpointsObject& b) {
+  return a.name == b.name && a.labels == b.labels && a.ports == b.ports &&
+         a.creation_time == b.creation_time && a.endpoints == b.endpoints;
+}
+
+}  // namespace
+
+StatusBoard::StatusBoard(size_t history) : history_limit_(std::max<size_t>(history, 1)) {}
+
+void StatusBoard::Record(EventType type, std::shared_ptr<const EndpointsObject> object) {
+  history_.push_back(BoardEvent{type, version_, std::move(object)});
+  if (history_.size() > history_limit_) history_.pop_front();
+}
+
+void StatusBoard::Put(std::vector<EndpointsObject> objects) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  bool changed = false;
+  for (EndpointsObject& object : objects) {
+    auto it = objects_.find(object.name);
+    if (it != objects_.end() && SameContent(*it->second, object)) continue;
+    object.resource_version = ++version_;
+    auto shared = std::make_shared<const EndpointsObject>(std::move(object));
+    const EventType type = it == objects_.end() ? EventType::kAdded : EventType::kModified;
+    objects_[shared->name] = shared;
+    Record(type, std::move(shared));
+    changed = true;
+  }
+  if (changed) changed_.notify_all();
+}
+
+void StatusBoard::Delete(const std::vector<std::string>& names) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  bool changed = false;
+  for (const std::string& name : names) {
+    auto it = objects_.find(name);
+    if (it == objects_.end()) continue;
+    auto last = std::make_shared<EndpointsObject>(*it->second);
+    last->resource_version = ++version_;
+    objects_.erase(it);
+    probes_.erase(name);
+    Record(EventType::kDeleted, std::move(last));
+    changed = true;
+  }
+  if (changed) changed_.notify_all();
+}
+
+void StatusBoard::RecordProbe(const std::string& service, const std::string& endpoint_key,
+                              ProbeDetails details) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  probes_[service][endpoint_key] = std::move(details);
+}
+
+void StatusBoard::ForgetProbes(const std::string& service, const std::string& endpoint_key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = probes_.find(service);
+  if (it != probes_.end()) it->second.erase(endpoint_key);
+}
+
+uint64_t StatusBoard::resource_version() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return version_;
+}
+
+BoardSnapshot StatusBoard::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  BoardSnapshot snapshot;
+  snapshot.resource_version = version_;
+  snapshot.services.reserve(objects_.size());
+  for (const auto& [name, object] : objects_) snapshot.services.push_back(object);
+  return snapshot;
+}
+
+std::shared_ptr<const EndpointsObject> StatusBoard::Get(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = objects_.find(name);
+  return it == objects_.end() ? nullptr : it->second;
+}
+
+std::optional<ProbeDetails> StatusBoard::Probe(const std::string& service,
+                                               const std::string& endpoint_key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto s = probes_.find(service);
+  if (s == probes_.end()) return std::nullopt;
+  auto e = s->second.find(endpoint_key);
+  if (e == s->second.end()) return std::nullopt;
+  return e->second;
+}
+
+std::optional<std::vector<BoardEvent>> StatusBoard::EventsSince(uint64_t resource_version) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (resource_version >= version_) return std::vector<BoardEvent>{};
+  // History holds consecutive versions ending at version_.
+  if (history_.empty() || history_.front().resource_version > resource_version + 1) {
+    return std::nullopt;
+  }
+  const size_t skip = resource_version + 1 - history_.front().resource_version;
+  return std::vector<BoardEvent>(history_.begin() + static_cast<std::ptrdiff_t>(skip),
+                                 history_.end());
+}
+
+uint64_t StatusBoard::WaitForChange(uint64_t resource_version,
+                                    std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  changed_.wait_for(lock, timeout, [&] { return version_ > resource_version; });
+  return version_;
+}
+
+}  // namespace vigil

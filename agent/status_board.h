@@ -1,0 +1,86 @@
+// The StatusBoard: the versioned truth of every service's endpoints, the one
+// piece of state shared between the probe loop (which writes it) and the API
+// (which reads it).
+//
+// Every committed change to a service's Endpoints object gets the next
+// resourceVersion and is recorded as an event (ADDED, MODIFIED, DELETED) in a
+// bounded history, from which watchers resume. Objects are immutable once
+// committed and shared by pointer, so readers get consistent snapshots
+// without copying endpoints. Probe details (ProbeDetails) are kept beside the
+// objects and refreshed without new versions.
+//
+// Thread-safe: all methods may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "agent/endpoints.h"
+
+namespace vigil {
+
+enum class EventType { kAdded, kModified, kDeleted };
+
+struct BoardEvent {
+  EventType type = EventType::kAdded;
+  uint64_t resource_version = 0;
+  std::shared_ptr<const EndpointsObject> object;  // for DELETED: the last state
+};
+
+struct BoardSnapshot {
+  uint64_t resource_version = 0;                                 // the board's version when taken
+  std::vector<std::shared_ptr<const EndpointsObject>> services;  // by name
+};
+
+class StatusBoard {
+ public:
+  // Keeps at least `history` events for watchers to resume from.
+  explicit StatusBoard(size_t history = 4096);
+
+  // Writes. `objects` replace the services of the same names (ADDED when new,
+  // MODIFIED when different, nothing when equal); each change gets its own
+  // resourceVersion, in the order given.
+  void Put(std::vector<EndpointsObject> objects);
+  void Delete(const std::vector<std::string>& names);
+  void RecordProbe(const std::string& service, const std::string& endpoint_key,
+                   ProbeDetails details);
+  void ForgetProbes(const std::string& service, const std::string& endpoint_key);
+
+  // Reads.
+  uint64_t resource_version() const;
+  BoardSnapshot Snapshot() const;
+  std::shared_ptr<const EndpointsObject> Get(const std::string& name) const;
+  std::optional<ProbeDetails> Probe(const std::string& service,
+                                    const std::string& endpoint_key) const;
+
+  // The events after `resource_version`, oldest first; nullopt when some of
+  // them are no longer kept (the watcher must list again).
+  std::optional<std::vector<BoardEvent>> EventsSince(uint64_t resource_version) const;
+
+  // Blocks until the version exceeds `resource_version` or `timeout` passes;
+  // returns the version then.
+  uint64_t WaitForChange(uint64_t resource_version, std::chrono::milliseconds timeout) const;
+
+ private:
+  void Record(EventType type, std::shared_ptr<const EndpointsObject> object);
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  const size_t history_limit_;
+  uint64_t version_ = 0;                                                   // GUARDED_BY(mutex_)
+  std::map<std::string, std::shared_ptr<const EndpointsObject>> objects_;  // GUARDED_BY(mutex_)
+  std::deque<BoardEvent> history_;                                         // GUARDED_BY(mutex_)
+  // service → endpoint key → details.
+  std::unordered_map<std::string, std::unordered_map<std::string, ProbeDetails>>
+      probes_;  // GUARDED_BY(mutex_)
+};
+
+}  // namespace vigil

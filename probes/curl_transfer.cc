@@ -1,0 +1,124 @@
+#include "probes/curl_transfer.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "probes/probe_messages.h"
+
+namespace vigil {
+namespace {
+
+// Closing a socket with SO_LINGER {1, 0} sends a reset instead of a FIN, so
+// the probe's side never enters TIME_WAIT (kubelet's fix for its issue #89898).
+int SetLingerZero(void*, curl_socket_t fd, curlsocktype purpose) {
+  if (purpose == CURLSOCKTYPE_IPCXN) {
+    const linger reset{.l_onoff = 1, .l_linger = 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+  }
+  return CURL_SOCKOPT_OK;
+}
+
+// Host names and IP literals only: anything else would change the URL's meaning.
+bool IsValidHost(const std::string& host) {
+  return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
+           c == ':';
+  });
+}
+
+std::string InfoString(CURL* easy, CURLINFO info) {
+  char* value = nullptr;
+  curl_easy_getinfo(easy, info, &value);
+  return value != nullptr ? value : "";
+}
+
+long InfoLong(CURL* easy, CURLINFO info) {
+  long value = 0;
+  curl_easy_getinfo(easy, info, &value);
+  return value;
+}
+
+}  // namespace
+
+Status SetUpTransfer(CURL* easy, const ProbeSpec& spec, char* error) {
+  if (!IsValidHost(spec.host)) return Status::Error("invalid probe host \"" + spec.host + "\"");
+  if (spec.port < 1 || spec.port > 65535) {
+    return Status::Error("invalid probe port " + std::to_string(spec.port) + ": not in 1-65535");
+  }
+  if (spec.timeout <= std::chrono::nanoseconds::zero()) {
+    return Status::Error("invalid probe timeout " + GoDuration(spec.timeout));
+  }
+  error[0] = '\0';
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  // Never wait for a resolver thread when a probe ends early: the loop must not block.
+  curl_easy_setopt(easy, CURLOPT_QUICK_EXIT, 1L);
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+  // An explicit empty proxy overrides http_proxy & co. from the environment.
+  curl_easy_setopt(easy, CURLOPT_PROXY, "");
+  curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+  // No DNS cache: curl 7.88 prunes the whole cache after every transfer, which
+  // with one entry per probed host makes each probe cost O(hosts). Kubelet
+  // resolves afresh for each probe too.
+  curl_easy_setopt(easy, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+  // A probe reads a status line, headers and at most 10 KiB of body: curl's
+  // default 16 KiB receive buffer, allocated per transfer, is mostly malloc churn.
+  curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 4096L);
+  curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+  curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
+  curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, SetLingerZero);
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, TimeoutMillis(spec.timeout));
+  return Status::Ok();
+}
+
+long TimeoutMillis(std::chrono::nanoseconds d) {
+  return std::max<long>(1, std::chrono::ceil<std::chrono::milliseconds>(d).count());
+}
+
+ProbeResult TransportFailure(CURL* easy, CURLcode code, const char* error, const ProbeSpec& spec) {
+  ProbeResult result;
+  result.outcome = ProbeOutcome::kFailure;
+  const std::string detail = error[0] != '\0' ? error : curl_easy_strerror(code);
+  const long os_errno = InfoLong(easy, CURLINFO_OS_ERRNO);
+  const std::string reason = os_errno != 0 ? ErrnoText(static_cast<int>(os_errno)) : detail;
+  // The address curl last tried; after a failed lookup there is none.
+  std::string remote_ip = InfoString(easy, CURLINFO_PRIMARY_IP);
+  long remote_port = InfoLong(easy, CURLINFO_PRIMARY_PORT);
+  if (remote_ip.empty()) remote_ip = spec.host;
+  if (remote_port == 0) remote_port = spec.port;
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      result.outcome = ProbeOutcome::kTimeout;
+      result.message = TimeoutMessage(spec.timeout);
+      break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+      result.message = LookupMessage(spec.host);
+      break;
+    case CURLE_COULDNT_CONNECT:
+      result.message = DialMessage(remote_ip, remote_port, reason);
+      break;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+      result.message = ConnectionMessage(
+          code == CURLE_RECV_ERROR ? "read" : "write",
+          JoinHostPort(InfoString(easy, CURLINFO_LOCAL_IP), InfoLong(easy, CURLINFO_LOCAL_PORT)),
+          JoinHostPort(remote_ip, remote_port), reason);
+      break;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL:  // what curl answers to bytes that are not HTTP
+      result.message = "malformed HTTP response: " + detail;
+      break;
+    case CURLE_SSL_CONNECT_ERROR:
+      result.message = "TLS handshake failed: " + detail;
+      break;
+    default:
+      result.message = detail;
+      break;
+  }
+  return result;
+}
+
+}  // namespace vigil

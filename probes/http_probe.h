@@ -1,0 +1,58 @@
+// HTTP(S) probes, kubelet's way: a GET with "User-Agent: vigil-probe/<version>"
+// and "Accept: */*" unless the spec's headers set them (a "Host" header sets
+// the virtual host); at most 10 KiB of body read; 200 <= status < 400 is a
+// success; a same-host redirect is followed (at most 10) within the probe's
+// one timeout, a redirect to another host ends the probe as a success;
+// certificates are not verified.
+//
+// An HttpExchange is one probe's state across its redirects. It and its easy
+// handle belong to one thread.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "probes/probe_result.h"
+#include "probes/probe_spec.h"
+
+namespace vigil {
+
+struct SlistFree {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+using SlistPtr = std::unique_ptr<curl_slist, SlistFree>;
+
+struct HttpExchange {
+  std::chrono::steady_clock::time_point deadline;  // of the whole probe, redirects included
+  int redirects = 0;
+  size_t body_bytes = 0;  // of the response being read
+  SlistPtr headers;       // only when the spec has headers of its own
+};
+
+// Sets up `easy`, already through SetUpTransfer, for the first request of
+// `spec`; an error when a header cannot be sent. `exchange` must outlive the
+// transfer.
+Status StartHttp(CURL* easy, const ProbeSpec& spec, HttpExchange* exchange);
+
+// Judges the transfer that ended with `code`. nullopt: `easy` has been set up
+// for a same-host redirect and must be added to the multi handle again.
+std::optional<ProbeResult> FinishHttp(CURL* easy, CURLcode code, const char* error,
+                                      const ProbeSpec& spec, HttpExchange* exchange);
+
+// The first URL of a probe: scheme://host:port/path, an IPv6 host in
+// brackets, bytes a URL cannot hold percent-encoded as Go would.
+std::string HttpUrl(const ProbeSpec& spec);
+
+// The request's header lines in curl's syntax: the spec's headers, then the
+// defaults they do not override. An empty "Accept" removes the header, an
+// empty "Host" or "User-Agent" keeps curl's default (as kubelet does).
+Result<std::vector<std::string>> HeaderLines(const std::vector<ProbeSpec::Header>& headers);
+
+}  // namespace vigil

@@ -1,0 +1,429 @@
+#include "probes/probe_engine.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "probes/curl_transfer.h"
+#include "probes/http_probe.h"
+#include "probes/tcp_probe.h"
+
+namespace vigil {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+// The wake handler runs at least this often, so that the loop keeps turning.
+constexpr auto kMaxWakeInterval = std::chrono::seconds(1);
+// Easy handles kept for reuse: the usual concurrency, not a burst's worth.
+constexpr size_t kMaxIdleHandles = 256;
+constexpr int kMaxEvents = 256;
+
+// The mark curl keeps for a socket already in the epoll set (curl_multi_assign).
+constexpr char kWatched = 0;
+
+// epoll_wait's timeout for a wait of `wait`: whole milliseconds rounded up,
+// since waking before a deadline would spin the loop until it comes.
+int EpollTimeout(Steady::duration wait) {
+  return static_cast<int>(
+      std::max<int64_t>(0, std::chrono::ceil<std::chrono::milliseconds>(wait).count()));
+}
+
+// Only readiness is passed on, never CURL_CSELECT_ERR: curl would fail with
+// "select/poll returned error", while reading the socket itself (0: curl
+// checks) gives the errno that the message names.
+int CurlEvents(uint32_t events) {
+  return ((events & EPOLLIN) != 0 ? CURL_CSELECT_IN : 0) |
+         ((events & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0);
+}
+
+std::string ErrnoError(const char* call) { return std::string(call) + ": " + std::strerror(errno); }
+
+}  // namespace
+
+class ProbeEngine::Loop {
+ public:
+  explicit Loop(const Clock& clock)
+      : clock_(clock), event_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), last_turn_(clock.Now()) {}
+  ~Loop();
+
+  void SetWakeHandler(WakeHandler handler) { wake_handler_ = std::move(handler); }
+  Status Start();
+  void Stop();
+  void Post(std::function<void()> task);
+  void Probe(const ProbeSpec& spec, Done done);
+  void WakeAt(Time when);
+  size_t in_flight() const;
+  Time last_turn() const { return last_turn_.load(std::memory_order_relaxed); }
+
+ private:
+  // One probe in flight; its address is its easy handle's CURLOPT_PRIVATE.
+  struct Transfer {
+    ProbeSpec spec;
+    Done done;
+    CURL* easy = nullptr;
+    CURLSH* share = nullptr;  // the handle's own connection and DNS caches
+    Time started;
+    size_t slot = 0;    // its index in active_
+    HttpExchange http;  // kHttp only
+    char error[CURL_ERROR_SIZE];
+  };
+
+  static int OnSocket(CURL* easy, curl_socket_t fd, int what, void* self, void* watched);
+  static int OnTimer(CURLM* multi, long timeout_ms, void* self);
+
+  bool OnLoopThread() const { return std::this_thread::get_id() == loop_thread_; }
+  void Run();
+  int NextTimeout() const;
+  void RunPosted();
+  void Reap();
+  void Complete(Transfer* transfer, CURLcode code);
+  void MaybeWake();
+  void Fail(Done done, std::string message);
+  // An easy handle with caches of its own (see AcquireHandle).
+  struct Handle {
+    CURL* easy = nullptr;
+    CURLSH* share = nullptr;
+  };
+
+  Handle AcquireHandle();
+  void ReleaseHandle(Handle handle);
+  static void DestroyHandle(Handle handle);
+  void Abandon();
+
+  const Clock& clock_;
+  const int event_fd_;  // Post() and Stop() wake the loop through it
+  WakeHandler wake_handler_;
+  bool started_ = false;
+  bool curl_initialized_ = false;
+  int epoll_fd_ = -1;
+  CURLM* multi_ = nullptr;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<Time> last_turn_;
+
+  std::mutex mutex_;
+  std::vector<std::function<void()>> posted_;  // GUARDED_BY(mutex_)
+
+  // Loop thread only.
+  std::thread::id loop_thread_;
+  std::optional<Steady::time_point> curl_deadline_;  // curl's single timer
+  std::optional<Time> wake_at_;
+  Steady::time_point next_heartbeat_;
+  std::vector<std::unique_ptr<Transfer>> active_;
+  std::vector<Handle> idle_;                          // reset easy handles, for reuse
+  std::vector<std::pair<Transfer*, CURLcode>> done_;  // Reap()'s batch, kept for its capacity
+  size_t deferred_errors_ = 0;                        // kError results posted, not yet delivered
+};
+
+ProbeEngine::Loop::~Loop() {
+  Stop();
+  if (multi_ != nullptr) curl_multi_cleanup(multi_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+  if (event_fd_ >= 0) close(event_fd_);
+  if (curl_initialized_) curl_global_cleanup();
+}
+
+Status ProbeEngine::Loop::Start() {
+  if (started_) return Status::Error("the probe engine was already started");
+  started_ = true;
+  if (event_fd_ < 0) return Status::Error(ErrnoError("eventfd"));
+  curl_initialized_ = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  if (!curl_initialized_) return Status::Error("curl_global_init failed");
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) return Status::Error(ErrnoError("epoll_create1"));
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.fd = event_fd_;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &event) != 0) {
+    return Status::Error(ErrnoError("epoll_ctl"));
+  }
+  multi_ = curl_multi_init();
+  if (multi_ == nullptr) return Status::Error("curl_multi_init failed");
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, OnSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, OnTimer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  next_heartbeat_ = Steady::now();  // the wake handler's first run is on the first turn
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void ProbeEngine::Loop::Stop() {
+  if (!thread_.joinable()) return;
+  assert(std::this_thread::get_id() != thread_.get_id() && "Stop() on the loop thread");
+  stopping_.store(true, std::memory_order_release);
+  const uint64_t one = 1;
+  [[maybe_unused]] ssize_t written = write(event_fd_, &one, sizeof(one));
+  thread_.join();
+}
+
+void ProbeEngine::Loop::Post(std::function<void()> task) {
+  bool was_empty = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    was_empty = posted_.empty();
+    posted_.push_back(std::move(task));
+  }
+  // A non-empty queue has already woken the loop, which has yet to take it.
+  if (was_empty) {
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t written = write(event_fd_, &one, sizeof(one));
+  }
+}
+
+void ProbeEngine::Loop::Probe(const ProbeSpec& spec, Done done) {
+  assert(OnLoopThread());
+  const Handle handle = AcquireHandle();
+  if (handle.easy == nullptr) return Fail(std::move(done), "curl_easy_init failed");
+  CURL* easy = handle.easy;
+  auto transfer = std::make_unique<Transfer>();
+  transfer->spec = spec;
+  transfer->done = std::move(done);
+  transfer->easy = easy;
+  transfer->share = handle.share;
+  transfer->started = clock_.Now();
+  Status status = SetUpTransfer(easy, spec, transfer->error);
+  if (status.ok()) {
+    if (spec.kind == ProbeSpec::Kind::kHttp) {
+      status = StartHttp(easy, spec, &transfer->http);
+    } else {
+      StartTcp(easy, spec);
+    }
+  }
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+  if (status.ok() && curl_multi_add_handle(multi_, easy) != CURLM_OK) {
+    status = Status::Error("curl_multi_add_handle failed");
+  }
+  if (!status.ok()) {
+    ReleaseHandle(handle);
+    return Fail(std::move(transfer->done), status.message());
+  }
+  transfer->slot = active_.size();
+  active_.push_back(std::move(transfer));
+}
+
+void ProbeEngine::Loop::WakeAt(Time when) {
+  assert(OnLoopThread());
+  if (!wake_at_ || when < *wake_at_) wake_at_ = when;
+}
+
+size_t ProbeEngine::Loop::in_flight() const {
+  assert(OnLoopThread());
+  return active_.size() + deferred_errors_;
+}
+
+int ProbeEngine::Loop::OnSocket(CURL*, curl_socket_t fd, int what, void* self, void* watched) {
+  auto* loop = static_cast<Loop*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(loop->epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    return 0;
+  }
+  epoll_event event{};
+  event.events = ((what & CURL_POLL_IN) != 0 ? uint32_t{EPOLLIN} : 0) |
+                 ((what & CURL_POLL_OUT) != 0 ? uint32_t{EPOLLOUT} : 0);
+  event.data.fd = fd;
+  if (watched != nullptr) {
+    epoll_ctl(loop->epoll_fd_, EPOLL_CTL_MOD, fd, &event);
+  } else {
+    epoll_ctl(loop->epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+    curl_multi_assign(loop->multi_, fd, const_cast<char*>(&kWatched));
+  }
+  return 0;
+}
+
+int ProbeEngine::Loop::OnTimer(CURLM*, long timeout_ms, void* self) {
+  auto* loop = static_cast<Loop*>(self);
+  if (timeout_ms < 0) {
+    loop->curl_deadline_.reset();
+  } else {
+    loop->curl_deadline_ = Steady::now() + std::chrono::milliseconds(timeout_ms);
+  }
+  return 0;
+}
+
+void ProbeEngine::Loop::Run() {
+  loop_thread_ = std::this_thread::get_id();
+  pthread_setname_np(pthread_self(), "vigil-probes");  // for top -H, perf, gdb
+  std::array<epoll_event, kMaxEvents> events;
+  while (true) {
+    const int count = epoll_wait(epoll_fd_, events.data(), kMaxEvents, NextTimeout());
+    if (stopping_.load(std::memory_order_acquire)) break;
+    bool posted = false;
+    int running = 0;
+    for (int i = 0; i < count; ++i) {
+      if (events[i].data.fd == event_fd_) {
+        posted = true;
+      } else {
+        curl_multi_socket_action(multi_, events[i].data.fd, CurlEvents(events[i].events), &running);
+      }
+    }
+    if (curl_deadline_ && Steady::now() >= *curl_deadline_) {
+      curl_deadline_.reset();  // before the call, which may set the next one
+      curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+    Reap();
+    if (posted) RunPosted();
+    MaybeWake();
+    last_turn_.store(clock_.Now(), std::memory_order_relaxed);
+  }
+  Abandon();
+}
+
+int ProbeEngine::Loop::NextTimeout() const {
+  const Steady::time_point now = Steady::now();
+  Steady::duration wait = next_heartbeat_ - now;
+  if (curl_deadline_) wait = std::min(wait, *curl_deadline_ - now);
+  if (wake_at_) wait = std::min(wait, *wake_at_ - clock_.Now());
+  return EpollTimeout(wait);
+}
+
+void ProbeEngine::Loop::RunPosted() {
+  // Drained before the queue is taken, so that a task posted meanwhile wakes the loop again.
+  uint64_t wakes = 0;
+  [[maybe_unused]] ssize_t read_bytes = read(event_fd_, &wakes, sizeof(wakes));
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tasks.swap(posted_);
+  }
+  for (std::function<void()>& task : tasks) task();
+}
+
+void ProbeEngine::Loop::Reap() {
+  // Every message is read before any handle is removed: curl_multi_remove_handle
+  // scans the messages still queued, which would make a turn that completes k
+  // probes cost O(k^2) — just when the loop is busiest.
+  done_.clear();
+  int queued = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+    if (message->msg != CURLMSG_DONE) continue;
+    void* transfer = nullptr;
+    curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
+    done_.emplace_back(static_cast<Transfer*>(transfer), message->data.result);
+  }
+  for (const auto& [transfer, code] : done_) Complete(transfer, code);
+}
+
+void ProbeEngine::Loop::Complete(Transfer* transfer, CURLcode code) {
+  curl_multi_remove_handle(multi_, transfer->easy);
+  std::optional<ProbeResult> result =
+      transfer->spec.kind == ProbeSpec::Kind::kHttp
+          ? FinishHttp(transfer->easy, code, transfer->error, transfer->spec, &transfer->http)
+          : FinishTcp(transfer->easy, code, transfer->error, transfer->spec);
+  if (!result) {  // a redirect to follow, on the same handle
+    transfer->error[0] = '\0';
+    if (curl_multi_add_handle(multi_, transfer->easy) == CURLM_OK) return;
+    result.emplace();
+    result->message = "curl_multi_add_handle failed";
+  }
+
+  // Out of active_ before Done runs: Done may start probes, which grow it.
+  const size_t slot = transfer->slot;
+  std::unique_ptr<Transfer> finished = std::move(active_[slot]);
+  if (slot + 1 != active_.size()) {
+    active_[slot] = std::move(active_.back());
+    active_[slot]->slot = slot;
+  }
+  active_.pop_back();
+  ReleaseHandle({finished->easy, finished->share});
+  result->latency =
+      std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now() - finished->started);
+  finished->done(*result);
+}
+
+void ProbeEngine::Loop::MaybeWake() {
+  const Time now = clock_.Now();
+  const Steady::time_point steady_now = Steady::now();
+  if (!(wake_at_ && *wake_at_ <= now) && steady_now < next_heartbeat_) return;
+  wake_at_.reset();
+  next_heartbeat_ = steady_now + kMaxWakeInterval;
+  if (wake_handler_) wake_handler_(now);
+}
+
+void ProbeEngine::Loop::Fail(Done done, std::string message) {
+  ++deferred_errors_;
+  // Delivered on a later turn: Done never runs inside the caller's Probe().
+  Post([this, done = std::move(done), message = std::move(message)] {
+    --deferred_errors_;
+    ProbeResult result;
+    result.outcome = ProbeOutcome::kError;
+    result.message = message;
+    done(result);
+  });
+}
+
+// Each easy handle gets connection and DNS caches of its own, through a
+// share of its own. In a shared (the multi's) cache, curl walks every
+// connection of every host on some steps of each transfer, so a probe would
+// cost O(probes in flight): the loop slows, more probes wait, each costs more,
+// and a loaded agent collapses. A private cache holds the handle's one
+// connection, so each probe costs the same however many are in flight.
+ProbeEngine::Loop::Handle ProbeEngine::Loop::AcquireHandle() {
+  Handle handle;
+  if (!idle_.empty()) {
+    handle = idle_.back();
+    idle_.pop_back();
+  } else {
+    handle.easy = curl_easy_init();
+    handle.share = curl_share_init();
+    if (handle.easy == nullptr || handle.share == nullptr) {
+      DestroyHandle(handle);
+      return {};
+    }
+    curl_share_setopt(handle.share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(handle.share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  }
+  curl_easy_setopt(handle.easy, CURLOPT_SHARE, handle.share);
+  return handle;
+}
+
+void ProbeEngine::Loop::ReleaseHandle(Handle handle) {
+  if (idle_.size() >= kMaxIdleHandles) return DestroyHandle(handle);
+  curl_easy_reset(handle.easy);
+  idle_.push_back(handle);
+}
+
+void ProbeEngine::Loop::DestroyHandle(Handle handle) {
+  if (handle.easy != nullptr) curl_easy_cleanup(handle.easy);  // before its share
+  if (handle.share != nullptr) curl_share_cleanup(handle.share);
+}
+
+void ProbeEngine::Loop::Abandon() {
+  for (const std::unique_ptr<Transfer>& transfer : active_) {
+    curl_multi_remove_handle(multi_, transfer->easy);
+    DestroyHandle({transfer->easy, transfer->share});
+  }
+  active_.clear();
+  for (const Handle& handle : idle_) DestroyHandle(handle);
+  idle_.clear();
+}
+
+ProbeEngine::ProbeEngine(const Clock& clock) : loop_(std::make_unique<Loop>(clock)) {}
+ProbeEngine::~ProbeEngine() = default;
+
+void ProbeEngine::SetWakeHandler(WakeHandler handler) { loop_->SetWakeHandler(std::move(handler)); }
+Status ProbeEngine::Start() { return loop_->Start(); }
+void ProbeEngine::Stop() { loop_->Stop(); }
+void ProbeEngine::Post(std::function<void()> task) { loop_->Post(std::move(task)); }
+void ProbeEngine::Probe(const ProbeSpec& spec, Done done) { loop_->Probe(spec, std::move(done)); }
+void ProbeEngine::WakeAt(Time when) { loop_->WakeAt(when); }
+size_t ProbeEngine::in_flight() const { return loop_->in_flight(); }
+Time ProbeEngine::last_turn() const { return loop_->last_turn(); }
+
+}  // namespace vigil

@@ -1,0 +1,313 @@
+// The Prober on a real ProbeEngine against real servers on loopback.
+#include "agent/prober.h"
+
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <thread>
+
+#include "tests/support/raw_tcp_server.h"
+#include "tests/support/test_http_server.h"
+#include "tests/support/wait.h"
+
+namespace vigil {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using testing::RawTcpServer;
+using testing::TestHttpServer;
+using testing::WaitUntil;
+
+// Records what the Prober reports, from the loop thread, for the test thread.
+class RecordingObserver final : public ProbeObserver {
+ public:
+  void OnTargetAdded(uint64_t id, const std::string&, const std::string& endpoint,
+                     const std::string& type) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    types_[endpoint] = type;
+    ids_[id] = endpoint;
+  }
+  void OnTargetRemoved(uint64_t id) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    removed_.push_back(ids_[id]);
+  }
+  void OnProbeStarted(Duration) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++started_;
+    in_flight_max_ = std::max(in_flight_max_, started_ - done_);
+  }
+  void OnProbeDone(uint64_t id, const ProbeResult& result) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++done_;
+    results_[ids_[id]].push_back(result.outcome);
+  }
+
+  int started() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return started_;
+  }
+  int in_flight_max() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return in_flight_max_;
+  }
+  std::vector<ProbeOutcome> results(const std::string& endpoint) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = results_.find(endpoint);
+    return it == results_.end() ? std::vector<ProbeOutcome>{} : it->second;
+  }
+  std::string type(const std::string& endpoint) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return types_.count(endpoint) ? types_.at(endpoint) : "";
+  }
+  std::vector<std::string> removed() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return removed_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<uint64_t, std::string> ids_;
+  std::map<std::string, std::string> types_;
+  std::map<std::string, std::vector<ProbeOutcome>> results_;
+  std::vector<std::string> removed_;
+  int started_ = 0;
+  int done_ = 0;
+  int in_flight_max_ = 0;
+};
+
+// An engine, a board and a Prober wired as the agent wires them.
+class ProberTest : public ::testing::Test {
+ protected:
+  ProberTest() : prober_(clock_, engine_, board_, "node-a", 7, &observer_) {
+    engine_.SetWakeHandler([this](Time now) { prober_.OnWake(now); });
+  }
+  void SetUp() override { ASSERT_TRUE(engine_.Start().ok()); }
+  ~ProberTest() override { engine_.Stop(); }
+
+  void Apply(std::vector<Service> services) {
+    engine_.Post([this, services = std::move(services)] { prober_.Apply(services); });
+  }
+
+  // The endpoint's state on the board, if the board has it.
+  std::optional<EndpointStatus> Status(const std::string& service, const std::string& key) const {
+    const auto object = board_.Get(service);
+    if (object == nullptr) return std::nullopt;
+    for (const EndpointStatus& e : object->endpoints) {
+      if (e.Key() == key) return e;
+    }
+    return std::nullopt;
+  }
+
+  bool WaitReady(const std::string& service, const std::string& key, bool ready,
+                 milliseconds timeout = seconds(10)) const {
+    return WaitUntil(
+        [&] {
+          auto s = Status(service, key);
+          return s && s->conditions.ready == ready;
+        },
+        timeout);
+  }
+
+  static Service HttpService(const std::string& name, std::vector<Endpoint> endpoints,
+                             double period, PortRef port = {}) {
+    Service service;
+    service.name = name;
+    service.endpoints = std::move(endpoints);
+    Probe probe;
+    HttpGetAction http;
+    http.path = "/ready";
+    http.port = std::move(port);
+    probe.handler = http;
+    probe.timing.period_seconds = period;
+    probe.timing.timeout_seconds = 1;
+    service.readiness_probe = probe;
+    return service;
+  }
+
+  SystemClock clock_;
+  StatusBoard board_;
+  RecordingObserver observer_;
+  ProbeEngine engine_{clock_};
+  Prober prober_;
+};
+
+TEST_F(ProberTest, HttpEndpointBecomesReadyAndLeavesAfterFailureThreshold) {
+  TestHttpServer server;
+  const Endpoint endpoint{"127.0.0.1", server.port()};
+  Service service = HttpService("web", {endpoint}, 0.05);
+  service.readiness_probe->timing.failure_threshold = 3;
+  Apply({service});
+
+  // A new endpoint starts not ready.
+  ASSERT_TRUE(
+      WaitUntil([&] { return Status("web", endpoint.HostPort()).has_value(); }, seconds(5)));
+  ASSERT_TRUE(WaitReady("web", endpoint.HostPort(), true));
+  EXPECT_EQ(observer_.type(endpoint.HostPort()), "http");
+
+  server.SetStatus("/ready", 503);
+  ASSERT_TRUE(WaitReady("web", endpoint.HostPort(), false));
+  // It left on the third failure in a row, not before.
+  const std::vector<ProbeOutcome> results = observer_.results(endpoint.HostPort());
+  ASSERT_GE(results.size(), 3u);
+  const auto first_failure = std::find(results.begin(), results.end(), ProbeOutcome::kFailure);
+  EXPECT_GE(results.end() - first_failure, 3);
+  const auto details = board_.Probe("web", endpoint.HostPort());
+  ASSERT_TRUE(details.has_value());
+  EXPECT_EQ(details->message, "HTTP probe failed with statuscode: 503");
+  EXPECT_EQ(details->result, ProbeOutcome::kFailure);
+}
+
+TEST_F(ProberTest, NamedPortIsTheServicePortNotTheEndpointPort) {
+  TestHttpServer server;
+  // The endpoint's own port (1) has nothing behind it; the probe targets port "web".
+  const Endpoint endpoint{"127.0.0.1", 1};
+  Service service = HttpService("named", {endpoint}, 0.05, PortRef{0, "web"});
+  service.ports = {{"web", server.port()}};
+  Apply({service});
+  ASSERT_TRUE(WaitReady("named", endpoint.HostPort(), true));
+  EXPECT_GE(server.request_count(), 1u);
+}
+
+TEST_F(ProberTest, OmittedPortIsTheEndpointPortAndIpv6Works) {
+  TestHttpServer server(TestHttpServer::Options{"::1", false});
+  const Endpoint endpoint{"::1", server.port()};
+  Apply({HttpService("v6", {endpoint}, 0.05)});
+  ASSERT_TRUE(WaitReady("v6", "[::1]:" + std::to_string(server.port()), true));
+}
+
+TEST_F(ProberTest, TcpProbe) {
+  TestHttpServer server;
+  Service service;
+  service.name = "tcp";
+  service.endpoints = {{"127.0.0.1", server.port()}, {"127.0.0.1", 1}};
+  Probe probe;
+  probe.handler = TcpSocketAction{};
+  probe.timing.period_seconds = 0.05;
+  service.readiness_probe = probe;
+  Apply({service});
+  ASSERT_TRUE(WaitReady("tcp", "127.0.0.1:" + std::to_string(server.port()), true));
+  ASSERT_TRUE(
+      WaitUntil([&] { return board_.Probe("tcp", "127.0.0.1:1").has_value(); }, seconds(5)));
+  EXPECT_EQ(board_.Probe("tcp", "127.0.0.1:1")->message,
+            "dial tcp 127.0.0.1:1: connect: connection refused");
+  EXPECT_FALSE(Status("tcp", "127.0.0.1:1")->conditions.ready);
+}
+
+TEST_F(ProberTest, EndpointsWithoutAProbeAreReadyAtOnce) {
+  Service service;
+  service.name = "static";
+  service.endpoints = {{"10.0.0.1", 80}};
+  Apply({service});
+  ASSERT_TRUE(WaitReady("static", "10.0.0.1:80", true, seconds(5)));
+  EXPECT_EQ(observer_.type("10.0.0.1:80"), "none");
+  EXPECT_EQ(observer_.started(), 0);
+}
+
+// Config validation rejects a named port that no service port has; should one
+// reach the loop anyway, it is an error result, and the loop goes on.
+TEST_F(ProberTest, UnresolvableNamedPortIsAnErrorResultNotACrash) {
+  TestHttpServer server;
+  Service broken = HttpService("broken", {{"127.0.0.1", server.port()}}, 0.05, PortRef{0, "gone"});
+  Service fine = HttpService("fine", {{"127.0.0.1", server.port()}}, 0.05);
+  Apply({broken, fine});
+  const std::string key = "127.0.0.1:" + std::to_string(server.port());
+  ASSERT_TRUE(WaitUntil([&] { return observer_.results(key).size() >= 6; }, seconds(10)));
+  ASSERT_TRUE(WaitReady("fine", key, true));
+  const auto details = board_.Probe("broken", key);
+  ASSERT_TRUE(details.has_value());
+  EXPECT_EQ(details->result, ProbeOutcome::kError);
+  EXPECT_EQ(details->message, "port \"gone\" is not a port of service \"broken\"");
+  EXPECT_FALSE(Status("broken", key)->conditions.ready);
+}
+
+// A target that never answers, probed every 100 ms with a 350 ms timeout:
+// its probes never overlap, and the slots it misses are skipped, not queued.
+TEST_F(ProberTest, ProbesOfOneEndpointNeverOverlap) {
+  RawTcpServer server(RawTcpServer::Behavior::kNeverAnswer);
+  Service service = HttpService("slow", {{"127.0.0.1", server.port()}}, 0.1);
+  service.readiness_probe->timing.timeout_seconds = 0.35;
+  Apply({service});
+  const std::string key = "127.0.0.1:" + std::to_string(server.port());
+  ASSERT_TRUE(WaitUntil([&] { return observer_.results(key).size() >= 4; }, seconds(10)));
+  EXPECT_EQ(observer_.in_flight_max(), 1);
+  for (ProbeOutcome outcome : observer_.results(key)) EXPECT_EQ(outcome, ProbeOutcome::kTimeout);
+  // Each probe takes 350 ms, the next starts at the next 100 ms slot: at most
+  // one start per 400 ms, plus the one in flight.
+  EXPECT_LE(server.accepted(), observer_.results(key).size() + 1);
+}
+
+TEST_F(ProberTest, APeriodOfAQuarterSecondMakesTwentyProbesInFiveSeconds) {
+  TestHttpServer server;
+  Apply({HttpService("rate", {{"127.0.0.1", server.port()}}, 0.25)});
+  ASSERT_TRUE(server.WaitForRequests(1, seconds(5)));
+  const size_t before = server.request_count();
+  // A measured window, not a wait for a condition.
+  std::this_thread::sleep_for(seconds(5));
+  const size_t count = server.request_count() - before;
+  EXPECT_GE(count, 19u);
+  EXPECT_LE(count, 21u);
+}
+
+TEST_F(ProberTest, ApplyingTheSameServicesChangesNothing) {
+  TestHttpServer server;
+  const Service service = HttpService("web", {{"127.0.0.1", server.port()}}, 0.05);
+  Apply({service});
+  const std::string key = "127.0.0.1:" + std::to_string(server.port());
+  ASSERT_TRUE(WaitReady("web", key, true));
+  const uint64_t version = board_.resource_version();
+  Apply({service});
+  // Let the loop apply it and probe a few more times.
+  const size_t seen = observer_.results(key).size();
+  ASSERT_TRUE(WaitUntil([&] { return observer_.results(key).size() >= seen + 3; }, seconds(10)));
+  EXPECT_EQ(board_.resource_version(), version);
+  EXPECT_TRUE(observer_.removed().empty());
+}
+
+TEST_F(ProberTest, ApplyDiffsEndpoints) {
+  TestHttpServer server;
+  const Endpoint kept{"127.0.0.1", server.port()};
+  const Endpoint removed{"127.0.0.2", server.port()};
+  Apply({HttpService("web", {kept, removed}, 0.05)});
+  ASSERT_TRUE(WaitReady("web", kept.HostPort(), true));
+  const WallTime kept_since = Status("web", kept.HostPort())->last_transition_time;
+
+  const Endpoint added{"127.0.0.3", 1};
+  Service changed = HttpService("web", {added, kept}, 0.05);
+  changed.readiness_probe->timing.failure_threshold = 5;  // a changed probe
+  Apply({changed});
+  ASSERT_TRUE(WaitUntil([&] { return Status("web", added.HostPort()).has_value(); }, seconds(5)));
+  EXPECT_FALSE(Status("web", removed.HostPort()).has_value());
+  EXPECT_FALSE(board_.Probe("web", removed.HostPort()).has_value());
+  // The kept endpoint keeps its readiness through the probe change, without a transition.
+  EXPECT_TRUE(Status("web", kept.HostPort())->conditions.ready);
+  EXPECT_EQ(Status("web", kept.HostPort())->last_transition_time, kept_since);
+  EXPECT_FALSE(Status("web", added.HostPort())->conditions.ready);
+  // Endpoints are listed in the config's order.
+  EXPECT_EQ(board_.Get("web")->endpoints[0].Key(), added.HostPort());
+  // The removed endpoint's series go; the kept one's are renewed for its new probe.
+  std::vector<std::string> gone = observer_.removed();
+  std::sort(gone.begin(), gone.end());
+  EXPECT_EQ(gone, (std::vector<std::string>{kept.HostPort(), removed.HostPort()}));
+}
+
+TEST_F(ProberTest, RemovedServiceIsDeleted) {
+  Service a;
+  a.name = "a";
+  a.endpoints = {{"10.0.0.1", 80}};
+  Service b = a;
+  b.name = "b";
+  Apply({a, b});
+  ASSERT_TRUE(WaitUntil([&] { return board_.Get("b") != nullptr; }, seconds(5)));
+  const uint64_t version = board_.resource_version();
+  Apply({a});
+  ASSERT_TRUE(WaitUntil([&] { return board_.Get("b") == nullptr; }, seconds(5)));
+  const auto events = board_.EventsSince(version);
+  ASSERT_TRUE(events.has_value());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].type, EventType::kDeleted);
+  EXPECT_EQ((*events)[0].object->name, "b");
+}
+
+}  // namespace
+}  // namespace vigil

@@ -1,0 +1,133 @@
+#include "agent/status_board.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/agent/endpoints_fixtures.h"
+
+namespace vigil {
+namespace {
+
+using testing::MakeEndpoints;
+
+std::vector<std::pair<EventType, uint64_t>> Summary(const std::vector<BoardEvent>& events) {
+  std::vector<std::pair<EventType, uint64_t>> out;
+  for (const BoardEvent& e : events) out.emplace_back(e.type, e.resource_version);
+  return out;
+}
+
+TEST(StatusBoardTest, EachChangeGetsTheNextVersionAndAnEvent) {
+  StatusBoard board;
+  EXPECT_EQ(board.resource_version(), 0u);
+  board.Put({MakeEndpoints("a", {false}), MakeEndpoints("b", {true})});
+  EXPECT_EQ(board.resource_version(), 2u);
+  board.Put({MakeEndpoints("a", {true})});
+  board.Delete({"b"});
+  EXPECT_EQ(board.resource_version(), 4u);
+
+  const auto events = board.EventsSince(0);
+  ASSERT_TRUE(events.has_value());
+  EXPECT_EQ(Summary(*events),
+            (std::vector<std::pair<EventType, uint64_t>>{{EventType::kAdded, 1},
+                                                         {EventType::kAdded, 2},
+                                                         {EventType::kModified, 3},
+                                                         {EventType::kDeleted, 4}}));
+  EXPECT_EQ((*events)[0].object->name, "a");
+  EXPECT_EQ((*events)[2].object->resource_version, 3u);
+  EXPECT_TRUE((*events)[2].object->endpoints[0].conditions.ready);
+  // A DELETED event carries the last state, stamped with the deletion's version.
+  EXPECT_EQ((*events)[3].object->name, "b");
+  EXPECT_EQ((*events)[3].object->resource_version, 4u);
+  EXPECT_EQ(board.Get("b"), nullptr);
+}
+
+TEST(StatusBoardTest, PuttingTheSameContentIsNoChange) {
+  StatusBoard board;
+  board.Put({MakeEndpoints("a", {true, false})});
+  board.Put({MakeEndpoints("a", {true, false})});
+  EXPECT_EQ(board.resource_version(), 1u);
+  board.Delete({"missing"});
+  EXPECT_EQ(board.resource_version(), 1u);
+}
+
+TEST(StatusBoardTest, SnapshotsAreImmutableAndSortedByName) {
+  StatusBoard board;
+  board.Put({MakeEndpoints("zebra", {true}), MakeEndpoints("alpaca", {false})});
+  const BoardSnapshot before = board.Snapshot();
+  board.Put({MakeEndpoints("alpaca", {true})});
+  ASSERT_EQ(before.services.size(), 2u);
+  EXPECT_EQ(before.resource_version, 2u);
+  EXPECT_EQ(before.services[0]->name, "alpaca");
+  EXPECT_FALSE(before.services[0]->endpoints[0].conditions.ready);  // unchanged by the later Put
+  EXPECT_TRUE(board.Get("alpaca")->endpoints[0].conditions.ready);
+  EXPECT_EQ(board.Snapshot().resource_version, 3u);
+}
+
+TEST(StatusBoardTest, EventsSinceReplaysExactlyWhatFollows) {
+  StatusBoard board;
+  for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
+  const auto events = board.EventsSince(7);
+  ASSERT_TRUE(events.has_value());
+  EXPECT_EQ(Summary(*events),
+            (std::vector<std::pair<EventType, uint64_t>>{
+                {EventType::kModified, 8}, {EventType::kModified, 9}, {EventType::kModified, 10}}));
+  EXPECT_TRUE(board.EventsSince(10)->empty());
+  EXPECT_TRUE(board.EventsSince(99)->empty());
+}
+
+TEST(StatusBoardTest, VersionsOlderThanTheHistoryAreGone) {
+  StatusBoard board(/*history=*/5);
+  for (int i = 0; i < 12; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
+  // Kept: versions 8..12. Resuming after 7 needs 8 onwards: still possible.
+  ASSERT_TRUE(board.EventsSince(7).has_value());
+  EXPECT_EQ(board.EventsSince(7)->size(), 5u);
+  EXPECT_FALSE(board.EventsSince(6).has_value());
+  EXPECT_FALSE(board.EventsSince(0).has_value());
+}
+
+TEST(StatusBoardTest, ProbeDetailsDoNotMakeVersions) {
+  StatusBoard board;
+  board.Put({MakeEndpoints("a", {false})});
+  board.RecordProbe("a", "10.0.0.1:80",
+                    ProbeDetails{WallTime(), ProbeOutcome::kFailure, "HTTP probe failed"});
+  EXPECT_EQ(board.resource_version(), 1u);
+  ASSERT_TRUE(board.Probe("a", "10.0.0.1:80").has_value());
+  EXPECT_EQ(board.Probe("a", "10.0.0.1:80")->message, "HTTP probe failed");
+  EXPECT_FALSE(board.Probe("a", "10.0.0.2:80").has_value());
+
+  board.ForgetProbes("a", "10.0.0.1:80");
+  EXPECT_FALSE(board.Probe("a", "10.0.0.1:80").has_value());
+
+  board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{});
+  board.Delete({"a"});
+  EXPECT_FALSE(board.Probe("a", "10.0.0.1:80").has_value());
+}
+
+TEST(StatusBoardTest, WaitForChangeReturnsAtOnceWhenAlreadyNewer) {
+  StatusBoard board;
+  board.Put({MakeEndpoints("a", {true})});
+  EXPECT_EQ(board.WaitForChange(0, std::chrono::hours(1)), 1u);
+}
+
+TEST(StatusBoardTest, WaitForChangeTimesOutWithoutAChange) {
+  StatusBoard board;
+  EXPECT_EQ(board.WaitForChange(0, std::chrono::milliseconds(20)), 0u);
+}
+
+TEST(StatusBoardTest, WaitForChangeWakesOnAPutFromAnotherThread) {
+  StatusBoard board;
+  uint64_t seen = 0;
+  std::thread waiter([&] { seen = board.WaitForChange(0, std::chrono::seconds(30)); });
+  board.Put({MakeEndpoints("a", {true})});
+  waiter.join();
+  EXPECT_EQ(seen, 1u);
+}
+
+TEST(EndpointsObjectTest, CountReady) {
+  EXPECT_EQ(MakeEndpoints("a", {true, false, true}).CountReady(), 2u);
+  EXPECT_EQ(MakeEndpoints("a", {}).CountReady(), 0u);
+}
+
+}  // namespace
+}  // namespace vigil

@@ -1,0 +1,360 @@
+#include "probes/http_probe.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "common/version.h"
+#include "tests/probes/probe_runner.h"
+#include "tests/support/raw_tcp_server.h"
+#include "tests/support/tcp_sockets.h"
+#include "tests/support/test_http_server.h"
+#include "tests/support/wait.h"
+
+namespace vigil {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::HttpSpec;
+using testing::ProbeRunner;
+using testing::RawTcpServer;
+using testing::RefusingPort;
+using ::testing::StartsWith;
+using testing::TestHttpServer;
+using namespace std::chrono_literals;
+
+const std::string kUserAgent = std::string("vigil-probe/") + kVersion;
+
+// --- The request, as pure functions ---------------------------------------
+
+TEST(HttpUrlTest, BuildsTheUrlKubeletWould) {
+  ProbeSpec spec = HttpSpec(8080, "/ready");
+  EXPECT_EQ(HttpUrl(spec), "http://127.0.0.1:8080/ready");
+  spec.https = true;
+  EXPECT_EQ(HttpUrl(spec), "https://127.0.0.1:8080/ready");
+  EXPECT_EQ(HttpUrl(HttpSpec(80, "/", "::1")), "http://[::1]:80/");
+  EXPECT_EQ(HttpUrl(HttpSpec(80, "", "db.example")), "http://db.example:80/");
+  EXPECT_EQ(HttpUrl(HttpSpec(80, "healthz")), "http://127.0.0.1:80/healthz");
+  EXPECT_EQ(HttpUrl(HttpSpec(80, "/a?b=c&d=%20")), "http://127.0.0.1:80/a?b=c&d=%20");
+  EXPECT_EQ(HttpUrl(HttpSpec(80, "/a b/\"<\xc3\xa9>")),
+            "http://127.0.0.1:80/a%20b/%22%3C%C3%A9%3E");
+}
+
+std::vector<std::string> Lines(const std::vector<ProbeSpec::Header>& headers) {
+  Result<std::vector<std::string>> lines = HeaderLines(headers);
+  EXPECT_TRUE(lines.ok()) << lines.status().message();
+  return lines.ok() ? *lines : std::vector<std::string>{};
+}
+
+TEST(HeaderLinesTest, DefaultsToVigilUserAgentAndAcceptAll) {
+  EXPECT_THAT(Lines({}), ElementsAre("User-Agent: " + kUserAgent, "Accept: */*"));
+}
+
+TEST(HeaderLinesTest, KeepsTheSpecsHeadersBeforeTheDefaults) {
+  EXPECT_THAT(Lines({{"X-A", "b"}, {"X-A", "c"}}),
+              ElementsAre("X-A: b", "X-A: c", "User-Agent: " + kUserAgent, "Accept: */*"));
+}
+
+TEST(HeaderLinesTest, SpecHeadersReplaceDefaultsWhateverTheirCase) {
+  EXPECT_THAT(Lines({{"user-agent", "custom/1"}, {"ACCEPT", "application/json"}}),
+              ElementsAre("user-agent: custom/1", "ACCEPT: application/json"));
+}
+
+TEST(HeaderLinesTest, EmptyValues) {
+  // As kubelet: an empty Accept removes the header, an empty Host or
+  // User-Agent sends none of the spec's and none of the defaults.
+  EXPECT_THAT(Lines({{"Accept", ""}, {"Host", ""}, {"User-Agent", ""}, {"X-Empty", ""}}),
+              ElementsAre("Accept:", "X-Empty;"));
+}
+
+TEST(HeaderLinesTest, HostSetsTheVirtualHost) {
+  EXPECT_THAT(Lines({{"Host", "example.com"}}),
+              ElementsAre("Host: example.com", "User-Agent: " + kUserAgent, "Accept: */*"));
+}
+
+TEST(HeaderLinesTest, RejectsHeadersThatCannotBeSent) {
+  for (const ProbeSpec::Header& header :
+       std::vector<ProbeSpec::Header>{{"", "x"},
+                                      {"X A", "b"},
+                                      {"X:A", "b"},
+                                      {std::string("X\0A", 3), "b"},
+                                      {"X-A", "b\r\nX-Injected: 1"},
+                                      {"X-A", "b\nc"},
+                                      {"X-A", std::string("b\0c", 3)}}) {
+    Result<std::vector<std::string>> lines = HeaderLines({header});
+    ASSERT_FALSE(lines.ok()) << header.name << ": " << header.value;
+    EXPECT_THAT(lines.status().message(), StartsWith("invalid HTTP header"));
+  }
+}
+
+// --- Against real servers ---------------------------------------------------
+
+class HttpProbeTest : public ::testing::Test {
+ protected:
+  TestHttpServer server_;
+  ProbeRunner runner_;
+};
+
+struct StatusCase {
+  int status;
+  ProbeOutcome outcome;
+  std::string message;
+};
+
+TEST_F(HttpProbeTest, JudgesEachStatusClass) {
+  const std::vector<StatusCase> cases = {
+      {200, ProbeOutcome::kSuccess, ""},
+      {204, ProbeOutcome::kSuccess, ""},
+      {299, ProbeOutcome::kSuccess, ""},
+      {300, ProbeOutcome::kSuccess, "Probe terminated redirects"},
+      {302, ProbeOutcome::kSuccess, "Probe terminated redirects"},  // no Location
+      {304, ProbeOutcome::kSuccess, "Probe terminated redirects"},
+      {399, ProbeOutcome::kSuccess, "Probe terminated redirects"},
+      {400, ProbeOutcome::kFailure, "HTTP probe failed with statuscode: 400"},
+      {404, ProbeOutcome::kFailure, "HTTP probe failed with statuscode: 404"},
+      {500, ProbeOutcome::kFailure, "HTTP probe failed with statuscode: 500"},
+      {503, ProbeOutcome::kFailure, "HTTP probe failed with statuscode: 503"},
+  };
+  for (const StatusCase& c : cases) {
+    const std::string path = "/status/" + std::to_string(c.status);
+    server_.SetStatus(path, c.status);
+    ProbeResult result = runner_.Run(HttpSpec(server_.port(), path));
+    EXPECT_EQ(result.outcome, c.outcome) << c.status;
+    EXPECT_EQ(result.message, c.message) << c.status;
+    EXPECT_EQ(result.code, c.status);
+  }
+}
+
+TEST_F(HttpProbeTest, StatusChangesAtRunTime) {
+  EXPECT_EQ(runner_.Run(HttpSpec(server_.port(), "/ready")).outcome, ProbeOutcome::kSuccess);
+  server_.SetStatus("/ready", 503);
+  EXPECT_EQ(runner_.Run(HttpSpec(server_.port(), "/ready")).outcome, ProbeOutcome::kFailure);
+  EXPECT_EQ(server_.request_count(), 2u);
+}
+
+TEST_F(HttpProbeTest, FollowsSameHostRedirectsAndTheLastAnswerDecides) {
+  server_.SetStatus("/old", 302, "/new");
+  server_.SetStatus("/moved", 301, "/broken");
+  server_.SetStatus("/broken", 503);
+
+  ProbeResult result = runner_.Run(HttpSpec(server_.port(), "/old"));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kSuccess);
+  EXPECT_EQ(result.code, 200);
+
+  result = runner_.Run(HttpSpec(server_.port(), "/moved"));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
+  EXPECT_EQ(result.message, "HTTP probe failed with statuscode: 503");
+  EXPECT_EQ(result.code, 503);
+
+  std::vector<std::string> paths;
+  for (const TestHttpServer::Request& request : server_.requests()) paths.push_back(request.path);
+  EXPECT_THAT(paths, ElementsAre("/old", "/new", "/moved", "/broken"));
+}
+
+TEST_F(HttpProbeTest, SameHostMeansSameNameWhateverThePort) {
+  TestHttpServer other;
+  other.SetStatus("/there", 500);
+  server_.SetStatus("/away", 307, "http://127.0.0.1:" + std::to_string(other.port()) + "/there");
+  ProbeResult result = runner_.Run(HttpSpec(server_.port(), "/away"));
+  EXPECT_EQ(result.message, "HTTP probe failed with statuscode: 500");
+  EXPECT_EQ(other.request_count(), 1u);
+}
+
+TEST_F(HttpProbeTest, RedirectToAnotherHostIsASuccessWithoutFollowing) {
+  TestHttpServer other({.address = "127.0.0.2"});
+  other.SetStatus("/", 500);
+  server_.SetStatus("/elsewhere", 302, "http://127.0.0.2:" + std::to_string(other.port()) + "/");
+  ProbeResult result = runner_.Run(HttpSpec(server_.port(), "/elsewhere"));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kSuccess);
+  EXPECT_EQ(result.message, "Probe terminated redirects");
+  EXPECT_EQ(result.code, 302);
+  EXPECT_EQ(other.request_count(), 0u);
+}
+
+TEST_F(HttpProbeTest, StopsAfterTenRedirects) {
+  server_.SetStatus("/loop", 302, "/loop");
+  ProbeResult result = runner_.Run(HttpSpec(server_.port(), "/loop"));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
+  EXPECT_EQ(result.message, "stopped after 10 redirects");
+  EXPECT_EQ(server_.request_count(), 11u);  // the first request and 10 redirects
+}
+
+TEST_F(HttpProbeTest, FollowsTenRedirects) {
+  for (int i = 0; i < 10; ++i) {
+    server_.SetStatus("/hop" + std::to_string(i), 302, "/hop" + std::to_string(i + 1));
+  }
+  ProbeResult result = runner_.Run(HttpSpec(server_.port(), "/hop0"));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kSuccess);
+  EXPECT_EQ(result.code, 200);
+  EXPECT_EQ(server_.request_count(), 11u);
+}
+
+TEST_F(HttpProbeTest, RedirectsShareTheProbesTimeout) {
+  RawTcpServer silent(RawTcpServer::Behavior::kNeverAnswer);
+  server_.SetStatus("/slow", 302, "http://127.0.0.1:" + std::to_string(silent.port()) + "/");
+  ProbeSpec spec = HttpSpec(server_.port(), "/slow");
+  spec.timeout = 500ms;
+  ProbeResult result = runner_.Run(spec);
+  EXPECT_EQ(result.outcome, ProbeOutcome::kTimeout);
+  EXPECT_EQ(result.message, "probe timed out after 500ms");
+  EXPECT_GE(result.latency, 500ms);
+  EXPECT_LT(result.latency, 700ms);
+}
+
+TEST_F(HttpProbeTest, SendsDefaultHeaders) {
+  runner_.Run(HttpSpec(server_.port(), "/h"));
+  ASSERT_EQ(server_.request_count(), 1u);
+  const TestHttpServer::Request request = server_.requests().front();
+  EXPECT_EQ(request.method, "GET");
+  EXPECT_EQ(request.Header("User-Agent"), kUserAgent);
+  EXPECT_EQ(request.Header("Accept"), "*/*");
+  EXPECT_EQ(request.Header("Host"), "127.0.0.1:" + std::to_string(server_.port()));
+}
+
+TEST_F(HttpProbeTest, SendsTheSpecsHeaders) {
+  ProbeSpec spec = HttpSpec(server_.port(), "/h");
+  spec.headers = {{"X-A", "b"}, {"Host", "example.com"}, {"user-agent", "custom/1"}};
+  EXPECT_EQ(runner_.Run(spec).outcome, ProbeOutcome::kSuccess);
+  ASSERT_EQ(server_.request_count(), 1u);
+  const TestHttpServer::Request request = server_.requests().front();
+  EXPECT_EQ(request.Header("X-A"), "b");
+  EXPECT_EQ(request.Header("Host"), "example.com");
+  EXPECT_EQ(request.HeaderCount("User-Agent"), 1u);
+  EXPECT_EQ(request.Header("User-Agent"), "custom/1");
+  EXPECT_EQ(request.Header("Accept"), "*/*");
+}
+
+TEST_F(HttpProbeTest, ProbesIpv6) {
+  TestHttpServer v6({.address = "::1"});
+  ProbeResult result = runner_.Run(HttpSpec(v6.port(), "/six", "::1"));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kSuccess) << result.message;
+  EXPECT_EQ(v6.request_count(), 1u);
+}
+
+TEST_F(HttpProbeTest, ProbesHttpsWithoutVerifyingTheCertificate) {
+  TestHttpServer tls({.tls = true});
+  tls.SetStatus("/secure", 503);
+  ProbeSpec spec = HttpSpec(tls.port(), "/secure");
+  spec.https = true;
+  ProbeResult result = runner_.Run(spec);
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
+  EXPECT_EQ(result.message, "HTTP probe failed with statuscode: 503");
+  spec.path = "/";
+  EXPECT_EQ(runner_.Run(spec).outcome, ProbeOutcome::kSuccess);
+}
+
+TEST_F(HttpProbeTest, HttpsToAPlainServerFails) {
+  ProbeSpec spec = HttpSpec(server_.port());
+  spec.https = true;
+  ProbeResult result = runner_.Run(spec);
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
+  EXPECT_THAT(result.message, StartsWith("TLS handshake failed: "));
+}
+
+TEST_F(HttpProbeTest, TimesOutWhenTheServerNeverAnswers) {
+  RawTcpServer silent(RawTcpServer::Behavior::kNeverAnswer);
+  ProbeSpec spec = HttpSpec(silent.port());
+  spec.timeout = 500ms;
+  ProbeResult result = runner_.Run(spec);
+  EXPECT_EQ(result.outcome, ProbeOutcome::kTimeout);
+  EXPECT_EQ(result.message, "probe timed out after 500ms");
+  EXPECT_GE(result.latency, 500ms);
+  EXPECT_LT(result.latency, 700ms);
+  EXPECT_EQ(result.code, 0);
+}
+
+TEST_F(HttpProbeTest, TimesOutOnTrickledHeaders) {
+  RawTcpServer slow(RawTcpServer::Behavior::kTrickleHeaders);
+  ProbeSpec spec = HttpSpec(slow.port());
+  spec.timeout = 700ms;
+  ProbeResult result = runner_.Run(spec);
+  EXPECT_EQ(result.outcome, ProbeOutcome::kTimeout);
+  EXPECT_EQ(result.message, "probe timed out after 700ms");
+  EXPECT_LT(result.latency, 900ms);
+  EXPECT_GT(slow.bytes_sent(), 50u);  // the headers did trickle
+}
+
+TEST_F(HttpProbeTest, ConnectionRefused) {
+  RefusingPort closed;
+  ProbeResult result = runner_.Run(HttpSpec(closed.port()));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
+  EXPECT_EQ(result.message, "dial tcp 127.0.0.1:" + std::to_string(closed.port()) +
+                                ": connect: connection refused");
+}
+
+TEST_F(HttpProbeTest, ConnectionReset) {
+  RawTcpServer reset(RawTcpServer::Behavior::kResetAfterRequest);
+  ProbeResult result = runner_.Run(HttpSpec(reset.port()));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
+  EXPECT_THAT(result.message, StartsWith("read tcp 127.0.0.1:"));
+  EXPECT_THAT(result.message, HasSubstr("->127.0.0.1:" + std::to_string(reset.port()) +
+                                        ": read: connection reset by peer"));
+}
+
+TEST_F(HttpProbeTest, AnswerThatIsNotHttp) {
+  RawTcpServer ssh(RawTcpServer::Behavior::kNotHttp);
+  ProbeResult result = runner_.Run(HttpSpec(ssh.port()));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
+  EXPECT_THAT(result.message, StartsWith("malformed HTTP response"));
+}
+
+TEST_F(HttpProbeTest, NameThatDoesNotResolve) {
+  ProbeResult result = runner_.Run(HttpSpec(80, "/", "nosuchhost.invalid"));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
+  EXPECT_EQ(result.message, "dial tcp: lookup nosuchhost.invalid: no such host");
+}
+
+long ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  long size = 0;
+  long resident = 0;
+  statm >> size >> resident;
+  return resident * sysconf(_SC_PAGESIZE);
+}
+
+TEST_F(HttpProbeTest, HugeBodyIsCutShort) {
+  RawTcpServer huge(RawTcpServer::Behavior::kHugeBody);
+  runner_.Run(HttpSpec(huge.port()));  // warms up the handle pool and curl's buffers
+  const long before = ResidentBytes();
+  for (int i = 0; i < 5; ++i) {
+    ProbeResult result = runner_.Run(HttpSpec(huge.port()));
+    EXPECT_EQ(result.outcome, ProbeOutcome::kSuccess) << result.message;
+    EXPECT_EQ(result.code, 200);
+    EXPECT_LT(result.latency, 500ms);
+  }
+  EXPECT_LT(ResidentBytes() - before, 4l << 20);
+  // Only what the sockets' buffers took: the probe read 10 KiB and closed.
+  EXPECT_LT(huge.bytes_sent(), 6 * RawTcpServer::kHugeBodyBytes / 10);
+}
+
+TEST_F(HttpProbeTest, InvalidSpecsAreErrors) {
+  ProbeSpec no_port = HttpSpec(0);
+  ProbeSpec bad_host = HttpSpec(80, "/", "a/b");
+  ProbeSpec no_timeout = HttpSpec(80);
+  no_timeout.timeout = 0s;
+  ProbeSpec bad_header = HttpSpec(80);
+  bad_header.headers = {{"X-A", "b\r\nc"}};
+  std::vector<ProbeResult> results = runner_.RunAll({no_port, bad_host, no_timeout, bad_header});
+  for (const ProbeResult& result : results) EXPECT_EQ(result.outcome, ProbeOutcome::kError);
+  EXPECT_EQ(results[0].message, "invalid probe port 0: not in 1-65535");
+  EXPECT_EQ(results[1].message, "invalid probe host \"a/b\"");
+  EXPECT_EQ(results[2].message, "invalid probe timeout 0s");
+  EXPECT_EQ(results[3].message, "invalid HTTP header \"X-A\"");
+}
+
+TEST_F(HttpProbeTest, LeavesNoTimeWait) {
+  for (int i = 0; i < 50; ++i) {
+    ProbeResult result = runner_.Run(HttpSpec(server_.port(), "/tw"));
+    EXPECT_EQ(result.outcome, ProbeOutcome::kSuccess) << result.message;
+  }
+  // Once the server has closed its side too, nothing may linger in TIME_WAIT.
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] { return testing::CountTcpSockets(server_.port(), /*ESTABLISHED*/ 0x01) == 0; }, 5s));
+  EXPECT_EQ(testing::CountTcpSockets(server_.port(), testing::kTcpTimeWait), 0);
+}
+
+}  // namespace
+}  // namespace vigil

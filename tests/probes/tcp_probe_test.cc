@@ -1,0 +1,63 @@
+#include "probes/tcp_probe.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/probes/probe_runner.h"
+#include "tests/support/raw_tcp_server.h"
+#include "tests/support/tcp_sockets.h"
+#include "tests/support/wait.h"
+
+namespace vigil {
+namespace {
+
+using testing::ProbeRunner;
+using testing::RawTcpServer;
+using testing::RefusingPort;
+using testing::TcpSpec;
+using namespace std::chrono_literals;
+
+class TcpProbeTest : public ::testing::Test {
+ protected:
+  ProbeRunner runner_;
+};
+
+TEST_F(TcpProbeTest, SucceedsWhenConnected) {
+  RawTcpServer server(RawTcpServer::Behavior::kNeverAnswer);
+  ProbeResult result = runner_.Run(TcpSpec(server.port()));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kSuccess);
+  EXPECT_EQ(result.message, "");
+  EXPECT_EQ(result.code, 0);
+  EXPECT_LT(result.latency, 500ms);
+}
+
+TEST_F(TcpProbeTest, ConnectionRefused) {
+  RefusingPort closed;
+  ProbeResult result = runner_.Run(TcpSpec(closed.port()));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
+  EXPECT_EQ(result.message, "dial tcp 127.0.0.1:" + std::to_string(closed.port()) +
+                                ": connect: connection refused");
+}
+
+TEST_F(TcpProbeTest, Ipv6) {
+  RawTcpServer server(RawTcpServer::Behavior::kNeverAnswer, "::1");
+  EXPECT_EQ(runner_.Run(TcpSpec(server.port(), "::1")).outcome, ProbeOutcome::kSuccess);
+  RefusingPort closed("::1");
+  ProbeResult result = runner_.Run(TcpSpec(closed.port(), "::1"));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
+  EXPECT_EQ(result.message,
+            "dial tcp [::1]:" + std::to_string(closed.port()) + ": connect: connection refused");
+}
+
+TEST_F(TcpProbeTest, ClosesAtOnceLeavingNoTimeWait) {
+  RawTcpServer server(RawTcpServer::Behavior::kNeverAnswer);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(runner_.Run(TcpSpec(server.port())).outcome, ProbeOutcome::kSuccess);
+  }
+  // The server sees each connection end: the probe does not hold it open.
+  EXPECT_TRUE(testing::WaitUntil(
+      [&] { return testing::CountTcpSockets(server.port(), /*ESTABLISHED*/ 0x01) == 0; }, 5s));
+  EXPECT_EQ(testing::CountTcpSockets(server.port(), testing::kTcpTimeWait), 0);
+}
+
+}  // namespace
+}  // namespace vigil

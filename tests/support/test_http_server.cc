@@ -1,0 +1,117 @@
+#include "tests/support/test_http_server.h"
+
+#include <httplib.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <cctype>
+#include <stdexcept>
+
+#include "tests/support/wait.h"
+
+namespace vigil::testing {
+namespace {
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// An HTTPS server for "localhost" with a fresh P-256 key and a self-signed
+// certificate valid for a day, made in memory.
+std::unique_ptr<httplib::Server> MakeTlsServer() {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_EC_gen("P-256"), EVP_PKEY_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(X509_new(), X509_free);
+  if (!key || !cert) throw std::runtime_error("cannot make a key and a certificate");
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
+  X509_set_pubkey(cert.get(), key.get());
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), name);
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) {
+    throw std::runtime_error("cannot sign the certificate");
+  }
+  // The server's SSL_CTX takes its own references to both.
+  auto server = std::make_unique<httplib::SSLServer>(cert.get(), key.get());
+  if (!server->is_valid()) throw std::runtime_error("cannot set up the TLS server");
+  return server;
+}
+
+}  // namespace
+
+std::string TestHttpServer::Request::Header(const std::string& name) const {
+  auto it = headers.find(Lower(name));
+  return it == headers.end() ? "" : it->second;
+}
+
+size_t TestHttpServer::Request::HeaderCount(const std::string& name) const {
+  return headers.count(Lower(name));
+}
+
+TestHttpServer::TestHttpServer() : TestHttpServer(Options{}) {}
+
+TestHttpServer::TestHttpServer(Options options)
+    : options_(std::move(options)),
+      server_(options_.tls ? MakeTlsServer() : std::make_unique<httplib::Server>()) {
+  server_->Get(".*", [this](const httplib::Request& in, httplib::Response& out) {
+    Request request{in.method, in.path, {}};
+    for (const auto& [name, value] : in.headers) request.headers.emplace(Lower(name), value);
+    std::string location;
+    Answer(std::move(request), &out.status, &location);
+    if (!location.empty()) out.set_header("Location", location);
+    if (out.status != 204 && out.status != 304) {
+      out.set_content("status " + std::to_string(out.status) + "\n", "text/plain");
+    }
+  });
+  port_ = server_->bind_to_any_port(options_.address);
+  if (port_ < 0) throw std::runtime_error("cannot listen on " + options_.address);
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // stop() is a no-op until the server runs.
+  if (!WaitUntil([this] { return server_->is_running(); }, std::chrono::seconds(10))) {
+    throw std::runtime_error("the test HTTP server did not start");
+  }
+}
+
+TestHttpServer::~TestHttpServer() {
+  server_->stop();
+  thread_.join();
+}
+
+void TestHttpServer::SetStatus(const std::string& path, int status, const std::string& location) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  routes_[path] = Route{status, location};
+}
+
+void TestHttpServer::Answer(Request request, int* status, std::string* location) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto route = routes_.find(request.path);
+    *status = route == routes_.end() ? 200 : route->second.status;
+    if (route != routes_.end()) *location = route->second.location;
+    requests_.push_back(std::move(request));
+  }
+  request_came_.notify_all();
+}
+
+std::vector<TestHttpServer::Request> TestHttpServer::requests() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return requests_;
+}
+
+size_t TestHttpServer::request_count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return requests_.size();
+}
+
+bool TestHttpServer::WaitForRequests(size_t count, std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return request_came_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
+}
+
+}  // namespace vigil::testing

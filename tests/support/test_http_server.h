@@ -1,0 +1,82 @@
+// An HTTP(S) server on a loopback address and an ephemeral port, for tests
+// that probe or call a real server: it answers every GET with the status set
+// for the request's path (200 by default; a 3xx can carry a Location) and
+// records each request. Built on cpp-httplib; with `tls` it serves HTTPS with
+// a self-signed certificate made at start.
+//
+// Thread-safe: the test changes statuses and reads requests while the
+// server's threads answer. Stops when destroyed.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace vigil::testing {
+
+class TestHttpServer {
+ public:
+  struct Options {
+    std::string address = "127.0.0.1";  // or another 127.x.y.z, or "::1"
+    bool tls = false;
+  };
+
+  struct Request {
+    std::string method;
+    std::string path;
+    std::multimap<std::string, std::string> headers;  // names lowercased
+
+    // The first value of header `name` (any case), or "" when absent.
+    std::string Header(const std::string& name) const;
+    size_t HeaderCount(const std::string& name) const;
+  };
+
+  TestHttpServer();
+  explicit TestHttpServer(Options options);
+  ~TestHttpServer();
+
+  TestHttpServer(const TestHttpServer&) = delete;
+  TestHttpServer& operator=(const TestHttpServer&) = delete;
+
+  const std::string& address() const { return options_.address; }
+  int port() const { return port_; }
+
+  // From now on, `path` answers `status`, with a Location header when
+  // `location` is not empty.
+  void SetStatus(const std::string& path, int status, const std::string& location = "");
+
+  std::vector<Request> requests() const;
+  size_t request_count() const;
+  // Waits until at least `count` requests have come; false after `timeout`.
+  bool WaitForRequests(size_t count, std::chrono::milliseconds timeout) const;
+
+ private:
+  struct Route {
+    int status = 200;
+    std::string location;
+  };
+
+  void Answer(Request request, int* status, std::string* location);
+
+  const Options options_;
+  std::unique_ptr<httplib::Server> server_;
+  int port_ = -1;
+  std::thread thread_;
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable request_came_;
+  std::map<std::string, Route> routes_;  // GUARDED_BY(mutex_)
+  std::vector<Request> requests_;        // GUARDED_BY(mutex_)
+};
+
+}  // namespace vigil::testing
