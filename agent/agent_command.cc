@@ -9,6 +9,8 @@
 #include "agent/agent.h"
 #include "agent/commands.h"
 #include "agent/flags.h"
+#include "agent/node_name.h"
+#include "agent/stop_signals.h"
 #include "common/logging.h"
 #include "common/version.h"
 #include "config/address.h"
@@ -29,23 +31,6 @@ struct AgentFlags {
 // "1 service", "3 services".
 std::string Count(size_t n, const std::string& noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
-}
-
-// The node name when neither the flag nor the config sets one: the host
-// name, lowercased as Kubernetes does for node names.
-Result<std::string> HostNodeName() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) {
-    return Status::Error("cannot read the host name; set --node or \"node\" in the config");
-  }
-  std::string node = name;
-  std::transform(node.begin(), node.end(), node.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  if (Status s = CheckDns1123Subdomain(node); !s.ok()) {
-    return Status::Error("the host name cannot serve as node name: " + s.message() +
-                         "; set --node or \"node\" in the config");
-  }
-  return node;
 }
 
 // Flags win over the config file.
@@ -74,29 +59,6 @@ Status ApplyFlags(const AgentFlags& flags, Config* config) {
     config->logging.format = *format;
   }
   return Status::Ok();
-}
-
-sigset_t StopSignals() {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  return signals;
-}
-
-// Blocked before any thread starts, so that every thread inherits the mask
-// and the signals reach WaitForStopSignal only.
-void BlockStopSignals() {
-  const sigset_t signals = StopSignals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-}
-
-// Blocks until SIGINT or SIGTERM arrives; returns its number.
-int WaitForStopSignal() {
-  const sigset_t signals = StopSignals();
-  int signal = 0;
-  sigwait(&signals, &signal);
-  return signal;
 }
 
 }  // namespace
@@ -186,8 +148,7 @@ int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
                                                             : listen_host,
                agent.api_port());
 
-  const int signal = WaitForStopSignal();
-  spdlog::info("received {}, stopping", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  spdlog::info("received {}, stopping", WaitForStopSignal());
   agent.Stop();
   return kExitOk;
 }

@@ -19,6 +19,12 @@ nlohmann::json ServiceJson(const EndpointsObject& object);
 // An Endpoints object, with each endpoint's latest probe details from `board`.
 nlohmann::json EndpointsJson(const EndpointsObject& object, const StatusBoard& board);
 
+// {"time","endpoint","node","ready","reason"}
+nlohmann::json TransitionJson(const Transition& transition);
+
+// A short lowercase description of an HTTP error status ("not found").
+std::string ReasonPhrase(int status);
+
 // {"kind":"Status","code":N,"message":"…"}
 nlohmann::json StatusJson(int code, const std::string& message);
 

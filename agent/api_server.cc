@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 #include "agent/api_json.h"
@@ -14,6 +15,7 @@ namespace {
 
 constexpr const char* kJson = "application/json";
 constexpr const char* kEndpointsPath = R"(/api/v1/endpoints/([^/]+))";
+constexpr const char* kTransitionsPath = R"(/api/v1/endpoints/([^/]+)/transitions)";
 
 void Reply(httplib::Response& res, int code, const nlohmann::json& body) {
   res.status = code;
@@ -25,65 +27,158 @@ void ReplyStatus(httplib::Response& res, int code, const std::string& message) {
   Reply(res, code, StatusJson(code, message));
 }
 
-std::string ReasonPhrase(int code) {
-  switch (code) {
-    case 400:
-      return "bad request";
-    case 404:
-      return "not found";
-    case 405:
-      return "method not allowed";
-    case 413:
-      return "request too large";
-    case 414:
-      return "URI too long";
-    case 429:
-      return "too many requests";
-    case 503:
-      return "service unavailable";
-    default:
-      return "request failed with status " + std::to_string(code);
+// The query parameters every list takes: labelSelector, watch, resourceVersion.
+struct ListQuery {
+  LabelSelector selector;
+  bool watch = false;
+  std::optional<uint64_t> since;
+};
+
+// The query, or an error message for a 400.
+Result<ListQuery> ParseListQuery(const httplib::Request& req, uint64_t current_version) {
+  ListQuery query;
+  if (req.has_param("labelSelector")) {
+    Result<LabelSelector> selector = LabelSelector::Parse(req.get_param_value("labelSelector"));
+    if (!selector.ok()) return selector.status();
+    query.selector = std::move(selector).value();
   }
+  if (req.has_param("watch")) {
+    const std::string watch = req.get_param_value("watch");
+    if (watch != "true" && watch != "1" && watch != "false" && watch != "0") {
+      return Status::Error("watch must be true or false, not \"" + watch + "\"");
+    }
+    query.watch = watch == "true" || watch == "1";
+  }
+  if (req.has_param("resourceVersion")) {
+    const std::string text = req.get_param_value("resourceVersion");
+    uint64_t version = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+      return Status::Error("resourceVersion must be a number, not \"" + text + "\"");
+    }
+    if (version > current_version) {
+      return Status::Error("resourceVersion " + text + " is newer than the server's (" +
+                           std::to_string(current_version) + ")");
+    }
+    query.since = version;
+  }
+  return query;
 }
+
+nlohmann::json List(const char* kind, const BoardSnapshot& snapshot, nlohmann::json items) {
+  return {{"kind", kind},
+          {"resourceVersion", std::to_string(snapshot.resource_version)},
+          {"items", std::move(items)}};
+}
+
+// How often an idle watch stream looks whether its client is still there.
+constexpr auto kWatchPollInterval = std::chrono::milliseconds(250);
 
 }  // namespace
 
-ApiServer::ApiServer(const StatusBoard& board, ApiHooks hooks)
-    : board_(board), hooks_(std::move(hooks)), server_(std::make_unique<httplib::Server>()) {}
+ApiServer::ApiServer(const StatusBoard& board, ApiHooks hooks, ApiOptions options)
+    : board_(board),
+      hooks_(std::move(hooks)),
+      options_(options),
+      server_(std::make_unique<httplib::Server>()) {}
 
 ApiServer::~ApiServer() { Stop(); }
+
+void ApiServer::ServeWatch(httplib::Response& res, WatchKind kind, std::optional<std::string> name,
+                           LabelSelector selector, std::optional<uint64_t> since) {
+  if (watchers_.fetch_add(1) >= options_.max_watchers) {
+    --watchers_;
+    res.set_header("Retry-After", "1");
+    ReplyStatus(res, 429,
+                "too many watches open (at most " + std::to_string(options_.max_watchers) +
+                    "); retry later");
+    return;
+  }
+  auto cursor =
+      std::make_shared<WatchCursor>(board_, kind, std::move(name), std::move(selector), since);
+  auto last_write =
+      std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  res.set_chunked_content_provider(
+      "application/x-ndjson",
+      [this, cursor, last_write](size_t, httplib::DataSink& sink) {
+        const auto write = [&](const std::string& line) {
+          *last_write = std::chrono::steady_clock::now();
+          return sink.write(line.data(), line.size());
+        };
+        while (!stopping_) {
+          const std::vector<std::string> lines = cursor->Take();
+          for (const std::string& line : lines) {
+            if (!write(line)) return false;
+          }
+          if (cursor->finished()) break;
+          if (!lines.empty()) return true;
+          if (std::chrono::steady_clock::now() - *last_write >= options_.bookmark_interval) {
+            return write(cursor->Bookmark());
+          }
+          // A client that went away frees its thread within a poll interval.
+          if (!sink.is_writable()) return false;
+          board_.WaitForChange(cursor->version(), kWatchPollInterval);
+        }
+        sink.done();
+        return true;
+      },
+      [this](bool) { --watchers_; });
+}
 
 void ApiServer::Route() {
   httplib::Server& s = *server_;
 
-  s.Get("/api/v1/services", [this](const httplib::Request&, httplib::Response& res) {
+  s.Get("/api/v1/services", [this](const httplib::Request& req, httplib::Response& res) {
+    Result<ListQuery> query = ParseListQuery(req, board_.resource_version());
+    if (!query.ok()) return ReplyStatus(res, 400, query.status().message());
+    if (query->watch) {
+      return ServeWatch(res, WatchKind::kServices, std::nullopt, std::move(query->selector),
+                        query->since);
+    }
     const BoardSnapshot snapshot = board_.Snapshot();
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& object : snapshot.services) items.push_back(ServiceJson(*object));
-    Reply(res, 200,
-          {{"kind", "ServiceList"},
-           {"resourceVersion", std::to_string(snapshot.resource_version)},
-           {"items", std::move(items)}});
+    for (const auto& object : snapshot.services) {
+      if (query->selector.Matches(object->labels)) items.push_back(ServiceJson(*object));
+    }
+    Reply(res, 200, List("ServiceList", snapshot, std::move(items)));
   });
 
-  s.Get("/api/v1/endpoints", [this](const httplib::Request&, httplib::Response& res) {
+  s.Get("/api/v1/endpoints", [this](const httplib::Request& req, httplib::Response& res) {
+    Result<ListQuery> query = ParseListQuery(req, board_.resource_version());
+    if (!query.ok()) return ReplyStatus(res, 400, query.status().message());
+    if (query->watch) {
+      return ServeWatch(res, WatchKind::kEndpoints, std::nullopt, std::move(query->selector),
+                        query->since);
+    }
     const BoardSnapshot snapshot = board_.Snapshot();
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& object : snapshot.services) items.push_back(EndpointsJson(*object, board_));
-    Reply(res, 200,
-          {{"kind", "EndpointsList"},
-           {"resourceVersion", std::to_string(snapshot.resource_version)},
-           {"items", std::move(items)}});
+    for (const auto& object : snapshot.services) {
+      if (query->selector.Matches(object->labels)) items.push_back(EndpointsJson(*object, board_));
+    }
+    Reply(res, 200, List("EndpointsList", snapshot, std::move(items)));
   });
 
   s.Get(kEndpointsPath, [this](const httplib::Request& req, httplib::Response& res) {
     const std::string name = req.matches[1];
-    const auto object = board_.Get(name);
-    if (object == nullptr) {
-      ReplyStatus(res, 404, "endpoints \"" + name + "\" not found");
-      return;
+    Result<ListQuery> query = ParseListQuery(req, board_.resource_version());
+    if (!query.ok()) return ReplyStatus(res, 400, query.status().message());
+    // Watching one object waits for it to exist, as in Kubernetes.
+    if (query->watch) {
+      return ServeWatch(res, WatchKind::kEndpoints, name, std::move(query->selector), query->since);
     }
+    const auto object = board_.Get(name);
+    if (object == nullptr) return ReplyStatus(res, 404, "endpoints \"" + name + "\" not found");
     Reply(res, 200, EndpointsJson(*object, board_));
+  });
+
+  s.Get(kTransitionsPath, [this](const httplib::Request& req, httplib::Response& res) {
+    const std::string name = req.matches[1];
+    if (board_.Get(name) == nullptr) {
+      return ReplyStatus(res, 404, "endpoints \"" + name + "\" not found");
+    }
+    nlohmann::json items = nlohmann::json::array();
+    for (const Transition& t : board_.Transitions(name)) items.push_back(TransitionJson(t));
+    Reply(res, 200, {{"kind", "TransitionList"}, {"items", std::move(items)}});
   });
 
   s.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
@@ -102,8 +197,8 @@ void ApiServer::Route() {
     res.set_header("Allow", "GET");
     ReplyStatus(res, 405, "method " + req.method + " is not allowed on " + req.path);
   };
-  for (const char* path :
-       {"/api/v1/services", "/api/v1/endpoints", kEndpointsPath, "/healthz", "/metrics"}) {
+  for (const char* path : {"/api/v1/services", "/api/v1/endpoints", kEndpointsPath,
+                           kTransitionsPath, "/healthz", "/metrics"}) {
     s.Post(path, not_allowed);
     s.Put(path, not_allowed);
     s.Patch(path, not_allowed);
@@ -132,6 +227,8 @@ void ApiServer::Route() {
 
 Status ApiServer::Start(const ListenAddress& address) {
   Route();
+  const size_t threads = options_.max_watchers + kSpareThreads;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   const std::string host = address.host.empty() ? "0.0.0.0" : address.host;
   const std::string where = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                             std::to_string(address.port);
@@ -160,6 +257,7 @@ Status ApiServer::Start(const ListenAddress& address) {
 
 void ApiServer::Stop() {
   if (!thread_.joinable()) return;
+  stopping_ = true;  // watch streams end within a poll interval
   server_->stop();
   thread_.join();
 }

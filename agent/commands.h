@@ -15,6 +15,9 @@ inline constexpr int kExitUsage = 2;    // the command line itself is wrong
 using CommandArgs = std::span<const char* const>;
 
 int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err);
+int RunDemoCommand(CommandArgs args, std::ostream& out, std::ostream& err);
+int RunDescribeCommand(CommandArgs args, std::ostream& out, std::ostream& err);
+int RunGetCommand(CommandArgs args, std::ostream& out, std::ostream& err);
 int RunCheckConfigCommand(CommandArgs args, std::ostream& out, std::ostream& err);
 int RunVersionCommand(CommandArgs args, std::ostream& out, std::ostream& err);
 

@@ -46,6 +46,15 @@ struct ProbeDetails {
   std::string message;
 };
 
+// One change of an endpoint's readiness, with the reason the agent logged.
+struct Transition {
+  WallTime time;
+  std::string endpoint;  // "ip:port"
+  std::string node;
+  bool ready = false;  // the new state
+  std::string reason;  // "not ready after 3 consecutive failures: HTTP probe failed with …"
+};
+
 struct EndpointsObject {
   std::string name;
   std::map<std::string, std::string> labels;

@@ -229,13 +229,13 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
     status.conditions.ready = ready && !status.conditions.terminating;
     status.last_transition_time = clock_.WallNow();
     MarkDirty(entry);
-    if (ready) {
-      spdlog::info("{} {} ready after {}", target.service, target.key,
-                   Consecutive(target.tracker.run(), "success", "successes"));
-    } else {
-      spdlog::info("{} {} not ready after {}: {}", target.service, target.key,
-                   Consecutive(target.tracker.run(), "failure", "failures"), result.message);
-    }
+    const std::string reason =
+        ready ? "ready after " + Consecutive(target.tracker.run(), "success", "successes")
+              : "not ready after " + Consecutive(target.tracker.run(), "failure", "failures") +
+                    ": " + result.message;
+    spdlog::info("{} {} {}", target.service, target.key, reason);
+    board_.RecordTransition(
+        target.service, Transition{status.last_transition_time, target.key, node_, ready, reason});
   } else if (result.outcome != ProbeOutcome::kSuccess) {
     spdlog::debug("{} {} probe failed: {}", target.service, target.key, result.message);
   }

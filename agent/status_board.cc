@@ -22,8 +22,9 @@ bool SameContent(const EndpointsObject& a, const EndpointsObject& b) {
 
 StatusBoard::StatusBoard(size_t history) : history_limit_(std::max<size_t>(history, 1)) {}
 
-void StatusBoard::Record(EventType type, std::shared_ptr<const EndpointsObject> object) {
-  history_.push_back(BoardEvent{type, version_, std::move(object)});
+void StatusBoard::Record(EventType type, std::shared_ptr<const EndpointsObject> object,
+                         std::shared_ptr<const EndpointsObject> previous) {
+  history_.push_back(BoardEvent{type, version_, std::move(object), std::move(previous)});
   if (history_.size() > history_limit_) history_.pop_front();
 }
 
@@ -35,9 +36,11 @@ void StatusBoard::Put(std::vector<EndpointsObject> objects) {
     if (it != objects_.end() && SameContent(*it->second, object)) continue;
     object.resource_version = ++version_;
     auto shared = std::make_shared<const EndpointsObject>(std::move(object));
-    const EventType type = it == objects_.end() ? EventType::kAdded : EventType::kModified;
+    std::shared_ptr<const EndpointsObject> previous;
+    if (it != objects_.end()) previous = std::move(it->second);
+    const EventType type = previous ? EventType::kModified : EventType::kAdded;
     objects_[shared->name] = shared;
-    Record(type, std::move(shared));
+    Record(type, std::move(shared), std::move(previous));
     changed = true;
   }
   if (changed) changed_.notify_all();
@@ -51,9 +54,11 @@ void StatusBoard::Delete(const std::vector<std::string>& names) {
     if (it == objects_.end()) continue;
     auto last = std::make_shared<EndpointsObject>(*it->second);
     last->resource_version = ++version_;
+    std::shared_ptr<const EndpointsObject> previous = std::move(it->second);
     objects_.erase(it);
     probes_.erase(name);
-    Record(EventType::kDeleted, std::move(last));
+    transitions_.erase(name);
+    Record(EventType::kDeleted, std::move(last), std::move(previous));
     changed = true;
   }
   if (changed) changed_.notify_all();
@@ -69,6 +74,20 @@ void StatusBoard::ForgetProbes(const std::string& service, const std::string& en
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = probes_.find(service);
   if (it != probes_.end()) it->second.erase(endpoint_key);
+}
+
+void StatusBoard::RecordTransition(const std::string& service, Transition transition) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::deque<Transition>& log = transitions_[service];
+  log.push_back(std::move(transition));
+  if (log.size() > kTransitionsPerService) log.pop_front();
+}
+
+std::vector<Transition> StatusBoard::Transitions(const std::string& service) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = transitions_.find(service);
+  if (it == transitions_.end()) return {};
+  return std::vector<Transition>(it->second.begin(), it->second.end());
 }
 
 uint64_t StatusBoard::resource_version() const {
@@ -111,6 +130,11 @@ std::optional<std::vector<BoardEvent>> StatusBoard::EventsSince(uint64_t resourc
   const size_t skip = resource_version + 1 - history_.front().resource_version;
   return std::vector<BoardEvent>(history_.begin() + static_cast<std::ptrdiff_t>(skip),
                                  history_.end());
+}
+
+uint64_t StatusBoard::oldest_resumable_version() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return history_.empty() ? version_ : history_.front().resource_version - 1;
 }
 
 uint64_t StatusBoard::WaitForChange(uint64_t resource_version,

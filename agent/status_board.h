@@ -32,7 +32,8 @@ enum class EventType { kAdded, kModified, kDeleted };
 struct BoardEvent {
   EventType type = EventType::kAdded;
   uint64_t resource_version = 0;
-  std::shared_ptr<const EndpointsObject> object;  // for DELETED: the last state
+  std::shared_ptr<const EndpointsObject> object;    // for DELETED: the last state
+  std::shared_ptr<const EndpointsObject> previous;  // the state before; null for ADDED
 };
 
 struct BoardSnapshot {
@@ -42,6 +43,8 @@ struct BoardSnapshot {
 
 class StatusBoard {
  public:
+  static constexpr size_t kTransitionsPerService = 50;
+
   // Keeps at least `history` events for watchers to resume from.
   explicit StatusBoard(size_t history = 4096);
 
@@ -53,6 +56,8 @@ class StatusBoard {
   void RecordProbe(const std::string& service, const std::string& endpoint_key,
                    ProbeDetails details);
   void ForgetProbes(const std::string& service, const std::string& endpoint_key);
+  // Keeps the last kTransitionsPerService transitions of each service.
+  void RecordTransition(const std::string& service, Transition transition);
 
   // Reads.
   uint64_t resource_version() const;
@@ -60,17 +65,22 @@ class StatusBoard {
   std::shared_ptr<const EndpointsObject> Get(const std::string& name) const;
   std::optional<ProbeDetails> Probe(const std::string& service,
                                     const std::string& endpoint_key) const;
+  // The service's recent transitions, oldest first.
+  std::vector<Transition> Transitions(const std::string& service) const;
 
   // The events after `resource_version`, oldest first; nullopt when some of
   // them are no longer kept (the watcher must list again).
   std::optional<std::vector<BoardEvent>> EventsSince(uint64_t resource_version) const;
+  // The oldest version a watcher can resume after.
+  uint64_t oldest_resumable_version() const;
 
   // Blocks until the version exceeds `resource_version` or `timeout` passes;
   // returns the version then.
   uint64_t WaitForChange(uint64_t resource_version, std::chrono::milliseconds timeout) const;
 
  private:
-  void Record(EventType type, std::shared_ptr<const EndpointsObject> object);
+  void Record(EventType type, std::shared_ptr<const EndpointsObject> object,
+              std::shared_ptr<const EndpointsObject> previous);
 
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
@@ -80,7 +90,8 @@ class StatusBoard {
   std::deque<BoardEvent> history_;                                         // GUARDED_BY(mutex_)
   // service → endpoint key → details.
   std::unordered_map<std::string, std::unordered_map<std::string, ProbeDetails>>
-      probes_;  // GUARDED_BY(mutex_)
+      probes_;                                                           // GUARDED_BY(mutex_)
+  std::unordered_map<std::string, std::deque<Transition>> transitions_;  // GUARDED_BY(mutex_)
 };
 
 }  // namespace vigil

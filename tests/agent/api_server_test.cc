@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/agent/endpoints_fixtures.h"
+#include "tests/support/wait.h"
+#include "tests/support/watch_stream.h"
 
 namespace vigil {
 namespace {
@@ -125,6 +127,210 @@ TEST(ApiServerStartTest, ATakenPortIsAClearError) {
   const Status s = second.Start(ListenAddress{"127.0.0.1", first.port()});
   EXPECT_EQ(s.message(), "cannot listen on 127.0.0.1:" + std::to_string(first.port()) +
                              ": Address already in use");
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+using testing::WatchStream;
+
+// A server with a small watcher cap and quick bookmarks, for the watch tests.
+class WatchApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    board_.Put({MakeEndpoints("alpaca-prod", {true}), MakeEndpoints("bandicoot-prod", {false})});
+    ASSERT_TRUE(server_.Start(ListenAddress{"127.0.0.1", 0}).ok());
+  }
+
+  std::unique_ptr<WatchStream> Watch(const std::string& target) {
+    return std::make_unique<WatchStream>("127.0.0.1", server_.port(), target);
+  }
+
+  static std::vector<std::string> Types(const std::vector<nlohmann::json>& events) {
+    std::vector<std::string> types;
+    for (const auto& e : events) types.push_back(e["type"]);
+    return types;
+  }
+
+  StatusBoard board_;
+  ApiServer server_{board_, ApiHooks{},
+                    ApiOptions{/*max_watchers=*/4, std::chrono::milliseconds(100)}};
+};
+
+TEST_F(WatchApiTest, ListThenChanges) {
+  auto watch = Watch("/api/v1/endpoints?watch=true");
+  EXPECT_EQ(watch->Status(), 200);
+  ASSERT_TRUE(watch->WaitForChanges(2));
+  board_.Put({MakeEndpoints("bandicoot-prod", {true})});
+  ASSERT_TRUE(watch->WaitForChanges(3));
+  const auto events = watch->changes();
+  EXPECT_EQ(events[0]["type"], "ADDED");
+  EXPECT_EQ(events[0]["object"]["name"], "alpaca-prod");
+  EXPECT_EQ(events[2]["type"], "MODIFIED");
+  EXPECT_EQ(events[2]["object"]["resourceVersion"], "3");
+  EXPECT_EQ(events[2]["object"]["endpoints"][0]["conditions"]["ready"], true);
+}
+
+TEST_F(WatchApiTest, ResumesWithoutDuplicatesOrGaps) {
+  for (int i = 0; i < 5; ++i) board_.Put({MakeEndpoints("alpaca-prod", {i % 2 == 1})});
+  // Versions 1-2 were listed; resume after 4: expect 5, 6, 7 exactly.
+  auto watch = Watch("/api/v1/endpoints?watch=true&resourceVersion=4");
+  ASSERT_TRUE(watch->WaitForChanges(3));
+  board_.Put({MakeEndpoints("bandicoot-prod", {true})});
+  ASSERT_TRUE(watch->WaitForChanges(4));
+  std::vector<std::string> versions;
+  for (const auto& e : watch->changes()) versions.push_back(e["object"]["resourceVersion"]);
+  EXPECT_EQ(versions, (std::vector<std::string>{"5", "6", "7", "8"}));
+}
+
+TEST_F(WatchApiTest, TooOldIsOneError410ThenTheEnd) {
+  StatusBoard small(/*history=*/2);
+  for (int i = 0; i < 10; ++i) small.Put({MakeEndpoints("a", {i % 2 == 0})});
+  ApiServer server(small, ApiHooks{});
+  ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
+  WatchStream watch("127.0.0.1", server.port(), "/api/v1/endpoints?watch=true&resourceVersion=3");
+  ASSERT_TRUE(watch.WaitForEnd());
+  const auto events = watch.events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["type"], "ERROR");
+  EXPECT_EQ(events[0]["object"]["code"], 410);
+}
+
+TEST_F(WatchApiTest, OneService) {
+  auto watch = Watch("/api/v1/endpoints/bandicoot-prod?watch=true");
+  ASSERT_TRUE(watch->WaitForChanges(1));
+  board_.Put({MakeEndpoints("alpaca-prod", {false})});
+  board_.Put({MakeEndpoints("bandicoot-prod", {true})});
+  ASSERT_TRUE(watch->WaitForChanges(2));
+  std::vector<std::string> names;
+  for (const auto& e : watch->changes()) names.push_back(e["object"]["name"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"bandicoot-prod", "bandicoot-prod"}));
+}
+
+TEST_F(WatchApiTest, ServicesWithALabelSelector) {
+  auto watch = Watch("/api/v1/services?watch=true&labelSelector=app%3Dalpaca-prod");
+  ASSERT_TRUE(watch->WaitForChanges(1));
+  const auto events = watch->changes();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["object"]["kind"], "Service");
+  EXPECT_EQ(events[0]["object"]["name"], "alpaca-prod");
+}
+
+TEST_F(WatchApiTest, IdleStreamsGetBookmarks) {
+  auto watch = Watch("/api/v1/endpoints?watch=true");
+  ASSERT_TRUE(watch->WaitForEvents(4));  // 2 ADDED, then bookmarks every 100 ms
+  const auto events = watch->events();
+  EXPECT_EQ(events[2]["type"], "BOOKMARK");
+  EXPECT_EQ(events[2]["object"]["resourceVersion"], "2");
+}
+
+TEST_F(WatchApiTest, WatchesBeyondTheCapAre429) {
+  std::vector<std::unique_ptr<WatchStream>> watches;
+  for (int i = 0; i < 4; ++i) {
+    watches.push_back(Watch("/api/v1/endpoints?watch=true"));
+    ASSERT_EQ(watches.back()->Status(), 200);
+  }
+  httplib::Client client("127.0.0.1", server_.port());
+  const httplib::Result res = client.Get("/api/v1/endpoints?watch=true");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 429);
+  EXPECT_EQ(nlohmann::json::parse(res->body)["message"],
+            "too many watches open (at most 4); retry later");
+  EXPECT_EQ(res->get_header_value("Retry-After"), "1");
+}
+
+TEST_F(WatchApiTest, AClientThatLeavesFreesItsSlot) {
+  std::vector<std::unique_ptr<WatchStream>> watches;
+  for (int i = 0; i < 4; ++i) {
+    watches.push_back(Watch("/api/v1/endpoints?watch=true"));
+    ASSERT_EQ(watches.back()->Status(), 200);
+  }
+  EXPECT_EQ(server_.watchers(), 4u);
+  watches.clear();  // the clients go away
+  ASSERT_TRUE(testing::WaitUntil([&] { return server_.watchers() == 0; }, std::chrono::seconds(5)));
+  auto again = Watch("/api/v1/endpoints?watch=true");
+  EXPECT_EQ(again->Status(), 200);
+}
+
+TEST_F(WatchApiTest, BadParametersAre400) {
+  httplib::Client client("127.0.0.1", server_.port());
+  for (const auto& [target, message] : std::vector<std::pair<std::string, std::string>>{
+           {"/api/v1/endpoints?watch=maybe", "watch must be true or false, not \"maybe\""},
+           {"/api/v1/endpoints?watch=true&resourceVersion=abc",
+            "resourceVersion must be a number, not \"abc\""},
+           {"/api/v1/endpoints?watch=true&resourceVersion=99",
+            "resourceVersion 99 is newer than the server's (2)"},
+       }) {
+    const httplib::Result res = client.Get(target);
+    ASSERT_TRUE(res) << target;
+    EXPECT_EQ(res->status, 400) << target;
+    EXPECT_EQ(nlohmann::json::parse(res->body)["message"], message) << target;
+  }
+  const httplib::Result res = client.Get("/api/v1/endpoints?labelSelector=app%20in%20(a");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+}
+
+TEST_F(WatchApiTest, StopEndsOpenStreams) {
+  auto watch = Watch("/api/v1/endpoints?watch=true");
+  ASSERT_TRUE(watch->WaitForChanges(2));
+  server_.Stop();
+  EXPECT_TRUE(watch->WaitForEnd());
+}
+
+// 64 open watches (the default cap) leave room for lists and scrapes.
+TEST(ApiServerLoadTest, SixtyFourWatchersDoNotDelayAScrape) {
+  StatusBoard board;
+  board.Put({MakeEndpoints("a", {true})});
+  ApiServer server(board, ApiHooks{{}, [] { return std::string("m 1\n"); }});
+  ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
+  std::vector<std::unique_ptr<WatchStream>> watches;
+  for (int i = 0; i < 64; ++i) {
+    watches.push_back(
+        std::make_unique<WatchStream>("127.0.0.1", server.port(), "/api/v1/endpoints?watch=true"));
+  }
+  for (auto& w : watches) ASSERT_TRUE(w->WaitForChanges(1));
+  EXPECT_EQ(server.watchers(), 64u);
+  httplib::Client client("127.0.0.1", server.port());
+  // A starved request would wait for a worker thread: the read timeout makes that a failure.
+  client.set_read_timeout(std::chrono::seconds(5));
+  for (int i = 0; i < 5; ++i) {
+    const httplib::Result metrics = client.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metrics->status, 200);
+    const httplib::Result list = client.Get("/api/v1/endpoints");
+    ASSERT_TRUE(list);
+    EXPECT_EQ(list->status, 200);
+  }
+  board.Put({MakeEndpoints("a", {false})});
+  for (auto& w : watches) EXPECT_TRUE(w->WaitForChanges(2));
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST(ApiTransitionsTest, ListsAServicesTransitions) {
+  StatusBoard board;
+  board.Put({testing::MakeEndpoints("web", {false})});
+  board.RecordTransition(
+      "web", Transition{std::chrono::system_clock::from_time_t(1795688430), "10.0.0.1:8080",
+                        "node-a", false, "not ready after 3 consecutive failures: boom"});
+  ApiServer server(board, ApiHooks{});
+  ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
+  httplib::Client client("127.0.0.1", server.port());
+  const httplib::Result res = client.Get("/api/v1/endpoints/web/transitions");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(nlohmann::json::parse(res->body), nlohmann::json::parse(R"({
+    "kind": "TransitionList",
+    "items": [{"time": "2026-11-26T10:20:30Z", "endpoint": "10.0.0.1:8080", "node": "node-a",
+               "ready": false, "reason": "not ready after 3 consecutive failures: boom"}]})"));
+  EXPECT_EQ(client.Get("/api/v1/endpoints/nope/transitions")->status, 404);
 }
 
 }  // namespace

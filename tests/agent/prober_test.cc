@@ -156,6 +156,16 @@ TEST_F(ProberTest, HttpEndpointBecomesReadyAndLeavesAfterFailureThreshold) {
   ASSERT_TRUE(details.has_value());
   EXPECT_EQ(details->message, "HTTP probe failed with statuscode: 503");
   EXPECT_EQ(details->result, ProbeOutcome::kFailure);
+  // Both transitions are kept for `describe`, with their reasons.
+  const std::vector<Transition> transitions = board_.Transitions("web");
+  ASSERT_EQ(transitions.size(), 2u);
+  EXPECT_TRUE(transitions[0].ready);
+  EXPECT_EQ(transitions[0].reason, "ready after 1 consecutive success");
+  EXPECT_EQ(transitions[0].endpoint, endpoint.HostPort());
+  EXPECT_EQ(transitions[0].node, "node-a");
+  EXPECT_FALSE(transitions[1].ready);
+  EXPECT_EQ(transitions[1].reason,
+            "not ready after 3 consecutive failures: HTTP probe failed with statuscode: 503");
 }
 
 TEST_F(ProberTest, NamedPortIsTheServicePortNotTheEndpointPort) {

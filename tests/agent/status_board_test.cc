@@ -131,3 +131,26 @@ TEST(EndpointsObjectTest, CountReady) {
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST(StatusBoardTransitionsTest, KeepsTheLastFewPerServiceAndForgetsDeletedServices) {
+  StatusBoard board;
+  board.Put({testing::MakeEndpoints("a", {true})});
+  for (size_t i = 0; i < StatusBoard::kTransitionsPerService + 5; ++i) {
+    board.RecordTransition("a", Transition{WallTime(), "10.0.0.1:8080", "node-a", i % 2 == 0,
+                                           "reason " + std::to_string(i)});
+  }
+  const std::vector<Transition> kept = board.Transitions("a");
+  ASSERT_EQ(kept.size(), StatusBoard::kTransitionsPerService);
+  EXPECT_EQ(kept.front().reason, "reason 5");
+  EXPECT_EQ(kept.back().reason,
+            "reason " + std::to_string(StatusBoard::kTransitionsPerService + 4));
+  EXPECT_TRUE(board.Transitions("b").empty());
+  board.Delete({"a"});
+  EXPECT_TRUE(board.Transitions("a").empty());
+}
+
+}  // namespace
+}  // namespace vigil

@@ -121,8 +121,9 @@ TEST(AgentProbeTest, WarnsThatTheEtcdBackendIsNotAvailable) {
                       "127.0.0.1:0"});
   ASSERT_TRUE(WaitUntil(
       [&] {
-        return agent.Stderr().find("registry.backend etcd is not available yet; the registry "
-                                   "stays embedded") != std::string::npos;
+        return agent.Stderr().find(
+                   "registry.backend etcd is not available yet; the registry "
+                   "stays embedded") != std::string::npos;
       },
       std::chrono::seconds(10)))
       << agent.Stderr();
