@@ -1,5 +1,8 @@
 #include "agent/agent.h"
 
+#include <spdlog/spdlog.h>
+
+#include <future>
 #include <random>
 
 #include "config/address.h"
@@ -12,13 +15,22 @@ constexpr Duration kStalledAfter = std::chrono::seconds(5);
 
 }  // namespace
 
-Agent::Agent(Config config, const Clock& clock)
+Agent::Agent(Config config, const Clock& clock, ConfigSource source)
     : config_(std::move(config)),
+      source_(std::move(source)),
       clock_(clock),
+      metrics_(config_.node),
       engine_(clock),
       prober_(clock, engine_, board_, config_.node, std::random_device{}(), &metrics_),
-      api_(board_, ApiHooks{[this] { return Healthz(); }, [this] { return metrics_.Render(); }}) {
+      api_(board_, ApiHooks{[this] { return Healthz(); }, [this] { return metrics_.Render(); },
+                            [this] { return Readyz(); }, [this] { return Reload(); }}) {
   engine_.SetWakeHandler([this](Time now) { prober_.OnWake(now); });
+  // The embedded registry is the board itself: always reachable; each
+  // committed object change is one publish.
+  prober_.SetPublishListener(
+      [this](size_t changes) { metrics_.RecordPublish("embedded", true, changes); });
+  metrics_.SetRegistryConnected("embedded", true);
+  metrics_.RecordReload(true, clock_.WallNow());
 }
 
 Agent::~Agent() { Stop(); }
@@ -32,12 +44,76 @@ Status Agent::Start() {
     engine_.Stop();
     return s;
   }
+  started_ = true;
   return Status::Ok();
 }
 
 void Agent::Stop() {
+  stopping_ = true;
+  if (started_) {
+    std::promise<void> published;
+    engine_.Post([this, &published] {
+      prober_.Terminate();
+      published.set_value();
+    });
+    published.get_future().wait();
+    started_ = false;
+  }
   api_.Stop();
   engine_.Stop();
+}
+
+Status Agent::Reload() {
+  std::lock_guard<std::mutex> lock(reload_mutex_);
+  if (!source_) return Status::Error("this agent has no config file to reload");
+  ConfigLoad load = source_();
+  if (!load.ok()) {
+    for (const Diagnostic& d : load.errors) spdlog::error("reload: {}", d.ToString());
+    spdlog::error("reload failed ({} {}); the running config stays", load.errors.size(),
+                  load.errors.size() == 1 ? "error" : "errors");
+    metrics_.RecordReload(false, clock_.WallNow());
+    std::string errors = load.ErrorText();
+    if (!errors.empty() && errors.back() == '\n') errors.pop_back();
+    return Status::Error(errors);
+  }
+  Config next = std::move(*load.config);
+  if (next.node.empty()) next.node = config_.node;
+  // What the running agent cannot change in place.
+  const auto keep = [](const char* what, const std::string& from, const std::string& to) {
+    if (from != to)
+      spdlog::warn("reload: {} changed ({} to {}); restart the agent to apply it", what, from, to);
+  };
+  keep("listen", config_.listen, next.listen);
+  keep("node", config_.node, next.node);
+  if (next.registry != config_.registry) {
+    spdlog::warn("reload: registry changed; restart the agent to apply it");
+  }
+  if (next.logging.format != config_.logging.format) {
+    spdlog::warn("reload: logging.format changed; restart the agent to apply it");
+  }
+  next.listen = config_.listen;
+  next.node = config_.node;
+  next.registry = config_.registry;
+  next.logging.format = config_.logging.format;
+  spdlog::set_level(*ParseLogLevel(next.logging.level));
+
+  std::promise<void> applied;
+  engine_.Post([this, &next, &applied] {
+    prober_.Apply(next.services);
+    applied.set_value();
+  });
+  applied.get_future().wait();
+  size_t endpoints = 0;
+  for (const Service& service : next.services) endpoints += service.endpoints.size();
+  spdlog::info("reloaded the config: {} services, {} endpoints", next.services.size(), endpoints);
+  config_ = std::move(next);
+  metrics_.RecordReload(true, clock_.WallNow());
+  return Status::Ok();
+}
+
+Status Agent::Readyz() const {
+  if (stopping_) return Status::Error("the agent is stopping");
+  return Healthz();
 }
 
 Status Agent::Healthz() const {

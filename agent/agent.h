@@ -5,7 +5,10 @@
 // the board may be read from anywhere.
 #pragma once
 
+#include <atomic>
+#include <functional>
 #include <memory>
+#include <mutex>
 
 #include "agent/api_server.h"
 #include "agent/prober.h"
@@ -13,15 +16,21 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "config/config.h"
+#include "config/loader.h"
 #include "exporters/metrics.h"
 #include "probes/probe_engine.h"
 
 namespace vigil {
 
+// Reads the config again for a reload: the file, with the command line's
+// overrides applied.
+using ConfigSource = std::function<ConfigLoad()>;
+
 class Agent {
  public:
-  // `config.node` must be set. `clock` must outlive the agent.
-  Agent(Config config, const Clock& clock);
+  // `config.node` must be set. `clock` must outlive the agent. Without a
+  // `source` there is nothing to reload from.
+  Agent(Config config, const Clock& clock, ConfigSource source = {});
   ~Agent();
 
   Agent(const Agent&) = delete;
@@ -30,7 +39,15 @@ class Agent {
   // Starts probing and serving; an error (e.g. the listen address is taken)
   // leaves nothing running.
   Status Start();
+  // A graceful stop: probing ends, every endpoint is published as
+  // terminating, watch streams receive that and end cleanly, then the API and
+  // the loop stop. Idempotent.
   void Stop();
+
+  // Loads the config from the source and, when it is valid, applies it as a
+  // diff (see Prober::Apply). An invalid one changes nothing: every error is
+  // logged and returned. Safe to call from any thread; reloads are serialized.
+  Status Reload();
 
   // The API's bound port, once started.
   int api_port() const { return api_.port(); }
@@ -38,14 +55,19 @@ class Agent {
 
  private:
   Status Healthz() const;
+  Status Readyz() const;
 
-  const Config config_;
+  std::mutex reload_mutex_;
+  Config config_;  // GUARDED_BY(reload_mutex_) once started
+  const ConfigSource source_;
   const Clock& clock_;
   StatusBoard board_;
   Metrics metrics_;
   ProbeEngine engine_;
   Prober prober_;
   ApiServer api_;
+  bool started_ = false;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace vigil

@@ -119,7 +119,7 @@ int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
   }
 
   SetupLogging(*ParseLogLevel(config.logging.level), config.logging.format);
-  BlockStopSignals();
+  BlockSignals();
   // Each probe allocates and frees a few KiB on the probe thread. glibc grows a
   // thread's own arena a page at a time (an mprotect and a page fault for most
   // probes); the main arena grows with padding and keeps what it trimmed less
@@ -137,7 +137,18 @@ int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
 
   SystemClock clock;
   const std::string listen_host = ParseListenAddress(config.listen)->host;
-  Agent agent(std::move(config), clock);
+  // A reload reads the file again, and the command line still wins.
+  ConfigSource source = [values] {
+    ConfigLoad load = LoadConfigFile(values.config_path);
+    if (load.ok()) {
+      if (Status s = ApplyFlags(values, &*load.config); !s.ok()) {
+        load.config.reset();
+        load.errors.push_back(Diagnostic{values.config_path, 0, 0, "", s.message()});
+      }
+    }
+    return load;
+  };
+  Agent agent(std::move(config), clock, std::move(source));
   if (Status s = agent.Start(); !s.ok()) {
     spdlog::error("{}", s.message());
     return kExitFailure;
@@ -148,7 +159,12 @@ int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
                                                             : listen_host,
                agent.api_port());
 
-  spdlog::info("received {}, stopping", WaitForStopSignal());
+  int signal = WaitForSignal();
+  for (; signal == SIGHUP; signal = WaitForSignal()) {
+    spdlog::info("received SIGHUP, reloading {}", values.config_path);
+    agent.Reload();
+  }
+  spdlog::info("received {}, stopping", SignalName(signal));
   agent.Stop();
   return kExitOk;
 }

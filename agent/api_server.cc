@@ -105,12 +105,15 @@ void ApiServer::ServeWatch(httplib::Response& res, WatchKind kind, std::optional
           *last_write = std::chrono::steady_clock::now();
           return sink.write(line.data(), line.size());
         };
-        while (!stopping_) {
+        while (true) {
+          // Taken before the stopping check, so that the last changes (an
+          // agent's endpoints turning terminating) reach every watcher.
+          const bool stopping = stopping_;
           const std::vector<std::string> lines = cursor->Take();
           for (const std::string& line : lines) {
             if (!write(line)) return false;
           }
-          if (cursor->finished()) break;
+          if (cursor->finished() || stopping) break;
           if (!lines.empty()) return true;
           if (std::chrono::steady_clock::now() - *last_write >= options_.bookmark_interval) {
             return write(cursor->Bookmark());
@@ -181,10 +184,21 @@ void ApiServer::Route() {
     Reply(res, 200, {{"kind", "TransitionList"}, {"items", std::move(items)}});
   });
 
-  s.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
-    const Status health = hooks_.healthz ? hooks_.healthz() : Status::Ok();
-    res.status = health.ok() ? 200 : 503;
-    res.set_content(health.ok() ? "ok\n" : health.message() + "\n", "text/plain");
+  const auto probe = [](const std::function<Status()>& hook) {
+    return [&hook](const httplib::Request&, httplib::Response& res) {
+      const Status health = hook ? hook() : Status::Ok();
+      res.status = health.ok() ? 200 : 503;
+      res.set_content(health.ok() ? "ok\n" : health.message() + "\n", "text/plain");
+    };
+  };
+  s.Get("/healthz", probe(hooks_.healthz));
+  s.Get("/readyz", probe(hooks_.readyz));
+
+  s.Post("/-/reload", [this](const httplib::Request&, httplib::Response& res) {
+    if (!hooks_.reload) return ReplyStatus(res, 404, "this server has no config to reload");
+    const Status reloaded = hooks_.reload();
+    if (reloaded.ok()) return ReplyStatus(res, 200, "the config was reloaded");
+    ReplyStatus(res, 500, reloaded.message());
   });
 
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
@@ -198,12 +212,16 @@ void ApiServer::Route() {
     ReplyStatus(res, 405, "method " + req.method + " is not allowed on " + req.path);
   };
   for (const char* path : {"/api/v1/services", "/api/v1/endpoints", kEndpointsPath,
-                           kTransitionsPath, "/healthz", "/metrics"}) {
+                           kTransitionsPath, "/healthz", "/readyz", "/metrics"}) {
     s.Post(path, not_allowed);
     s.Put(path, not_allowed);
     s.Patch(path, not_allowed);
     s.Delete(path, not_allowed);
   }
+  s.Get("/-/reload", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Allow", "POST");
+    ReplyStatus(res, 405, "reload with POST /-/reload");
+  });
 
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;

@@ -38,6 +38,10 @@ struct ApiHooks {
   std::function<Status()> healthz;
   // The metrics in Prometheus' text format.
   std::function<std::string()> metrics;
+  // OK when the agent is ready: config loaded, registry reachable, not stopping.
+  std::function<Status()> readyz;
+  // Reloads the config file: OK, or every error.
+  std::function<Status()> reload;
 };
 
 struct ApiOptions {

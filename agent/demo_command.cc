@@ -157,7 +157,7 @@ int RunDemoCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
   }
 
   SetupLogging(*level, LogFormat::kText);
-  BlockStopSignals();
+  BlockSignals();
 
   spdlog::info("vigil {} demo starting on node {}", kVersion, values.node);
   DemoTargets targets;
@@ -190,7 +190,11 @@ int RunDemoCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
   spdlog::info("serving the API on http://{}", HostPort(listen->host, agent.api_port()));
   PrintWelcome(out, targets, ApiUrl(listen->host, agent.api_port()), values.node);
 
-  spdlog::info("received {}, stopping", WaitForStopSignal());
+  int signal = WaitForSignal();
+  for (; signal == SIGHUP; signal = WaitForSignal()) {
+    spdlog::info("received SIGHUP: the demo has no config file to reload");
+  }
+  spdlog::info("received {}, stopping", SignalName(signal));
   agent.Stop();
   targets.Stop();
   return kExitOk;

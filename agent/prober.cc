@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <set>
+#include <tuple>
 
 namespace vigil {
 namespace {
@@ -49,13 +51,15 @@ std::string Consecutive(int run, const char* singular, const char* plural) {
 }  // namespace
 
 Prober::Prober(const Clock& clock, ProbeEngine& engine, StatusBoard& board, std::string node,
-               uint64_t seed, ProbeObserver* observer)
+               uint64_t seed, ProbeObserver* observer, Duration summary_interval)
     : clock_(clock),
       engine_(engine),
       board_(board),
       node_(std::move(node)),
       observer_(observer),
-      scheduler_(seed) {}
+      scheduler_(seed),
+      summary_interval_(summary_interval),
+      summary_due_(clock.Now() + summary_interval) {}
 
 void Prober::ConfigureProbe(Target& target, const Service& service, const Endpoint& endpoint,
                             Time now, bool schedule_first) {
@@ -98,8 +102,9 @@ void Prober::AddTarget(ServiceEntry& entry, const Endpoint& endpoint, size_t ind
   status.conditions = EndpointConditions{ready, ready, false};
   status.last_transition_time = clock_.WallNow();
 
-  if (observer_ != nullptr)
-    observer_->OnTargetAdded(target.id, target.service, target.key, target.type);
+  if (observer_ != nullptr) {
+    observer_->OnTargetAdded(target.id, target.service, target.key, target.type, ready);
+  }
   targets_.emplace(target.id, std::move(target));
 }
 
@@ -157,12 +162,13 @@ void Prober::Apply(const std::vector<Service>& services) {
       } else if (!status.conditions.serving) {
         status.conditions = EndpointConditions{true, true, false};
         status.last_transition_time = clock_.WallNow();
+        board_.RecordTransition(service.name,
+                                Transition{status.last_transition_time, target.key, node_, true,
+                                           "ready: the service no longer has a readinessProbe"});
+        if (observer_ != nullptr) observer_->OnReadinessChanged(target.id, true);
       }
       ConfigureProbe(target, service, endpoint, now, /*schedule_first=*/!had_probe);
-      if (observer_ != nullptr) {
-        observer_->OnTargetRemoved(target.id);
-        observer_->OnTargetAdded(target.id, target.service, target.key, target.type);
-      }
+      if (observer_ != nullptr) observer_->OnTargetUpdated(target.id, target.type);
     }
     for (const auto& [key, id] : old_targets) RemoveTarget(id);
     MarkDirty(entry);
@@ -178,13 +184,36 @@ void Prober::Apply(const std::vector<Service>& services) {
     removed.push_back(it->first);
     it = services_.erase(it);
   }
-  board_.Delete(removed);
+  if (!removed.empty()) {
+    board_.Delete(removed);
+    if (publish_listener_) publish_listener_(removed.size());
+  }
   Commit();
   ScheduleWake();
 }
 
+void Prober::Terminate() {
+  terminating_ = true;
+  const WallTime now = clock_.WallNow();
+  for (auto& [name, entry] : services_) {
+    for (EndpointStatus& status : entry.object.endpoints) {
+      if (status.conditions.terminating) continue;
+      status.conditions.terminating = true;
+      status.conditions.ready = false;
+      status.last_transition_time = now;
+    }
+    MarkDirty(entry);
+  }
+  Commit();
+}
+
 void Prober::OnWake(Time now) {
   if (commit_due_ && now >= *commit_due_) Commit();
+  if (terminating_) return;
+  if (now >= summary_due_) {
+    LogFailureSummary();
+    summary_due_ = now + summary_interval_;
+  }
   for (const Scheduler::Due& due : scheduler_.TakeDue(now)) {
     auto it = targets_.find(due.id);
     if (it == targets_.end()) continue;
@@ -221,6 +250,8 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
     return;
   }
   target.last_error.clear();
+  const bool failure = result.outcome != ProbeOutcome::kSuccess;
+  const bool run_continues = target.tracker.last_success() == !failure;
   if (target.tracker.Observe(result.outcome)) {
     ServiceEntry& entry = services_.at(target.service);
     EndpointStatus& status = entry.object.endpoints[target.index];
@@ -236,7 +267,13 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
     spdlog::info("{} {} {}", target.service, target.key, reason);
     board_.RecordTransition(
         target.service, Transition{status.last_transition_time, target.key, node_, ready, reason});
-  } else if (result.outcome != ProbeOutcome::kSuccess) {
+    if (observer_ != nullptr) observer_->OnReadinessChanged(target.id, ready);
+  } else if (failure && !run_continues) {
+    spdlog::info("{} {} probe failed: {}", target.service, target.key, result.message);
+  } else if (failure) {
+    // Counted for the summary rather than logged one by one.
+    ++target.unlogged_failures;
+    target.last_failure = result.message;
     spdlog::debug("{} {} probe failed: {}", target.service, target.key, result.message);
   }
   ScheduleWake();
@@ -255,12 +292,40 @@ void Prober::Commit() {
     entry.dirty = false;
   }
   commit_due_.reset();
-  if (!changed.empty()) board_.Put(std::move(changed));
+  if (changed.empty()) return;
+  const size_t count = changed.size();
+  board_.Put(std::move(changed));
+  if (publish_listener_) publish_listener_(count);
 }
 
 void Prober::ScheduleWake() {
   if (std::optional<Time> due = scheduler_.NextDue()) engine_.WakeAt(*due);
   if (commit_due_) engine_.WakeAt(*commit_due_);
+  engine_.WakeAt(summary_due_);
+}
+
+void Prober::LogFailureSummary() {
+  constexpr size_t kListed = 5;
+  std::vector<const Target*> failing;
+  for (const auto& [id, target] : targets_) {
+    if (target.unlogged_failures > 0) failing.push_back(&target);
+  }
+  if (failing.empty()) return;
+  std::sort(failing.begin(), failing.end(), [](const Target* a, const Target* b) {
+    return std::tie(a->service, a->key) < std::tie(b->service, b->key);
+  });
+  std::string list;
+  for (size_t i = 0; i < std::min(kListed, failing.size()); ++i) {
+    const Target& t = *failing[i];
+    list += (i == 0 ? "" : "; ") + t.service + " " + t.key + " (" +
+            std::to_string(t.unlogged_failures) + "x: " + t.last_failure + ")";
+  }
+  if (failing.size() > kListed)
+    list += "; and " + std::to_string(failing.size() - kListed) + " more";
+  spdlog::warn("{} {} failing probes in the last {:g}s: {}", failing.size(),
+               failing.size() == 1 ? "endpoint is" : "endpoints are",
+               std::chrono::duration<double>(summary_interval_).count(), list);
+  for (auto& [id, target] : targets_) target.unlogged_failures = 0;
 }
 
 }  // namespace vigil

@@ -35,10 +35,14 @@ namespace vigil {
 class Prober {
  public:
   static constexpr Duration kCommitDelay = std::chrono::milliseconds(5);
+  // A failing endpoint logs the first failure of its run and each transition;
+  // the failures in between are summarized this often.
+  static constexpr Duration kFailureSummaryInterval = std::chrono::seconds(60);
 
   // All references must outlive the Prober. `observer` may be null.
   Prober(const Clock& clock, ProbeEngine& engine, StatusBoard& board, std::string node,
-         uint64_t seed, ProbeObserver* observer = nullptr);
+         uint64_t seed, ProbeObserver* observer = nullptr,
+         Duration summary_interval = kFailureSummaryInterval);
 
   // Makes `services` the probed set, as a diff against the current one:
   // unchanged endpoints keep their state; an endpoint whose probe changed
@@ -48,6 +52,16 @@ class Prober {
 
   // The engine's wake handler: starts due probes, commits pending changes.
   void OnWake(Time now);
+
+  // Called on the loop thread with the number of objects each commit to the
+  // board changed (the embedded registry's publishes).
+  void SetPublishListener(std::function<void(size_t)> listener) {
+    publish_listener_ = std::move(listener);
+  }
+
+  // For a graceful stop: no more probes start; every endpoint is published at
+  // once as terminating (not ready, still serving as it was).
+  void Terminate();
 
   size_t target_count() const { return targets_.size(); }
 
@@ -59,8 +73,10 @@ class Prober {
     std::string key;   // "ip:port"
     std::optional<Probe> probe;
     Result<ProbeSpec> spec = Status::Error("no probe");
-    std::string type;        // "http", "https", "tcp" or "none"
-    std::string last_error;  // the error last logged, so that a repeat is not
+    std::string type;           // "http", "https", "tcp" or "none"
+    std::string last_error;     // the error last logged, so that a repeat is not
+    int unlogged_failures = 0;  // since the last summary
+    std::string last_failure;
     ReadinessTracker tracker{1, 3};
   };
 
@@ -78,6 +94,7 @@ class Prober {
   void MarkDirty(ServiceEntry& entry);
   void Commit();
   void ScheduleWake();
+  void LogFailureSummary();
 
   const Clock& clock_;
   ProbeEngine& engine_;
@@ -89,6 +106,10 @@ class Prober {
   std::map<std::string, ServiceEntry> services_;
   std::unordered_map<Scheduler::Id, Target> targets_;
   std::optional<Time> commit_due_;
+  const Duration summary_interval_;
+  Time summary_due_;
+  bool terminating_ = false;
+  std::function<void(size_t)> publish_listener_;
 };
 
 }  // namespace vigil

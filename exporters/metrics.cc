@@ -1,41 +1,47 @@
 #include "exporters/metrics.h"
 
-#include <prometheus/text_serializer.h>
-
 #include "common/version.h"
+#include "exporters/text_format.h"
 
 namespace vigil {
 namespace {
 
-// Probes take from a millisecond (loopback) to their timeout (seconds).
-const prometheus::Histogram::BucketBoundaries kDurationBuckets = {
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 // The budget is p99 < 10 ms: resolve well below and around it.
 const prometheus::Histogram::BucketBoundaries kLatenessBuckets = {
     0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5, 1};
 
-// Indexed by the outcome's value.
-constexpr std::array<ProbeOutcome, 4> kOutcomes = {ProbeOutcome::kSuccess, ProbeOutcome::kFailure,
-                                                   ProbeOutcome::kTimeout, ProbeOutcome::kError};
-static_assert(static_cast<size_t>(ProbeOutcome::kError) == 3);
-
 }  // namespace
 
-Metrics::Metrics()
+Metrics::Metrics(std::string node)
     : registry_(std::make_shared<prometheus::Registry>()),
-      probe_total_(prometheus::BuildCounter()
-                       .Name("vigil_probe_total")
-                       .Help("Probes run, by service, endpoint, probe type and result.")
-                       .Register(*registry_)),
-      probe_duration_(prometheus::BuildHistogram()
-                          .Name("vigil_probe_duration_seconds")
-                          .Help("How long probes took, by service and probe type.")
-                          .Register(*registry_)),
       lateness_(prometheus::BuildHistogram()
                     .Name("vigil_probe_schedule_lateness_seconds")
                     .Help("How long after its scheduled time each probe started.")
                     .Register(*registry_)
-                    .Add({}, kLatenessBuckets)) {
+                    .Add({}, kLatenessBuckets)),
+      reload_successful_(prometheus::BuildGauge()
+                             .Name("vigil_config_last_reload_successful")
+                             .Help("Whether the last load of the config file succeeded (1) or "
+                                   "not (0).")
+                             .Register(*registry_)
+                             .Add({})),
+      reload_success_time_(prometheus::BuildGauge()
+                               .Name("vigil_config_last_reload_success_timestamp_seconds")
+                               .Help("When the config file was last loaded successfully, in "
+                                     "seconds since the Unix epoch.")
+                               .Register(*registry_)
+                               .Add({})),
+      registry_connected_(prometheus::BuildGauge()
+                              .Name("vigil_registry_connected")
+                              .Help("Whether the endpoints registry backend is reachable (1) or "
+                                    "not (0).")
+                              .Register(*registry_)),
+      registry_publish_(prometheus::BuildCounter()
+                            .Name("vigil_registry_publish_total")
+                            .Help("Objects published to the endpoints registry backend, by "
+                                  "result.")
+                            .Register(*registry_)),
+      endpoints_(std::move(node)) {
   prometheus::BuildGauge()
       .Name("vigil_build_info")
       .Help("Always 1; the labels describe the running build.")
@@ -45,52 +51,61 @@ Metrics::Metrics()
 }
 
 void Metrics::OnTargetAdded(uint64_t id, const std::string& service, const std::string& endpoint,
-                            const std::string& type) {
-  if (type == "none") return;  // no probe, nothing to count
-  TargetSeries series;
-  for (size_t i = 0; i < kOutcomes.size(); ++i) {
-    series.results[i] = &probe_total_.Add({{"service", service},
-                                           {"endpoint", endpoint},
-                                           {"type", type},
-                                           {"result", std::string(OutcomeName(kOutcomes[i]))}});
-  }
-  series.duration_key = {service, type};
-  DurationSeries& duration = durations_[series.duration_key];
-  if (duration.targets++ == 0) {
-    duration.histogram =
-        &probe_duration_.Add({{"service", service}, {"type", type}}, kDurationBuckets);
-  }
-  series.duration = duration.histogram;
-  targets_[id] = series;
+                            const std::string& type, bool ready) {
+  endpoints_.Add(id, service, endpoint, type, ready);
 }
 
-void Metrics::OnTargetRemoved(uint64_t id) {
-  auto it = targets_.find(id);
-  if (it == targets_.end()) return;
-  for (prometheus::Counter* counter : it->second.results) probe_total_.Remove(counter);
-  auto duration = durations_.find(it->second.duration_key);
-  if (--duration->second.targets == 0) {
-    probe_duration_.Remove(duration->second.histogram);
-    durations_.erase(duration);
-  }
-  targets_.erase(it);
-}
+void Metrics::OnTargetUpdated(uint64_t id, const std::string& type) { endpoints_.Update(id, type); }
+
+void Metrics::OnTargetRemoved(uint64_t id) { endpoints_.Remove(id); }
+
+void Metrics::OnReadinessChanged(uint64_t id, bool ready) { endpoints_.SetReady(id, ready); }
 
 void Metrics::OnProbeStarted(Duration lateness) {
   lateness_.Observe(std::chrono::duration<double>(lateness).count());
 }
 
 void Metrics::OnProbeDone(uint64_t id, const ProbeResult& result) {
-  auto it = targets_.find(id);
-  if (it == targets_.end()) return;
-  it->second.results[static_cast<size_t>(result.outcome)]->Increment();
-  if (result.outcome != ProbeOutcome::kError) {
-    it->second.duration->Observe(std::chrono::duration<double>(result.latency).count());
+  endpoints_.CountProbe(id, result);
+}
+
+Metrics::Backend& Metrics::BackendSeries(const std::string& backend) {
+  auto [it, created] = backends_.try_emplace(backend);
+  if (created) {
+    it->second.connected = &registry_connected_.Add({{"backend", backend}});
+    it->second.published[0] = &registry_publish_.Add({{"backend", backend}, {"result", "failure"}});
+    it->second.published[1] = &registry_publish_.Add({{"backend", backend}, {"result", "success"}});
+  }
+  return it->second;
+}
+
+void Metrics::SetRegistryConnected(const std::string& backend, bool connected) {
+  std::lock_guard<std::mutex> lock(backends_mutex_);
+  BackendSeries(backend).connected->Set(connected ? 1 : 0);
+}
+
+void Metrics::RecordPublish(const std::string& backend, bool ok, uint64_t count) {
+  std::lock_guard<std::mutex> lock(backends_mutex_);
+  BackendSeries(backend).published[ok ? 1 : 0]->Increment(static_cast<double>(count));
+}
+
+void Metrics::RecordReload(bool ok, WallTime when) {
+  reload_successful_.Set(ok ? 1 : 0);
+  if (ok) {
+    reload_success_time_.Set(std::chrono::duration<double>(when.time_since_epoch()).count());
   }
 }
 
 std::string Metrics::Render() const {
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
+  std::string out;
+  const size_t last = last_size_.load(std::memory_order_relaxed);
+  out.reserve(last + last / 8 + 4096);
+  TextFormatWriter writer(&out);
+  endpoints_.Write(writer);
+  writer.Write(registry_->Collect());
+  writer.Write(process_.Collect());
+  last_size_.store(out.size(), std::memory_order_relaxed);
+  return out;
 }
 
 }  // namespace vigil

@@ -18,9 +18,13 @@ class ProbeObserver {
   virtual ~ProbeObserver() = default;
 
   // `type`: "http", "https", "tcp", or "none" for an endpoint without a probe.
+  // `ready`: its readiness now (a new endpoint with a probe starts not ready).
   virtual void OnTargetAdded(uint64_t id, const std::string& service, const std::string& endpoint,
-                             const std::string& type) = 0;
+                             const std::string& type, bool ready) = 0;
+  // Its probe changed; readiness is kept.
+  virtual void OnTargetUpdated(uint64_t id, const std::string& type) = 0;
   virtual void OnTargetRemoved(uint64_t id) = 0;
+  virtual void OnReadinessChanged(uint64_t id, bool ready) = 0;
   // How long after its scheduled slot a probe started.
   virtual void OnProbeStarted(Duration lateness) = 0;
   virtual void OnProbeDone(uint64_t id, const ProbeResult& result) = 0;

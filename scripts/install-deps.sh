@@ -11,7 +11,8 @@ packages=(
   libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev
   libcurl4-openssl-dev nlohmann-json3-dev
 )
-test_packages=(libgtest-dev libgmock-dev libssl-dev)
+# prometheus: the Prometheus server and promtool, for the metrics tests.
+test_packages=(libgtest-dev libgmock-dev libssl-dev prometheus)
 
 case "${1:-}" in
   --test) packages+=("${test_packages[@]}") ;;
@@ -36,3 +37,12 @@ echo "Installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -q
 "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# Debian's prometheus package enables and starts a server on :9090. The tests
+# start their own on a free port and need none: stop it and keep it from
+# starting at boot. Without systemd (a container) systemctl fails, which is
+# harmless: then the init script is stopped instead, if it was started at all.
+if [[ " ${missing[*]} " == *" prometheus "* ]]; then
+  "${sudo[@]}" systemctl disable --now prometheus 2>/dev/null ||
+    "${sudo[@]}" service prometheus stop >/dev/null 2>&1 || true
+fi

@@ -36,7 +36,12 @@ class ApiServerTest : public ::testing::Test {
 
   StatusBoard board_;
   Status health_ = Status::Ok();
-  ApiServer server_{board_, ApiHooks{[this] { return health_; }, [] { return "m 1\n"; }}};
+  Status ready_ = Status::Ok();
+  Status reload_ = Status::Ok();
+  ApiServer server_{board_, ApiHooks{.healthz = [this] { return health_; },
+                                     .metrics = [] { return "m 1\n"; },
+                                     .readyz = [this] { return ready_; },
+                                     .reload = [this] { return reload_; }}};
   std::unique_ptr<httplib::Client> client_;
 };
 
@@ -102,6 +107,34 @@ TEST_F(ApiServerTest, HealthzFollowsTheHook) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 503);
   EXPECT_EQ(res->body, "probe loop stalled: last turn 9s ago\n");
+}
+
+TEST_F(ApiServerTest, ReadyzFollowsItsHook) {
+  EXPECT_EQ(client_->Get("/readyz")->status, 200);
+  ready_ = Status::Error("the agent is stopping");
+  const httplib::Result res = client_->Get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->body, "the agent is stopping\n");
+}
+
+TEST_F(ApiServerTest, ReloadIsAPostAnsweringTheErrors) {
+  httplib::Result res = client_->Post("/-/reload", "", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(res->body)["message"], "the config was reloaded");
+
+  reload_ = Status::Error("vigil.yaml:3:5: services[0].name: bad\nvigil.yaml:9:1: listen: bad");
+  res = client_->Post("/-/reload", "", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500);
+  EXPECT_EQ(nlohmann::json::parse(res->body)["message"],
+            "vigil.yaml:3:5: services[0].name: bad\nvigil.yaml:9:1: listen: bad");
+
+  res = client_->Get("/-/reload");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 405);
+  EXPECT_EQ(res->get_header_value("Allow"), "POST");
 }
 
 TEST_F(ApiServerTest, MetricsInTheTextFormat) {
@@ -285,7 +318,9 @@ TEST_F(WatchApiTest, StopEndsOpenStreams) {
 TEST(ApiServerLoadTest, SixtyFourWatchersDoNotDelayAScrape) {
   StatusBoard board;
   board.Put({MakeEndpoints("a", {true})});
-  ApiServer server(board, ApiHooks{{}, [] { return std::string("m 1\n"); }});
+  ApiHooks hooks;
+  hooks.metrics = [] { return std::string("m 1\n"); };
+  ApiServer server(board, hooks);
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
   std::vector<std::unique_ptr<WatchStream>> watches;
   for (int i = 0; i < 64; ++i) {

@@ -2,8 +2,11 @@
 #include "agent/prober.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/raw_tcp_server.h"
@@ -22,8 +25,13 @@ using testing::WaitUntil;
 // Records what the Prober reports, from the loop thread, for the test thread.
 class RecordingObserver final : public ProbeObserver {
  public:
+  void OnTargetUpdated(uint64_t id, const std::string&) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    updated_.push_back(ids_[id]);
+  }
+  void OnReadinessChanged(uint64_t, bool) override {}
   void OnTargetAdded(uint64_t id, const std::string&, const std::string& endpoint,
-                     const std::string& type) override {
+                     const std::string& type, bool) override {
     std::lock_guard<std::mutex> lock(mutex_);
     types_[endpoint] = type;
     ids_[id] = endpoint;
@@ -64,6 +72,10 @@ class RecordingObserver final : public ProbeObserver {
     std::lock_guard<std::mutex> lock(mutex_);
     return removed_;
   }
+  std::vector<std::string> updated() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return updated_;
+  }
 
  private:
   mutable std::mutex mutex_;
@@ -71,6 +83,7 @@ class RecordingObserver final : public ProbeObserver {
   std::map<std::string, std::string> types_;
   std::map<std::string, std::vector<ProbeOutcome>> results_;
   std::vector<std::string> removed_;
+  std::vector<std::string> updated_;
   int started_ = 0;
   int done_ = 0;
   int in_flight_max_ = 0;
@@ -295,10 +308,9 @@ TEST_F(ProberTest, ApplyDiffsEndpoints) {
   EXPECT_FALSE(Status("web", added.HostPort())->conditions.ready);
   // Endpoints are listed in the config's order.
   EXPECT_EQ(board_.Get("web")->endpoints[0].Key(), added.HostPort());
-  // The removed endpoint's series go; the kept one's are renewed for its new probe.
-  std::vector<std::string> gone = observer_.removed();
-  std::sort(gone.begin(), gone.end());
-  EXPECT_EQ(gone, (std::vector<std::string>{kept.HostPort(), removed.HostPort()}));
+  // The removed endpoint's series go; the kept one is told of its new probe.
+  EXPECT_EQ(observer_.removed(), (std::vector<std::string>{removed.HostPort()}));
+  EXPECT_EQ(observer_.updated(), (std::vector<std::string>{kept.HostPort()}));
 }
 
 TEST_F(ProberTest, RemovedServiceIsDeleted) {
@@ -317,6 +329,53 @@ TEST_F(ProberTest, RemovedServiceIsDeleted) {
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ((*events)[0].type, EventType::kDeleted);
   EXPECT_EQ((*events)[0].object->name, "b");
+}
+
+// A failing endpoint logs the first failure of its run, then is summarized
+// every interval instead of logging each failure.
+TEST(ProberLogTest, FailuresAreSummarizedNotRepeated) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  const auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+
+  SystemClock clock;
+  StatusBoard board;
+  ProbeEngine engine(clock);
+  Prober prober(clock, engine, board, "node-a", 7, nullptr, std::chrono::milliseconds(300));
+  engine.SetWakeHandler([&](Time now) { prober.OnWake(now); });
+  ASSERT_TRUE(engine.Start().ok());
+  Service service;
+  service.name = "down";
+  service.endpoints = {{"127.0.0.1", 1}};
+  Probe probe;
+  probe.handler = TcpSocketAction{};
+  probe.timing.period_seconds = 0.02;
+  service.readiness_probe = probe;
+  engine.Post([&] { prober.Apply({service}); });
+  const auto text = [&] {
+    sink->flush();
+    return log.str();
+  };
+  ASSERT_TRUE(
+      WaitUntil([&] { return text().find("failing probes in the last 0.3s") != std::string::npos; },
+                seconds(10)))
+      << text();
+  engine.Stop();
+  spdlog::set_default_logger(previous);
+
+  const std::string out = text();
+  size_t first_failures = 0;
+  for (size_t at = 0; (at = out.find("down 127.0.0.1:1 probe failed", at)) != std::string::npos;
+       ++at) {
+    ++first_failures;
+  }
+  EXPECT_EQ(first_failures, 1u) << out;
+  EXPECT_NE(out.find("1 endpoint is failing probes in the last 0.3s: down 127.0.0.1:1 ("),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("x: dial tcp 127.0.0.1:1: connect: connection refused)"), std::string::npos)
+      << out;
 }
 
 }  // namespace

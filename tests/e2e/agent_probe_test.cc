@@ -20,13 +20,6 @@ using testing::WaitUntil;
 
 const std::string kVigil = VIGIL_BINARY;
 
-// The API port the agent logged ("serving the API on http://127.0.0.1:PORT"), or 0.
-int ApiPort(const std::string& log) {
-  std::smatch m;
-  static const std::regex kServing(R"(serving the API on http://127\.0\.0\.1:(\d+))");
-  return std::regex_search(log, m, kServing) ? std::stoi(m[1]) : 0;
-}
-
 TEST(AgentProbeTest, LogsTransitionsAndServesState) {
   TestHttpServer target;
   const std::string dir = e2e::MakeTempDir();
@@ -52,7 +45,7 @@ services:
       },
       seconds(10)))
       << agent.Stderr();
-  const int port = ApiPort(agent.Stderr());
+  const int port = e2e::ApiPort(agent.Stderr());
   ASSERT_GT(port, 0) << agent.Stderr();
 
   httplib::Client api("127.0.0.1", port);

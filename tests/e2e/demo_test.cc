@@ -24,13 +24,6 @@ using testing::WaitUntil;
 const std::string kVigil = VIGIL_BINARY;
 constexpr const char* kStarted = "Ctrl-C stops the demo.\n";
 
-// The API port the demo logged ("serving the API on http://127.0.0.1:PORT"), or 0.
-int ApiPort(const std::string& log) {
-  std::smatch m;
-  static const std::regex kServing(R"(serving the API on http://127\.0\.0\.1:(\d+))");
-  return std::regex_search(log, m, kServing) ? std::stoi(m[1]) : 0;
-}
-
 struct Replica {
   std::string address;
   int port = 0;
@@ -71,7 +64,7 @@ TEST(DemoTest, AReplicaBrokenThroughFailLeavesTheEndpoints) {
       << demo.Stdout() << "stderr:\n"
       << demo.Stderr();
   const std::string out = demo.Stdout();
-  const int api_port = ApiPort(demo.Stderr());
+  const int api_port = e2e::ApiPort(demo.Stderr());
   ASSERT_GT(api_port, 0) << demo.Stderr();
   const std::vector<Replica> replicas = PrintedReplicas(out);
   ASSERT_EQ(replicas.size(), 5u) << out;

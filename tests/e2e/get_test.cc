@@ -43,13 +43,11 @@ services:
 )");
     agent_ = std::make_unique<e2e::Process>(std::vector<std::string>{
         kVigil, "agent", "--config", dir_ + "/vigil.yaml", "--node", "n1"});
-    std::smatch m;
-    static const std::regex kServing(R"(serving the API on (http://127\.0\.0\.1:\d+))");
     ASSERT_TRUE(WaitUntil(
         [&] {
           const std::string log = agent_->Stderr();
-          if (!std::regex_search(log, m, kServing)) return false;
-          server_ = m[1];
+          if (e2e::ApiPort(log) == 0) return false;
+          server_ = "http://127.0.0.1:" + std::to_string(e2e::ApiPort(log));
           return log.find("web 127.0.0.1:" + port + " ready") != std::string::npos;
         },
         seconds(10)))

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -32,6 +33,12 @@ int DecodeWaitStatus(int status) {
 }
 
 }  // namespace
+
+int ApiPort(const std::string& log) {
+  std::smatch m;
+  static const std::regex kServing(R"(serving the API on http://127\.0\.0\.1:(\d+))");
+  return std::regex_search(log, m, kServing) ? std::stoi(m[1]) : 0;
+}
 
 std::string MakeTempDir() {
   const char* base = std::getenv("TMPDIR");

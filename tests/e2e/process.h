@@ -44,6 +44,10 @@ struct Output {
 // Runs `argv` to completion (at most 30 s) and returns what it printed.
 Output RunProcess(std::vector<std::string> argv);
 
+// The API port an agent or demo logged ("serving the API on
+// http://127.0.0.1:PORT"), or 0 before it did.
+int ApiPort(const std::string& log);
+
 // A fresh temporary directory, removed by the caller when it wants.
 std::string MakeTempDir();
 
