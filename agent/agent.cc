@@ -5,15 +5,10 @@
 #include <future>
 #include <random>
 
+#include "agent/health.h"
 #include "config/address.h"
 
 namespace vigil {
-namespace {
-
-// The engine wakes at least once a second; this long without a turn is a stall.
-constexpr Duration kStalledAfter = std::chrono::seconds(5);
-
-}  // namespace
 
 Agent::Agent(Config config, const Clock& clock, ConfigSource source)
     : config_(std::move(config)),
@@ -116,12 +111,6 @@ Status Agent::Readyz() const {
   return Healthz();
 }
 
-Status Agent::Healthz() const {
-  const Duration since = clock_.Now() - engine_.last_turn();
-  if (since <= kStalledAfter) return Status::Ok();
-  return Status::Error(
-      "probe loop stalled: last turn " +
-      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(since).count()) + "s ago");
-}
+Status Agent::Healthz() const { return LoopHealth(clock_.Now(), engine_.last_turn()); }
 
 }  // namespace vigil
