@@ -12,7 +12,8 @@ packages=(
   libcurl4-openssl-dev nlohmann-json3-dev
 )
 # prometheus: the Prometheus server and promtool, for the metrics tests.
-test_packages=(libgtest-dev libgmock-dev libssl-dev prometheus)
+# etcd-server, etcd-client: a real etcd for the etcd client and registry tests.
+test_packages=(libgtest-dev libgmock-dev libssl-dev prometheus etcd-server etcd-client)
 
 case "${1:-}" in
   --test) packages+=("${test_packages[@]}") ;;
@@ -45,4 +46,11 @@ export DEBIAN_FRONTEND=noninteractive
 if [[ " ${missing[*]} " == *" prometheus "* ]]; then
   "${sudo[@]}" systemctl disable --now prometheus 2>/dev/null ||
     "${sudo[@]}" service prometheus stop >/dev/null 2>&1 || true
+fi
+
+# Debian's etcd-server package likewise starts etcd on :2379; the tests run
+# their own on free ports.
+if [[ " ${missing[*]} " == *" etcd-server "* ]]; then
+  "${sudo[@]}" systemctl disable --now etcd 2>/dev/null ||
+    "${sudo[@]}" service etcd stop 2>/dev/null || true
 fi

@@ -1,0 +1,158 @@
+#include "tests/support/etcd_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <vector>
+
+#include "tests/support/wait.h"
+
+extern char** environ;
+
+namespace vigil::testing {
+
+std::string EtcdServer::Binary() {
+  for (const char* path : {"/usr/bin/etcd", "/usr/local/bin/etcd"}) {
+    if (::access(path, X_OK) == 0) return path;
+  }
+  return "";
+}
+
+int EtcdServer::FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
+
+EtcdServer::EtcdServer() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = std::string(base ? base : "/tmp") + "/vigil-etcd-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  dir_ = pattern;
+  client_port_ = FreePort();
+  do {
+    peer_port_ = FreePort();
+  } while (peer_port_ == client_port_);
+}
+
+EtcdServer::~EtcdServer() {
+  Kill();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string EtcdServer::endpoint() const {
+  return "http://127.0.0.1:" + std::to_string(client_port_);
+}
+
+bool EtcdServer::Start(std::chrono::milliseconds timeout) {
+  if (pid_ > 0) return true;
+  const std::string binary = Binary();
+  if (binary.empty()) {
+    error_ = "etcd is not installed";
+    return false;
+  }
+  const std::string client_url = endpoint();
+  const std::string peer_url = "http://127.0.0.1:" + std::to_string(peer_port_);
+  std::vector<std::string> argv = {binary,
+                                   "--name=vigil-test",
+                                   "--data-dir=" + dir_ + "/data",
+                                   "--listen-client-urls=" + client_url,
+                                   "--advertise-client-urls=" + client_url,
+                                   "--listen-peer-urls=" + peer_url,
+                                   "--initial-advertise-peer-urls=" + peer_url,
+                                   "--initial-cluster=vigil-test=" + peer_url,
+                                   "--log-level=warn",
+                                   "--logger=zap"};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  const std::string log = dir_ + "/etcd.log";
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<char*> args;
+  for (std::string& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  const int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    pid_ = -1;
+    error_ = "cannot start " + binary;
+    return false;
+  }
+  bool exited = false;
+  const bool up = WaitUntil(
+      [&] {
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+          exited = true;
+          return true;
+        }
+        return Answers();
+      },
+      timeout);
+  if (exited) pid_ = -1;
+  if (!up || exited) {
+    error_ = "etcd did not come up on " + client_url + ":\n" + ReadLog();
+    Kill();
+    return false;
+  }
+  return true;
+}
+
+void EtcdServer::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+bool EtcdServer::Answers() const {
+  httplib::Client client("127.0.0.1", client_port_);
+  client.set_connection_timeout(0, 200000);
+  client.set_read_timeout(1, 0);
+  // A read through raft: etcd answers it once it has a leader.
+  const auto res = client.Post("/v3/kv/range", R"({"key":"AA=="})", "application/json");
+  return res && res->status == 200;
+}
+
+bool EtcdServer::Compact(int64_t revision) {
+  httplib::Client client("127.0.0.1", client_port_);
+  client.set_connection_timeout(1, 0);
+  client.set_read_timeout(5, 0);
+  const std::string body = R"({"revision":")" + std::to_string(revision) + R"(","physical":true})";
+  const auto res = client.Post("/v3/kv/compaction", body, "application/json");
+  return res && res->status == 200;
+}
+
+std::string EtcdServer::ReadLog() const {
+  std::ifstream in(dir_ + "/etcd.log", std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+}  // namespace vigil::testing
