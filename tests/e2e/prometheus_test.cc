@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "tests/e2e/process.h"
+#include "tests/support/host.h"
 #include "tests/support/test_http_server.h"
 #include "tests/support/wait.h"
 
@@ -26,35 +27,8 @@ using testing::WaitUntil;
 
 const std::string kVigil = VIGIL_BINARY;
 
-std::string PathOf(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const std::string candidate = dir + "/" + program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
-// A loopback port nobody listens on right now (not 9090, where a packaged
-// Prometheus service may run).
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 TEST(PrometheusTest, ScrapesTheAgent) {
-  const std::string prometheus = PathOf("prometheus");
+  const std::string prometheus = testing::FindProgram("prometheus");
   if (prometheus.empty()) GTEST_SKIP() << "prometheus is not installed (Debian package prometheus)";
 
   TestHttpServer target;
@@ -74,7 +48,7 @@ services:
       WaitUntil([&] { return (agent_port = e2e::ApiPort(agent.Stderr())) > 0; }, seconds(10)))
       << agent.Stderr();
 
-  const int port = FreePort();
+  const int port = testing::FreeLoopbackPort();
   ASSERT_GT(port, 0);
   e2e::WriteFile(dir + "/prometheus.yml", R"(global:
   scrape_interval: 1s

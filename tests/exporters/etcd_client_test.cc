@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/support/etcd_server.h"
+#include "tests/support/host.h"
 #include "tests/support/raw_tcp_server.h"
 #include "tests/support/wait.h"
 
@@ -315,7 +316,7 @@ TEST_F(EtcdClientTest, WatchFromACompactedRevisionSaysCompacted) {
 }
 
 TEST_F(EtcdClientTest, SkipsADeadFirstEndpoint) {
-  const std::string dead = "http://127.0.0.1:" + std::to_string(EtcdServer::FreePort());
+  const std::string dead = "http://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
   EtcdClient client({dead, server_.endpoint()}, FastOptions());
   Result<int64_t> revision = client.Txn({EtcdOp::Put("s/k", "v")});
   ASSERT_TRUE(revision.ok()) << revision.status().message();
@@ -331,8 +332,8 @@ TEST_F(EtcdClientTest, SkipsADeadFirstEndpoint) {
 }
 
 TEST(EtcdClientUnreachableTest, AllEndpointsDeadIsAClearErrorWithinTheConnectTimeout) {
-  const std::string a = "http://127.0.0.1:" + std::to_string(EtcdServer::FreePort());
-  const std::string b = "http://127.0.0.1:" + std::to_string(EtcdServer::FreePort());
+  const std::string a = "http://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
+  const std::string b = "http://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
   EtcdClient client({a, b}, FastOptions());
   const auto started = std::chrono::steady_clock::now();
   Result<int64_t> lease = client.GrantLease(5);

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "common/version.h"
+#include "tests/support/host.h"
 
 namespace vigil {
 namespace {
@@ -59,16 +60,6 @@ ProbeResult Result(ProbeOutcome outcome, milliseconds latency = milliseconds(3))
   result.outcome = outcome;
   result.latency = latency;
   return result;
-}
-
-std::string PathOf(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const std::string candidate = dir + "/" + program;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
 }
 
 TEST(MetricsTest, BuildInfoIsOne) {
@@ -384,7 +375,7 @@ TEST(MetricsTest, RendersWhileTheLoopChangesTargets) {
 
 // DESIGN.md: every metric passes `promtool check metrics` with no warning.
 TEST(MetricsPromtoolTest, CheckMetricsPrintsNothing) {
-  const std::string promtool = PathOf("promtool");
+  const std::string promtool = testing::FindProgram("promtool");
   if (promtool.empty()) GTEST_SKIP() << "promtool is not installed (Debian package prometheus)";
 
   Metrics metrics("node-a");

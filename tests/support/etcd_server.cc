@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "tests/support/host.h"
 #include "tests/support/wait.h"
 
 extern char** environ;
@@ -30,29 +31,14 @@ std::string EtcdServer::Binary() {
   return "";
 }
 
-int EtcdServer::FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 EtcdServer::EtcdServer() {
   const char* base = std::getenv("TMPDIR");
   std::string pattern = std::string(base ? base : "/tmp") + "/vigil-etcd-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
-  client_port_ = FreePort();
+  client_port_ = FreeLoopbackPort();
   do {
-    peer_port_ = FreePort();
+    peer_port_ = FreeLoopbackPort();
   } while (peer_port_ == client_port_);
 }
 

@@ -18,8 +18,6 @@ class EtcdServer {
  public:
   // The etcd binary's path, or "" when etcd is not installed (skip the test).
   static std::string Binary();
-  // A loopback TCP port nothing listened on a moment ago.
-  static int FreePort();
 
   EtcdServer();  // picks ports and a data directory; starts nothing
   ~EtcdServer();
