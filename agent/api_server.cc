@@ -131,35 +131,28 @@ void ApiServer::ServeWatch(httplib::Response& res, WatchKind kind, std::optional
 void ApiServer::Route() {
   httplib::Server& s = *server_;
 
-  s.Get("/api/v1/services", [this](const httplib::Request& req, httplib::Response& res) {
-    Result<ListQuery> query = ParseListQuery(req, board_.resource_version());
-    if (!query.ok()) return ReplyStatus(res, 400, query.status().message());
-    if (query->watch) {
-      return ServeWatch(res, WatchKind::kServices, std::nullopt, std::move(query->selector),
-                        query->since);
-    }
-    const BoardSnapshot snapshot = board_.Snapshot();
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& object : snapshot.services) {
-      if (query->selector.Matches(object->labels)) items.push_back(ServiceJson(*object));
-    }
-    Reply(res, 200, List("ServiceList", snapshot, std::move(items)));
-  });
-
-  s.Get("/api/v1/endpoints", [this](const httplib::Request& req, httplib::Response& res) {
-    Result<ListQuery> query = ParseListQuery(req, board_.resource_version());
-    if (!query.ok()) return ReplyStatus(res, 400, query.status().message());
-    if (query->watch) {
-      return ServeWatch(res, WatchKind::kEndpoints, std::nullopt, std::move(query->selector),
-                        query->since);
-    }
-    const BoardSnapshot snapshot = board_.Snapshot();
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& object : snapshot.services) {
-      if (query->selector.Matches(object->labels)) items.push_back(EndpointsJson(*object, board_));
-    }
-    Reply(res, 200, List("EndpointsList", snapshot, std::move(items)));
-  });
+  // Both lists take a selector and can be watched; they differ in the objects.
+  const auto list = [this](WatchKind kind) {
+    return [this, kind](const httplib::Request& req, httplib::Response& res) {
+      Result<ListQuery> query = ParseListQuery(req, board_.resource_version());
+      if (!query.ok()) return ReplyStatus(res, 400, query.status().message());
+      if (query->watch) {
+        return ServeWatch(res, kind, std::nullopt, std::move(query->selector), query->since);
+      }
+      const BoardSnapshot snapshot = board_.Snapshot();
+      nlohmann::json items = nlohmann::json::array();
+      for (const auto& object : snapshot.services) {
+        if (!query->selector.Matches(object->labels)) continue;
+        items.push_back(kind == WatchKind::kServices ? ServiceJson(*object)
+                                                     : EndpointsJson(*object, board_));
+      }
+      Reply(res, 200,
+            List(kind == WatchKind::kServices ? "ServiceList" : "EndpointsList", snapshot,
+                 std::move(items)));
+    };
+  };
+  s.Get("/api/v1/services", list(WatchKind::kServices));
+  s.Get("/api/v1/endpoints", list(WatchKind::kEndpoints));
 
   s.Get(kEndpointsPath, [this](const httplib::Request& req, httplib::Response& res) {
     const std::string name = req.matches[1];
