@@ -1,5 +1,6 @@
 #include "agent/agent.h"
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <future>
@@ -17,14 +18,21 @@ Agent::Agent(Config config, const Clock& clock, ConfigSource source)
       metrics_(config_.node),
       engine_(clock),
       prober_(clock, engine_, board_, config_.node, std::random_device{}(), &metrics_),
-      api_(board_, ApiHooks{[this] { return Healthz(); }, [this] { return metrics_.Render(); },
-                            [this] { return Readyz(); }, [this] { return Reload(); }}) {
+      registry_(config_.registry.backend == RegistryBackend::kEtcd
+                    ? std::make_unique<EtcdRegistry>(config_.registry.etcd, config_.node, board_,
+                                                     &metrics_)
+                    : nullptr),
+      api_(served_board(), registry_ ? registry_->details() : board_,
+           ApiHooks{[this] { return Healthz(); }, [this] { return metrics_.Render(); },
+                    [this] { return Readyz(); }, [this] { return Reload(); }}) {
   engine_.SetWakeHandler([this](Time now) { prober_.OnWake(now); });
-  // The embedded registry is the board itself: always reachable; each
-  // committed object change is one publish.
-  prober_.SetPublishListener(
-      [this](size_t changes) { metrics_.RecordPublish("embedded", true, changes); });
-  metrics_.SetRegistryConnected("embedded", true);
+  if (!registry_) {
+    // The embedded registry is the board itself: always reachable; each
+    // committed object change is one publish.
+    prober_.SetPublishListener(
+        [this](size_t changes) { metrics_.RecordPublish("embedded", true, changes); });
+    metrics_.SetRegistryConnected("embedded", true);
+  }
   metrics_.RecordReload(true, clock_.WallNow());
 }
 
@@ -38,6 +46,12 @@ Status Agent::Start() {
   if (Status s = api_.Start(*listen); !s.ok()) {
     engine_.Stop();
     return s;
+  }
+  if (registry_) {
+    spdlog::info("registry: etcd at {} under {}/, lease TTL {}s",
+                 fmt::join(config_.registry.etcd.endpoints, ","), config_.registry.etcd.prefix,
+                 config_.registry.etcd.lease_ttl_seconds);
+    registry_->Start();
   }
   started_ = true;
   return Status::Ok();
@@ -54,6 +68,9 @@ void Agent::Stop() {
     published.get_future().wait();
     started_ = false;
   }
+  // The terminating endpoints go to etcd, then the lease, before the API
+  // stops, so that the agent's own watchers see them too.
+  if (registry_) registry_->Stop();
   api_.Stop();
   engine_.Stop();
 }
@@ -108,7 +125,9 @@ Status Agent::Reload() {
 
 Status Agent::Readyz() const {
   if (stopping_) return Status::Error("the agent is stopping");
-  return Healthz();
+  if (Status s = Healthz(); !s.ok()) return s;
+  if (registry_) return registry_->Health();
+  return Status::Ok();
 }
 
 Status Agent::Healthz() const { return LoopHealth(clock_.Now(), engine_.last_turn()); }

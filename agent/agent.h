@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "agent/api_server.h"
+#include "agent/etcd_registry.h"
 #include "agent/prober.h"
 #include "agent/status_board.h"
 #include "common/clock.h"
@@ -51,7 +52,11 @@ class Agent {
 
   // The API's bound port, once started.
   int api_port() const { return api_.port(); }
+  // The agent's own endpoints.
   const StatusBoard& board() const { return board_; }
+  // What the API serves: the agent's own board, or with the etcd registry
+  // the cluster-wide view.
+  const StatusBoard& served_board() const { return registry_ ? registry_->board() : board_; }
 
  private:
   Status Healthz() const;
@@ -65,6 +70,7 @@ class Agent {
   Metrics metrics_;
   ProbeEngine engine_;
   Prober prober_;
+  std::unique_ptr<EtcdRegistry> registry_;  // with registry.backend etcd
   ApiServer api_;
   bool started_ = false;
   std::atomic<bool> stopping_{false};

@@ -131,10 +131,6 @@ int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
                Count(config.services.size(), "service") + ", " + Count(endpoints, "endpoint"),
                values.config_path);
 
-  if (config.registry.backend == RegistryBackend::kEtcd) {
-    spdlog::warn("registry.backend etcd is not available yet; the registry stays embedded");
-  }
-
   SystemClock clock;
   const std::string listen_host = ParseListenAddress(config.listen)->host;
   // A reload reads the file again, and the command line still wins.

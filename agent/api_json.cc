@@ -5,6 +5,14 @@
 namespace vigil {
 namespace {
 
+nlohmann::json LabelsJson(const std::map<std::string, std::string>& labels) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [k, v] : labels) out[k] = v;
+  return out;
+}
+
+}  // namespace
+
 nlohmann::json PortsJson(const std::vector<ServicePort>& ports) {
   nlohmann::json out = nlohmann::json::array();
   for (const ServicePort& p : ports) {
@@ -14,14 +22,6 @@ nlohmann::json PortsJson(const std::vector<ServicePort>& ports) {
   }
   return out;
 }
-
-nlohmann::json LabelsJson(const std::map<std::string, std::string>& labels) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [k, v] : labels) out[k] = v;
-  return out;
-}
-
-}  // namespace
 
 std::string FormatTime(WallTime time) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
@@ -44,23 +44,26 @@ nlohmann::json ServiceJson(const EndpointsObject& object) {
   };
 }
 
-nlohmann::json EndpointsJson(const EndpointsObject& object, const StatusBoard& board) {
+nlohmann::json EndpointJson(const EndpointStatus& e, const std::optional<ProbeDetails>& probe) {
+  return {
+      {"address", e.address},
+      {"port", e.port},
+      {"node", e.node},
+      {"conditions",
+       {{"ready", e.conditions.ready},
+        {"serving", e.conditions.serving},
+        {"terminating", e.conditions.terminating}}},
+      {"lastTransitionTime", FormatTime(e.last_transition_time)},
+      {"lastProbeTime", probe ? nlohmann::json(FormatTime(probe->time)) : nlohmann::json()},
+      {"lastResult", probe ? nlohmann::json(OutcomeName(probe->result)) : nlohmann::json()},
+      {"message", probe ? probe->message : ""},
+  };
+}
+
+nlohmann::json EndpointsJson(const EndpointsObject& object, const ProbeDetailsSource& details) {
   nlohmann::json endpoints = nlohmann::json::array();
   for (const EndpointStatus& e : object.endpoints) {
-    const std::optional<ProbeDetails> probe = board.Probe(object.name, e.Key());
-    endpoints.push_back({
-        {"address", e.address},
-        {"port", e.port},
-        {"node", e.node},
-        {"conditions",
-         {{"ready", e.conditions.ready},
-          {"serving", e.conditions.serving},
-          {"terminating", e.conditions.terminating}}},
-        {"lastTransitionTime", FormatTime(e.last_transition_time)},
-        {"lastProbeTime", probe ? nlohmann::json(FormatTime(probe->time)) : nlohmann::json()},
-        {"lastResult", probe ? nlohmann::json(OutcomeName(probe->result)) : nlohmann::json()},
-        {"message", probe ? probe->message : ""},
-    });
+    endpoints.push_back(EndpointJson(e, details.Probe(object.name, e)));
   }
   return {
       {"kind", "Endpoints"},

@@ -16,8 +16,16 @@ std::string FormatTime(WallTime time);
 // One item of a ServiceList: name, labels, ports, ready and notReady counts.
 nlohmann::json ServiceJson(const EndpointsObject& object);
 
-// An Endpoints object, with each endpoint's latest probe details from `board`.
-nlohmann::json EndpointsJson(const EndpointsObject& object, const StatusBoard& board);
+// One endpoint of an Endpoints object, with its latest probe details when
+// there are any.
+nlohmann::json EndpointJson(const EndpointStatus& endpoint,
+                            const std::optional<ProbeDetails>& probe);
+
+// An Endpoints object, with each endpoint's latest probe details from `details`.
+nlohmann::json EndpointsJson(const EndpointsObject& object, const ProbeDetailsSource& details);
+
+// The ports of a service as in the API: [{"name","port","protocol"}].
+nlohmann::json PortsJson(const std::vector<ServicePort>& ports);
 
 // {"time","endpoint","node","ready","reason"}
 nlohmann::json TransitionJson(const Transition& transition);

@@ -76,8 +76,10 @@ constexpr auto kWatchPollInterval = std::chrono::milliseconds(250);
 
 }  // namespace
 
-ApiServer::ApiServer(const StatusBoard& board, ApiHooks hooks, ApiOptions options)
+ApiServer::ApiServer(const StatusBoard& board, const ProbeDetailsSource& details, ApiHooks hooks,
+                     ApiOptions options)
     : board_(board),
+      details_(details),
       hooks_(std::move(hooks)),
       options_(options),
       server_(std::make_unique<httplib::Server>()) {}
@@ -94,8 +96,8 @@ void ApiServer::ServeWatch(httplib::Response& res, WatchKind kind, std::optional
                     "); retry later");
     return;
   }
-  auto cursor =
-      std::make_shared<WatchCursor>(board_, kind, std::move(name), std::move(selector), since);
+  auto cursor = std::make_shared<WatchCursor>(board_, details_, kind, std::move(name),
+                                              std::move(selector), since);
   auto last_write =
       std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
   res.set_chunked_content_provider(
@@ -144,7 +146,7 @@ void ApiServer::Route() {
       for (const auto& object : snapshot.services) {
         if (!query->selector.Matches(object->labels)) continue;
         items.push_back(kind == WatchKind::kServices ? ServiceJson(*object)
-                                                     : EndpointsJson(*object, board_));
+                                                     : EndpointsJson(*object, details_));
       }
       Reply(res, 200,
             List(kind == WatchKind::kServices ? "ServiceList" : "EndpointsList", snapshot,
@@ -164,7 +166,7 @@ void ApiServer::Route() {
     }
     const auto object = board_.Get(name);
     if (object == nullptr) return ReplyStatus(res, 404, "endpoints \"" + name + "\" not found");
-    Reply(res, 200, EndpointsJson(*object, board_));
+    Reply(res, 200, EndpointsJson(*object, details_));
   });
 
   s.Get(kTransitionsPath, [this](const httplib::Request& req, httplib::Response& res) {
@@ -249,6 +251,9 @@ Status ApiServer::Start(const ListenAddress& address) {
     const int yes = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
+  // A watch event is a small write after the previous one: with Nagle's
+  // algorithm it would wait for the client's delayed ACK (up to 40 ms).
+  server_->set_tcp_nodelay(true);
   errno = 0;
   if (address.port == 0) {
     port_ = server_->bind_to_any_port(host);

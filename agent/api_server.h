@@ -56,7 +56,10 @@ class ApiServer {
   // Threads for lists, scrapes and idle keep-alive connections.
   static constexpr size_t kSpareThreads = 16;
 
-  ApiServer(const StatusBoard& board, ApiHooks hooks, ApiOptions options = {});
+  // Serves the objects of `board` with the probe details of `details` (for
+  // the embedded registry, both are the agent's own board).
+  ApiServer(const StatusBoard& board, const ProbeDetailsSource& details, ApiHooks hooks,
+            ApiOptions options = {});
   ~ApiServer();
 
   ApiServer(const ApiServer&) = delete;
@@ -77,6 +80,7 @@ class ApiServer {
                   LabelSelector selector, std::optional<uint64_t> since);
 
   const StatusBoard& board_;
+  const ProbeDetailsSource& details_;
   ApiHooks hooks_;
   const ApiOptions options_;
   std::atomic<size_t> watchers_{0};

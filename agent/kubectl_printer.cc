@@ -597,10 +597,14 @@ Result<WallTime> ParseTime(const std::string& text) {
 std::string FormatEndpointsColumn(const nlohmann::json& endpoints) {
   constexpr size_t kMax = 3;  // kubectl's formatEndpoints
   std::vector<std::string> shown;
+  // Several nodes may probe one address (etcd registry): it counts once.
+  std::set<std::string> seen;
   size_t ready = 0;
   for (const json& endpoint : ArrayField(endpoints, "endpoints")) {
     if (!IsReady(endpoint)) continue;
-    if (++ready <= kMax) shown.push_back(HostPort(endpoint));
+    std::string host_port = HostPort(endpoint);
+    if (!seen.insert(host_port).second) continue;
+    if (++ready <= kMax) shown.push_back(std::move(host_port));
   }
   if (ready == 0) return "<none>";
   std::string out = Join(shown, ",");

@@ -55,7 +55,8 @@ Result<WallTime> ParseTime(const std::string& text);
 
 // The ENDPOINTS column of an Endpoints object: up to three ready endpoints as
 // "ip:port" ("[fd00::1]:8080" for IPv6) joined by ",", then " + N more..." for
-// the other ready ones; "<none>" when none is ready.
+// the other ready ones; "<none>" when none is ready. An address that several
+// nodes report ready counts once.
 std::string FormatEndpointsColumn(const nlohmann::json& endpoints);
 
 // --- Tables (vigil get) --------------------------------------------------------

@@ -1,6 +1,8 @@
 #include "agent/status_board.h"
 
 #include <algorithm>
+#include <set>
+#include <utility>
 
 namespace vigil {
 
@@ -24,17 +26,26 @@ StatusBoard::StatusBoard(size_t history) : history_limit_(std::max<size_t>(histo
 
 void StatusBoard::Record(EventType type, std::shared_ptr<const EndpointsObject> object,
                          std::shared_ptr<const EndpointsObject> previous) {
-  history_.push_back(BoardEvent{type, version_, std::move(object), std::move(previous)});
-  if (history_.size() > history_limit_) history_.pop_front();
+  const uint64_t version = object->resource_version;
+  history_.push_back(BoardEvent{type, version, std::move(object), std::move(previous)});
+  if (history_.size() > history_limit_) {
+    dropped_through_ = history_.front().resource_version;
+    history_.pop_front();
+  }
 }
 
-void StatusBoard::Put(std::vector<EndpointsObject> objects) {
-  std::lock_guard<std::mutex> lock(mutex_);
+uint64_t StatusBoard::NextVersion(uint64_t proposed) const {
+  return proposed > version_ ? proposed : version_ + 1;
+}
+
+bool StatusBoard::PutLocked(std::vector<EndpointsObject>& objects,
+                            std::optional<uint64_t> version) {
   bool changed = false;
   for (EndpointsObject& object : objects) {
     auto it = objects_.find(object.name);
     if (it != objects_.end() && SameContent(*it->second, object)) continue;
-    object.resource_version = ++version_;
+    version_ = version.value_or(version_ + 1);
+    object.resource_version = version_;
     auto shared = std::make_shared<const EndpointsObject>(std::move(object));
     std::shared_ptr<const EndpointsObject> previous;
     if (it != objects_.end()) previous = std::move(it->second);
@@ -43,17 +54,18 @@ void StatusBoard::Put(std::vector<EndpointsObject> objects) {
     Record(type, std::move(shared), std::move(previous));
     changed = true;
   }
-  if (changed) changed_.notify_all();
+  return changed;
 }
 
-void StatusBoard::Delete(const std::vector<std::string>& names) {
-  std::lock_guard<std::mutex> lock(mutex_);
+bool StatusBoard::DeleteLocked(const std::vector<std::string>& names,
+                               std::optional<uint64_t> version) {
   bool changed = false;
   for (const std::string& name : names) {
     auto it = objects_.find(name);
     if (it == objects_.end()) continue;
+    version_ = version.value_or(version_ + 1);
     auto last = std::make_shared<EndpointsObject>(*it->second);
-    last->resource_version = ++version_;
+    last->resource_version = version_;
     std::shared_ptr<const EndpointsObject> previous = std::move(it->second);
     objects_.erase(it);
     probes_.erase(name);
@@ -61,13 +73,62 @@ void StatusBoard::Delete(const std::vector<std::string>& names) {
     Record(EventType::kDeleted, std::move(last), std::move(previous));
     changed = true;
   }
-  if (changed) changed_.notify_all();
+  return changed;
+}
+
+void StatusBoard::Put(std::vector<EndpointsObject> objects) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (PutLocked(objects, std::nullopt)) changed_.notify_all();
+}
+
+void StatusBoard::Delete(const std::vector<std::string>& names) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (DeleteLocked(names, std::nullopt)) changed_.notify_all();
+}
+
+void StatusBoard::CommitAt(uint64_t version, std::vector<EndpointsObject> objects,
+                           const std::vector<std::string>& deleted) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // One version for the whole commit: computed once, before any change.
+  const uint64_t at = NextVersion(version);
+  const bool put = PutLocked(objects, at);
+  const bool removed = DeleteLocked(deleted, at);
+  if (put || removed) changed_.notify_all();
+}
+
+void StatusBoard::ReplaceAt(uint64_t version, std::vector<EndpointsObject> objects) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::set<std::string> kept;
+  for (const EndpointsObject& object : objects) kept.insert(object.name);
+  std::vector<std::string> deleted;
+  for (const auto& [name, object] : objects_) {
+    if (kept.count(name) == 0) deleted.push_back(name);
+  }
+  const uint64_t at = NextVersion(version);
+  const bool put = PutLocked(objects, at);
+  const bool removed = DeleteLocked(deleted, at);
+  if (put || removed) changed_.notify_all();
 }
 
 void StatusBoard::RecordProbe(const std::string& service, const std::string& endpoint_key,
                               ProbeDetails details) {
   std::lock_guard<std::mutex> lock(mutex_);
-  probes_[service][endpoint_key] = std::move(details);
+  ProbeDetails& kept = probes_[service][endpoint_key];
+  if (track_probe_changes_ && (kept.time == WallTime() || kept.result != details.result ||
+                               kept.message != details.message)) {
+    changed_probes_.emplace(service, endpoint_key);
+  }
+  kept = std::move(details);
+}
+
+void StatusBoard::TrackProbeChanges() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  track_probe_changes_ = true;
+}
+
+std::set<std::pair<std::string, std::string>> StatusBoard::TakeProbeChanges() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::exchange(changed_probes_, {});
 }
 
 void StatusBoard::ForgetProbes(const std::string& service, const std::string& endpoint_key) {
@@ -123,24 +184,54 @@ std::optional<ProbeDetails> StatusBoard::Probe(const std::string& service,
 std::optional<std::vector<BoardEvent>> StatusBoard::EventsSince(uint64_t resource_version) const {
   std::lock_guard<std::mutex> lock(mutex_);
   if (resource_version >= version_) return std::vector<BoardEvent>{};
-  // History holds consecutive versions ending at version_.
-  if (history_.empty() || history_.front().resource_version > resource_version + 1) {
-    return std::nullopt;
+  if (resource_version < dropped_through_) return std::nullopt;
+  // The history is sorted by version; events of one version are adjacent.
+  const auto first = std::upper_bound(
+      history_.begin(), history_.end(), resource_version,
+      [](uint64_t version, const BoardEvent& event) { return version < event.resource_version; });
+  return std::vector<BoardEvent>(first, history_.end());
+}
+
+void StatusBoard::ResetTo(uint64_t version, std::vector<EndpointsObject> objects) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::set<std::string> kept;
+  for (const EndpointsObject& object : objects) kept.insert(object.name);
+  for (auto it = objects_.begin(); it != objects_.end();) {
+    if (kept.count(it->first) == 0) {
+      probes_.erase(it->first);
+      transitions_.erase(it->first);
+      it = objects_.erase(it);
+    } else {
+      ++it;
+    }
   }
-  const size_t skip = resource_version + 1 - history_.front().resource_version;
-  return std::vector<BoardEvent>(history_.begin() + static_cast<std::ptrdiff_t>(skip),
-                                 history_.end());
+  for (EndpointsObject& object : objects) {
+    object.resource_version = version;
+    const std::string name = object.name;
+    objects_[name] = std::make_shared<const EndpointsObject>(std::move(object));
+  }
+  history_.clear();
+  version_ = version;
+  dropped_through_ = version;
+  ++epoch_;
+  changed_.notify_all();
+}
+
+uint64_t StatusBoard::epoch() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return epoch_;
 }
 
 uint64_t StatusBoard::oldest_resumable_version() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return history_.empty() ? version_ : history_.front().resource_version - 1;
+  return dropped_through_;
 }
 
 uint64_t StatusBoard::WaitForChange(uint64_t resource_version,
                                     std::chrono::milliseconds timeout) const {
   std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait_for(lock, timeout, [&] { return version_ > resource_version; });
+  const uint64_t epoch = epoch_;
+  changed_.wait_for(lock, timeout, [&] { return version_ > resource_version || epoch_ != epoch; });
   return version_;
 }
 

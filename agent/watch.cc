@@ -15,13 +15,16 @@ std::string Dump(const nlohmann::json& j) {
 
 }  // namespace
 
-WatchCursor::WatchCursor(const StatusBoard& board, WatchKind kind, std::optional<std::string> name,
-                         LabelSelector selector, std::optional<uint64_t> since)
+WatchCursor::WatchCursor(const StatusBoard& board, const ProbeDetailsSource& details,
+                         WatchKind kind, std::optional<std::string> name, LabelSelector selector,
+                         std::optional<uint64_t> since)
     : board_(board),
+      details_(details),
       kind_(kind),
       name_(std::move(name)),
       selector_(std::move(selector)),
       version_(since.value_or(0)),
+      epoch_(board.epoch()),
       started_(since.has_value() && *since > 0) {}
 
 bool WatchCursor::Selected(const EndpointsObject* object) const {
@@ -31,7 +34,7 @@ bool WatchCursor::Selected(const EndpointsObject* object) const {
 
 std::string WatchCursor::Line(const char* type, const EndpointsObject& object) const {
   nlohmann::json j =
-      kind_ == WatchKind::kEndpoints ? EndpointsJson(object, board_) : ServiceJson(object);
+      kind_ == WatchKind::kEndpoints ? EndpointsJson(object, details_) : ServiceJson(object);
   if (kind_ == WatchKind::kServices) {
     j["kind"] = "Service";
     j["resourceVersion"] = std::to_string(object.resource_version);
@@ -57,11 +60,22 @@ std::vector<std::string> WatchCursor::Take() {
   if (finished_) return lines;
   if (!started_) {
     started_ = true;
+    epoch_ = board_.epoch();
     const BoardSnapshot snapshot = board_.Snapshot();
     for (const auto& object : snapshot.services) {
       if (Selected(object.get())) lines.push_back(Line("ADDED", *object));
     }
     version_ = snapshot.resource_version;
+    return lines;
+  }
+  const uint64_t epoch = board_.epoch();
+  if (epoch != epoch_) {
+    finished_ = true;
+    lines.push_back(
+        Dump({{"type", "ERROR"},
+              {"object", StatusJson(410, "the registry's history restarted at version " +
+                                             std::to_string(board_.resource_version()) +
+                                             " (its store was reached again): list again")}}));
     return lines;
   }
   const std::optional<std::vector<BoardEvent>> events = board_.EventsSince(version_);

@@ -31,8 +31,10 @@ class WatchCursor {
  public:
   // `name`: watch that one object only. `since`: the resourceVersion to
   // resume after; none (or 0) starts with the current objects.
-  WatchCursor(const StatusBoard& board, WatchKind kind, std::optional<std::string> name,
-              LabelSelector selector, std::optional<uint64_t> since);
+  // `details` gives the endpoints' probe details (usually `board` itself).
+  WatchCursor(const StatusBoard& board, const ProbeDetailsSource& details, WatchKind kind,
+              std::optional<std::string> name, LabelSelector selector,
+              std::optional<uint64_t> since);
 
   // The event lines (each ending in '\n') not yet taken; empty when there are
   // none. After an ERROR line the cursor is finished.
@@ -50,10 +52,12 @@ class WatchCursor {
   bool Selected(const EndpointsObject* object) const;
 
   const StatusBoard& board_;
+  const ProbeDetailsSource& details_;
   const WatchKind kind_;
   const std::optional<std::string> name_;
   const LabelSelector selector_;
   uint64_t version_ = 0;
+  uint64_t epoch_ = 0;  // the board's when the cursor started
   bool started_ = false;
   bool finished_ = false;
 };

@@ -20,7 +20,7 @@ import tempfile
 import time
 import urllib.request
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+from benchlib import api_address, cpu_seconds, print_figures, rss_mib, start_nginx
 
 
 def endpoint_address(i):
@@ -41,42 +41,6 @@ def write_config(path, n, period, port, per_service=100):
         lines.append(f"      periodSeconds: {period}")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
-
-
-def start_nginx(workdir, port, cpu=None):
-    conf = os.path.join(workdir, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(f"""
-worker_processes 1;
-{f"worker_cpu_affinity {1 << cpu:b};" if cpu is not None else ""}
-worker_rlimit_nofile 20000;
-daemon off;
-pid {workdir}/nginx.pid;
-error_log {workdir}/nginx-error.log warn;
-events {{ worker_connections 16384; multi_accept on; }}
-http {{
-  access_log off;
-  server {{
-    listen 0.0.0.0:{port} backlog=16384 reuseport;
-    location / {{ return 200 "ok\\n"; }}
-  }}
-}}
-""")
-    return subprocess.Popen(["nginx", "-c", conf, "-p", workdir], stderr=subprocess.DEVNULL)
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def scrape(api):
@@ -149,17 +113,9 @@ def main():
             command = ["taskset", "-c", "0"] + command
         agent = subprocess.Popen(command,
                                  stderr=open(log, "w"))
-        # The agent listens on a free port and logs which.
-        deadline = time.time() + 30
-        while True:
-            with open(log) as f:
-                m = re.search(r"serving the API on (http://\S+)", f.read())
-            if m:
-                api = m.group(1)
-                break
-            if time.time() > deadline or agent.poll() is not None:
-                fail(workdir, "the agent did not come up")
-            time.sleep(0.1)
+        api = api_address(agent, log)
+        if api is None:
+            fail(workdir, "the agent did not come up")
         time.sleep(args.warmup)
         if agent.poll() is not None:
             fail(workdir, "the agent exited")
@@ -194,11 +150,7 @@ def main():
             "ready_endpoints": ready,
             "time_wait_sockets": time_wait_count(),
         }
-        if args.json:
-            print(json.dumps(figures))
-        else:
-            for k, v in figures.items():
-                print(f"{k:24} {v}")
+        print_figures(figures, args.json)
     finally:
         if agent is not None:
             agent.send_signal(signal.SIGTERM)

@@ -98,12 +98,14 @@ class EtcdClient {
     int64_t revision = 0;  // the store's revision the read saw
     std::vector<EtcdKeyValue> kvs;
   };
-  // Every key starting with `prefix` (all keys for ""), in key order.
-  Result<Range> GetPrefix(const std::string& prefix);
+  // Every key starting with `prefix` (all keys for ""), in key order; with
+  // `keys_only`, without their values.
+  Result<Range> GetPrefix(const std::string& prefix, bool keys_only = false);
 
   // Streams the events of keys starting with `prefix` from `start_revision`
   // (inclusive; 0: from now on) to `on_events`, in order, one call per batch
-  // of events of one or more revisions. Blocks until `on_events` returns false
+  // of events of one or more revisions; a first call with no events says that
+  // etcd has created the watch. Blocks until `on_events` returns false
   // or Cancel() is called (both: OK), or an error: etcd unreachable, the stream
   // broke (resume from the last mod_revision + 1), or `start_revision` was
   // compacted (the message says "compacted" and *compact_revision, when not
@@ -114,6 +116,10 @@ class EtcdClient {
                int64_t* compact_revision = nullptr);
   // Any thread: ends a running Watch promptly, and every later one at once.
   void Cancel();
+  // Any thread: makes the unary calls in flight fail now rather than at their
+  // timeout (a call still connecting ends within connect_timeout). Later
+  // calls work as usual.
+  void Interrupt();
 
   // The range_end that makes [prefix, range_end) every key starting with
   // `prefix`: the prefix with its last byte below 0xff incremented ("\0", all

@@ -38,10 +38,11 @@ class ApiServerTest : public ::testing::Test {
   Status health_ = Status::Ok();
   Status ready_ = Status::Ok();
   Status reload_ = Status::Ok();
-  ApiServer server_{board_, ApiHooks{.healthz = [this] { return health_; },
-                                     .metrics = [] { return "m 1\n"; },
-                                     .readyz = [this] { return ready_; },
-                                     .reload = [this] { return reload_; }}};
+  ApiServer server_{board_, board_,
+                    ApiHooks{.healthz = [this] { return health_; },
+                             .metrics = [] { return "m 1\n"; },
+                             .readyz = [this] { return ready_; },
+                             .reload = [this] { return reload_; }}};
   std::unique_ptr<httplib::Client> client_;
 };
 
@@ -154,9 +155,9 @@ TEST_F(ApiServerTest, ChangesShowInTheNextRead) {
 
 TEST(ApiServerStartTest, ATakenPortIsAClearError) {
   StatusBoard board;
-  ApiServer first(board, ApiHooks{});
+  ApiServer first(board, board, ApiHooks{});
   ASSERT_TRUE(first.Start(ListenAddress{"127.0.0.1", 0}).ok());
-  ApiServer second(board, ApiHooks{});
+  ApiServer second(board, board, ApiHooks{});
   const Status s = second.Start(ListenAddress{"127.0.0.1", first.port()});
   EXPECT_EQ(s.message(), "cannot listen on 127.0.0.1:" + std::to_string(first.port()) +
                              ": Address already in use");
@@ -189,7 +190,7 @@ class WatchApiTest : public ::testing::Test {
   }
 
   StatusBoard board_;
-  ApiServer server_{board_, ApiHooks{},
+  ApiServer server_{board_, board_, ApiHooks{},
                     ApiOptions{/*max_watchers=*/4, std::chrono::milliseconds(100)}};
 };
 
@@ -222,7 +223,7 @@ TEST_F(WatchApiTest, ResumesWithoutDuplicatesOrGaps) {
 TEST_F(WatchApiTest, TooOldIsOneError410ThenTheEnd) {
   StatusBoard small(/*history=*/2);
   for (int i = 0; i < 10; ++i) small.Put({MakeEndpoints("a", {i % 2 == 0})});
-  ApiServer server(small, ApiHooks{});
+  ApiServer server(small, small, ApiHooks{});
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
   WatchStream watch("127.0.0.1", server.port(), "/api/v1/endpoints?watch=true&resourceVersion=3");
   ASSERT_TRUE(watch.WaitForEnd());
@@ -320,7 +321,7 @@ TEST(ApiServerLoadTest, SixtyFourWatchersDoNotDelayAScrape) {
   board.Put({MakeEndpoints("a", {true})});
   ApiHooks hooks;
   hooks.metrics = [] { return std::string("m 1\n"); };
-  ApiServer server(board, hooks);
+  ApiServer server(board, board, hooks);
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
   std::vector<std::unique_ptr<WatchStream>> watches;
   for (int i = 0; i < 64; ++i) {
@@ -356,7 +357,7 @@ TEST(ApiTransitionsTest, ListsAServicesTransitions) {
   board.RecordTransition(
       "web", Transition{std::chrono::system_clock::from_time_t(1795688430), "10.0.0.1:8080",
                         "node-a", false, "not ready after 3 consecutive failures: boom"});
-  ApiServer server(board, ApiHooks{});
+  ApiServer server(board, board, ApiHooks{});
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
   httplib::Client client("127.0.0.1", server.port());
   const httplib::Result res = client.Get("/api/v1/endpoints/web/transitions");

@@ -202,6 +202,19 @@ TEST(KubectlEndpointsColumnTest, SkipsNotReadyAndBracketsIpv6) {
   EXPECT_EQ(FormatEndpointsColumn(object), "[::1]:8080,[fd00::1]:9090");
 }
 
+TEST(KubectlEndpointsColumnTest, CountsAnAddressReadyOnSeveralNodesOnce) {
+  const json object =
+      EndpointsObject("web", json::object(), "2026-11-26T10:00:00Z",
+                      {Endpoint("10.0.0.1", 80, "node-a", true, "2026-11-26T10:00:00Z"),
+                       Endpoint("10.0.0.2", 80, "node-a", true, "2026-11-26T10:00:00Z"),
+                       Endpoint("10.0.0.1", 80, "node-b", true, "2026-11-26T10:00:00Z"),
+                       Endpoint("10.0.0.2", 80, "node-b", false, "2026-11-26T10:00:00Z"),
+                       Endpoint("10.0.0.1", 81, "node-b", true, "2026-11-26T10:00:00Z"),
+                       Endpoint("10.0.0.3", 80, "node-c", true, "2026-11-26T10:00:00Z"),
+                       Endpoint("10.0.0.4", 80, "node-c", true, "2026-11-26T10:00:00Z")});
+  EXPECT_EQ(FormatEndpointsColumn(object), "10.0.0.1:80,10.0.0.2:80,10.0.0.1:81 + 2 more...");
+}
+
 TEST(KubectlEndpointsColumnTest, ToleratesMalformedInput) {
   EXPECT_EQ(FormatEndpointsColumn(json()), "<none>");
   EXPECT_EQ(FormatEndpointsColumn(json::array()), "<none>");

@@ -154,3 +154,133 @@ TEST(StatusBoardTransitionsTest, KeepsTheLastFewPerServiceAndForgetsDeletedServi
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+using testing::MakeEndpoints;
+
+// A board that mirrors a store with versions of its own (etcd's revisions).
+TEST(StatusBoardMirrorTest, ChangesOfOneCommitShareTheStoresVersion) {
+  StatusBoard board;
+  board.CommitAt(17, {MakeEndpoints("a", {true}), MakeEndpoints("b", {false})}, {});
+  EXPECT_EQ(board.resource_version(), 17u);
+  board.CommitAt(25, {MakeEndpoints("a", {false})}, {"b"});
+  EXPECT_EQ(board.resource_version(), 25u);
+  EXPECT_EQ(board.Get("a")->resource_version, 25u);
+
+  const auto events = board.EventsSince(0);
+  ASSERT_TRUE(events.has_value());
+  EXPECT_EQ(Summary(*events),
+            (std::vector<std::pair<EventType, uint64_t>>{{EventType::kAdded, 17},
+                                                         {EventType::kAdded, 17},
+                                                         {EventType::kModified, 25},
+                                                         {EventType::kDeleted, 25}}));
+  // Resuming between two versions, or at one, gives what came after it.
+  EXPECT_EQ(board.EventsSince(17)->size(), 2u);
+  EXPECT_EQ(board.EventsSince(20)->size(), 2u);
+  EXPECT_EQ(board.EventsSince(25)->size(), 0u);
+  EXPECT_EQ(board.EventsSince(16)->size(), 4u);
+}
+
+TEST(StatusBoardMirrorTest, ReplaceAtDeletesWhatTheStoreNoLongerHas) {
+  StatusBoard board;
+  board.CommitAt(5, {MakeEndpoints("a", {true}), MakeEndpoints("b", {true})}, {});
+  board.ReplaceAt(9, {MakeEndpoints("b", {true}), MakeEndpoints("c", {false})});
+  const auto events = board.EventsSince(5);
+  ASSERT_TRUE(events.has_value());
+  // b is unchanged: no event.
+  EXPECT_EQ(Summary(*events), (std::vector<std::pair<EventType, uint64_t>>{
+                                  {EventType::kAdded, 9}, {EventType::kDeleted, 9}}));
+  EXPECT_EQ((*events)[0].object->name, "c");
+  EXPECT_EQ((*events)[1].object->name, "a");
+  EXPECT_EQ(board.Get("a"), nullptr);
+  EXPECT_EQ(board.Snapshot().services.size(), 2u);
+}
+
+TEST(StatusBoardMirrorTest, AStoreVersionThatWentBackStillMovesTheBoardForward) {
+  StatusBoard board;
+  board.CommitAt(100, {MakeEndpoints("a", {true})}, {});
+  // The store lost its data and counts from 3 again; an unversioned local
+  // change (0) takes the next version too.
+  board.CommitAt(3, {MakeEndpoints("a", {false})}, {});
+  EXPECT_EQ(board.resource_version(), 101u);
+  board.CommitAt(0, {MakeEndpoints("a", {true})}, {});
+  EXPECT_EQ(board.resource_version(), 102u);
+  board.CommitAt(150, {MakeEndpoints("a", {false})}, {});
+  EXPECT_EQ(board.resource_version(), 150u);
+  // A commit that changes nothing leaves the version as it is.
+  board.CommitAt(160, {MakeEndpoints("a", {false})}, {"missing"});
+  EXPECT_EQ(board.resource_version(), 150u);
+}
+
+TEST(StatusBoardMirrorTest, ResumingBeforeDroppedEventsIsRefused) {
+  StatusBoard board(/*history=*/3);
+  board.CommitAt(10, {MakeEndpoints("a", {true}), MakeEndpoints("b", {true})}, {});
+  board.CommitAt(20, {MakeEndpoints("a", {false})}, {});
+  board.CommitAt(30, {MakeEndpoints("b", {false})}, {});
+  // One event of version 10 was dropped: resuming at or before 10 misses it...
+  EXPECT_EQ(board.oldest_resumable_version(), 10u);
+  EXPECT_FALSE(board.EventsSince(9).has_value());
+  // ...and at 10 the watcher has all of 10 already.
+  ASSERT_TRUE(board.EventsSince(10).has_value());
+  EXPECT_EQ(board.EventsSince(10)->size(), 2u);
+  EXPECT_EQ(board.EventsSince(25)->size(), 1u);
+}
+
+TEST(StatusBoardProbeChangesTest, NotesFirstProbesAndChangedResultsOnlyWhenTracking) {
+  StatusBoard board;
+  const WallTime t = WallTime() + std::chrono::hours(24 * 365 * 56);
+  board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  EXPECT_TRUE(board.TakeProbeChanges().empty());
+
+  board.TrackProbeChanges();
+  board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  board.RecordProbe("a", "10.0.0.2:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  using Keys = std::set<std::pair<std::string, std::string>>;
+  EXPECT_EQ(board.TakeProbeChanges(), (Keys{{"a", "10.0.0.2:80"}}));
+
+  // The same result again, only later: nothing to note.
+  board.RecordProbe("a", "10.0.0.2:80",
+                    ProbeDetails{t + std::chrono::seconds(1), ProbeOutcome::kSuccess, ""});
+  EXPECT_TRUE(board.TakeProbeChanges().empty());
+  board.RecordProbe("a", "10.0.0.2:80", ProbeDetails{t, ProbeOutcome::kFailure, "HTTP 503"});
+  board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  board.RecordProbe("b", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kTimeout, "timed out"});
+  EXPECT_EQ(board.TakeProbeChanges(), (Keys{{"a", "10.0.0.2:80"}, {"b", "10.0.0.1:80"}}));
+  board.RecordProbe("a", "10.0.0.2:80", ProbeDetails{t, ProbeOutcome::kFailure, "HTTP 500"});
+  EXPECT_EQ(board.TakeProbeChanges(), (Keys{{"a", "10.0.0.2:80"}}));
+  EXPECT_TRUE(board.TakeProbeChanges().empty());
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST(StatusBoardResetTest, StartsTheHistoryOverAtALowerVersionInANewEpoch) {
+  StatusBoard board;
+  board.CommitAt(10, {testing::MakeEndpoints("a", {true}), testing::MakeEndpoints("b", {true})},
+                 {});
+  board.CommitAt(0, {testing::MakeEndpoints("a", {false})}, {});
+  const uint64_t epoch = board.epoch();
+  board.ResetTo(8, {testing::MakeEndpoints("a", {true}), testing::MakeEndpoints("c", {false})});
+  EXPECT_EQ(board.epoch(), epoch + 1);
+  EXPECT_EQ(board.resource_version(), 8u);
+  ASSERT_NE(board.Get("a"), nullptr);
+  EXPECT_TRUE(board.Get("a")->endpoints[0].conditions.ready);
+  EXPECT_EQ(board.Get("a")->resource_version, 8u);
+  EXPECT_EQ(board.Get("b"), nullptr);
+  ASSERT_NE(board.Get("c"), nullptr);
+  EXPECT_EQ(board.Snapshot().services.size(), 2u);
+  // Nothing before the reset can be resumed; after it, as usual.
+  EXPECT_FALSE(board.EventsSince(7).has_value());
+  EXPECT_TRUE(board.EventsSince(8)->empty());
+  board.CommitAt(9, {testing::MakeEndpoints("c", {true})}, {});
+  ASSERT_EQ(board.EventsSince(8)->size(), 1u);
+  EXPECT_EQ(board.EventsSince(8)->front().resource_version, 9u);
+}
+
+}  // namespace
+}  // namespace vigil

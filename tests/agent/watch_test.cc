@@ -30,7 +30,8 @@ using E = std::tuple<std::string, std::string, std::string>;
 TEST(WatchCursorTest, StartsWithTheCurrentObjectsThenFollowsChanges) {
   StatusBoard board;
   board.Put({MakeEndpoints("b", {true}), MakeEndpoints("a", {false})});
-  WatchCursor cursor(board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), std::nullopt);
+  WatchCursor cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(),
+                     std::nullopt);
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"ADDED", "a", "2"}, {"ADDED", "b", "1"}}));
   EXPECT_EQ(cursor.version(), 2u);
   EXPECT_TRUE(cursor.Take().empty());
@@ -45,7 +46,7 @@ TEST(WatchCursorTest, VersionZeroStartsWithTheCurrentObjects) {
   StatusBoard board;
   board.Put({MakeEndpoints("a", {true})});
   board.Put({MakeEndpoints("a", {false})});
-  WatchCursor cursor(board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), 0);
+  WatchCursor cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), 0);
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"ADDED", "a", "2"}}));
 }
 
@@ -55,7 +56,7 @@ TEST(WatchCursorTest, ResumingReplaysExactlyTheEventsAfterTheVersion) {
   for (int i = 0; i < 6; ++i) {
     board.Put({MakeEndpoints(i % 2 ? "a" : "b", std::vector<bool>(i + 1, true))});
   }
-  WatchCursor cursor(board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), 3);
+  WatchCursor cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), 3);
   EXPECT_EQ(
       Events(cursor.Take()),
       (std::vector<E>{{"MODIFIED", "a", "4"}, {"MODIFIED", "b", "5"}, {"MODIFIED", "a", "6"}}));
@@ -67,7 +68,7 @@ TEST(WatchCursorTest, ResumingReplaysExactlyTheEventsAfterTheVersion) {
 TEST(WatchCursorTest, AVersionNoLongerKeptIsOneError410) {
   StatusBoard board(/*history=*/3);
   for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
-  WatchCursor cursor(board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), 2);
+  WatchCursor cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), 2);
   const std::vector<std::string> lines = cursor.Take();
   ASSERT_EQ(lines.size(), 1u);
   const nlohmann::json error = nlohmann::json::parse(lines[0]);
@@ -83,7 +84,7 @@ TEST(WatchCursorTest, AVersionNoLongerKeptIsOneError410) {
 TEST(WatchCursorTest, OneObjectByName) {
   StatusBoard board;
   board.Put({MakeEndpoints("a", {true}), MakeEndpoints("b", {true})});
-  WatchCursor cursor(board, WatchKind::kEndpoints, "b", LabelSelector(), std::nullopt);
+  WatchCursor cursor(board, board, WatchKind::kEndpoints, "b", LabelSelector(), std::nullopt);
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"ADDED", "b", "2"}}));
   board.Put({MakeEndpoints("a", {false}), MakeEndpoints("b", {false})});
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"MODIFIED", "b", "4"}}));
@@ -95,7 +96,8 @@ TEST(WatchCursorTest, ObjectsEnterAndLeaveTheSelection) {
   EndpointsObject web = MakeEndpoints("web", {true});
   web.labels = {{"env", "prod"}};
   board.Put({web, MakeEndpoints("other", {true})});
-  WatchCursor cursor(board, WatchKind::kEndpoints, std::nullopt, Select("env=prod"), std::nullopt);
+  WatchCursor cursor(board, board, WatchKind::kEndpoints, std::nullopt, Select("env=prod"),
+                     std::nullopt);
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"ADDED", "web", "1"}}));
 
   web.labels = {{"env", "dev"}};  // leaves the selection
@@ -114,7 +116,8 @@ TEST(WatchCursorTest, ObjectsEnterAndLeaveTheSelection) {
 TEST(WatchCursorTest, ServicesCarryCountsAndTheirKind) {
   StatusBoard board;
   board.Put({MakeEndpoints("a", {true, false, true})});
-  WatchCursor cursor(board, WatchKind::kServices, std::nullopt, LabelSelector(), std::nullopt);
+  WatchCursor cursor(board, board, WatchKind::kServices, std::nullopt, LabelSelector(),
+                     std::nullopt);
   const std::vector<std::string> lines = cursor.Take();
   ASSERT_EQ(lines.size(), 1u);
   const nlohmann::json j = nlohmann::json::parse(lines[0]);
@@ -127,11 +130,40 @@ TEST(WatchCursorTest, ServicesCarryCountsAndTheirKind) {
 TEST(WatchCursorTest, BookmarkCarriesTheVersionReached) {
   StatusBoard board;
   board.Put({MakeEndpoints("a", {true})});
-  WatchCursor cursor(board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), std::nullopt);
+  WatchCursor cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(),
+                     std::nullopt);
   cursor.Take();
   EXPECT_EQ(cursor.Bookmark(),
             R"({"object":{"kind":"Endpoints","resourceVersion":"1"},"type":"BOOKMARK"})"
             "\n");
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST(WatchCursorResetTest, AWatcherFromBeforeTheHistoryRestartedIsToldToListAgain) {
+  StatusBoard board;
+  board.CommitAt(10, {testing::MakeEndpoints("a", {true})}, {});
+  WatchCursor cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(),
+                     std::nullopt);
+  ASSERT_EQ(cursor.Take().size(), 1u);  // ADDED a
+  board.ResetTo(5, {testing::MakeEndpoints("a", {false})});
+  const std::vector<std::string> lines = cursor.Take();
+  ASSERT_EQ(lines.size(), 1u);
+  const nlohmann::json event = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(event["type"], "ERROR");
+  EXPECT_EQ(event["object"]["code"], 410);
+  EXPECT_TRUE(cursor.finished());
+
+  // A watcher that starts afterwards follows as usual.
+  WatchCursor fresh(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(),
+                    std::nullopt);
+  ASSERT_EQ(fresh.Take().size(), 1u);
+  board.CommitAt(6, {testing::MakeEndpoints("a", {true})}, {});
+  ASSERT_EQ(fresh.Take().size(), 1u);
 }
 
 }  // namespace

@@ -108,21 +108,5 @@ TEST(AgentProbeTest, ATakenListenAddressFailsClearly) {
   std::filesystem::remove_all(dir);
 }
 
-TEST(AgentProbeTest, WarnsThatTheEtcdBackendIsNotAvailable) {
-  e2e::Process agent({kVigil, "agent", "--config",
-                      std::string(VIGIL_SOURCE_DIR) + "/config/examples/etcd.yaml", "--listen",
-                      "127.0.0.1:0"});
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        return agent.Stderr().find(
-                   "registry.backend etcd is not available yet; the registry "
-                   "stays embedded") != std::string::npos;
-      },
-      std::chrono::seconds(10)))
-      << agent.Stderr();
-  agent.Signal(SIGINT);
-  EXPECT_EQ(agent.Wait(std::chrono::seconds(5)), 0);
-}
-
 }  // namespace
 }  // namespace vigil

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/support/etcd_server.h"
+#include "tests/support/etcd_test.h"
 #include "tests/support/host.h"
 #include "tests/support/raw_tcp_server.h"
 #include "tests/support/wait.h"
@@ -23,23 +24,11 @@ using namespace std::chrono_literals;
 using testing::EtcdServer;
 using testing::WaitUntil;
 
-EtcdClient::Options FastOptions() {
-  EtcdClient::Options options;
-  options.connect_timeout = 500ms;
-  options.request_timeout = 3000ms;
-  return options;
-}
+EtcdClient::Options FastOptions() { return testing::FastEtcdOptions(); }
 
-class EtcdClientTest : public ::testing::Test {
+class EtcdClientTest : public testing::EtcdTest {
  protected:
-  void SetUp() override {
-    if (EtcdServer::Binary().empty()) GTEST_SKIP() << "etcd is not installed (etcd-server)";
-    ASSERT_TRUE(server_.Start()) << server_.error();
-  }
-
   EtcdClient MakeClient() { return EtcdClient({server_.endpoint()}, FastOptions()); }
-
-  EtcdServer server_;
 };
 
 // Collects watch events from another thread.

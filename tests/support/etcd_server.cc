@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -52,25 +53,28 @@ std::string EtcdServer::endpoint() const {
   return "http://127.0.0.1:" + std::to_string(client_port_);
 }
 
-bool EtcdServer::Start(std::chrono::milliseconds timeout) {
-  if (pid_ > 0) return true;
+std::string EtcdServer::peer_url() const {
+  return "http://127.0.0.1:" + std::to_string(peer_port_);
+}
+
+bool EtcdServer::Spawn() {
   const std::string binary = Binary();
   if (binary.empty()) {
     error_ = "etcd is not installed";
     return false;
   }
   const std::string client_url = endpoint();
-  const std::string peer_url = "http://127.0.0.1:" + std::to_string(peer_port_);
-  std::vector<std::string> argv = {binary,
-                                   "--name=vigil-test",
-                                   "--data-dir=" + dir_ + "/data",
-                                   "--listen-client-urls=" + client_url,
-                                   "--advertise-client-urls=" + client_url,
-                                   "--listen-peer-urls=" + peer_url,
-                                   "--initial-advertise-peer-urls=" + peer_url,
-                                   "--initial-cluster=vigil-test=" + peer_url,
-                                   "--log-level=warn",
-                                   "--logger=zap"};
+  const std::string cluster =
+      initial_cluster_.empty() ? name_ + "=" + peer_url() : initial_cluster_;
+  std::vector<std::string> argv = {
+      binary, "--name=" + name_, "--data-dir=" + dir_ + "/data",
+      "--listen-client-urls=" + client_url, "--advertise-client-urls=" + client_url,
+      "--listen-peer-urls=" + peer_url(), "--initial-advertise-peer-urls=" + peer_url(),
+      "--initial-cluster=" + cluster,
+      // One token per cluster, so that members of
+      // clusters of other tests never talk.
+      "--initial-cluster-token=vigil-" + std::to_string(std::hash<std::string>()(cluster)),
+      "--log-level=warn", "--logger=zap"};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -88,6 +92,10 @@ bool EtcdServer::Start(std::chrono::milliseconds timeout) {
     error_ = "cannot start " + binary;
     return false;
   }
+  return true;
+}
+
+bool EtcdServer::WaitUp(std::chrono::milliseconds timeout) {
   bool exited = false;
   const bool up = WaitUntil(
       [&] {
@@ -101,11 +109,16 @@ bool EtcdServer::Start(std::chrono::milliseconds timeout) {
       timeout);
   if (exited) pid_ = -1;
   if (!up || exited) {
-    error_ = "etcd did not come up on " + client_url + ":\n" + ReadLog();
+    error_ = "etcd did not come up on " + endpoint() + ":\n" + ReadLog();
     Kill();
     return false;
   }
   return true;
+}
+
+bool EtcdServer::Start(std::chrono::milliseconds timeout) {
+  if (pid_ > 0) return true;
+  return Spawn() && WaitUp(timeout);
 }
 
 void EtcdServer::Kill() {
@@ -139,6 +152,50 @@ std::string EtcdServer::ReadLog() const {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+}  // namespace vigil::testing
+
+namespace vigil::testing {
+
+EtcdCluster::EtcdCluster(int size) {
+  std::string cluster;
+  for (int i = 0; i < size; ++i) {
+    auto member = std::make_unique<EtcdServer>();
+    member->name_ = "member-" + std::to_string(i);
+    cluster += (i == 0 ? "" : ",") + member->name_ + "=" + member->peer_url();
+    members_.push_back(std::move(member));
+  }
+  for (auto& member : members_) member->initial_cluster_ = cluster;
+}
+
+bool EtcdCluster::Start(std::chrono::milliseconds timeout) {
+  // All at once: a member answers only once a quorum has elected a leader.
+  for (auto& member : members_) {
+    if (member->pid_ <= 0 && !member->Spawn()) return false;
+  }
+  for (auto& member : members_) {
+    if (!member->WaitUp(timeout)) return false;
+  }
+  return true;
+}
+
+bool EtcdCluster::StartMember(int index, std::chrono::milliseconds timeout) {
+  return members_[index]->Start(timeout);
+}
+
+std::vector<std::string> EtcdCluster::endpoints() const {
+  std::vector<std::string> out;
+  for (const auto& member : members_) out.push_back(member->endpoint());
+  return out;
+}
+
+std::string EtcdCluster::error() const {
+  std::string out;
+  for (const auto& member : members_) {
+    if (!member->error().empty()) out += member->name_ + ": " + member->error() + "\n";
+  }
+  return out;
 }
 
 }  // namespace vigil::testing
