@@ -70,7 +70,12 @@ void Prober::ConfigureProbe(Target& target, const Service& service, const Endpoi
     scheduler_.Remove(target.id);
     return;
   }
-  target.spec = BuildSpec(service, endpoint, *target.probe);
+  Result<ProbeSpec> spec = BuildSpec(service, endpoint, *target.probe);
+  if (spec.ok()) {
+    target.spec = PrepareProbe(std::move(spec).value());
+  } else {
+    target.spec = spec.status();
+  }
   const ProbeTiming& timing = target.probe->timing;
   const Duration period = Seconds(timing.period_seconds);
   if (schedule_first || !scheduler_.Contains(target.id)) {
@@ -87,6 +92,7 @@ void Prober::AddTarget(ServiceEntry& entry, const Endpoint& endpoint, size_t ind
   target.service = service.name;
   target.index = index;
   target.key = endpoint.HostPort();
+  target.details = board_.ProbeSlot(target.service, target.key);
   // Without a probe an endpoint is ready at once; with one it must earn it.
   const bool ready = !service.readiness_probe.has_value();
   if (service.readiness_probe) {
@@ -214,7 +220,8 @@ void Prober::OnWake(Time now) {
     LogFailureSummary();
     summary_due_ = now + summary_interval_;
   }
-  for (const Scheduler::Due& due : scheduler_.TakeDue(now)) {
+  scheduler_.TakeDue(now, &due_);
+  for (const Scheduler::Due& due : due_) {
     auto it = targets_.find(due.id);
     if (it == targets_.end()) continue;
     if (observer_ != nullptr) observer_->OnProbeStarted(now - due.slot);
@@ -237,7 +244,7 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
   if (it == targets_.end()) return;  // removed while its probe ran
   Target& target = it->second;
   scheduler_.Finish(id);
-  board_.RecordProbe(target.service, target.key,
+  board_.RecordProbe(target.details, target.service, target.key,
                      ProbeDetails{clock_.WallNow(), result.outcome, result.message});
   if (observer_ != nullptr) observer_->OnProbeDone(id, result);
 
@@ -246,7 +253,6 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
       spdlog::warn("{} {}: probe could not run: {}", target.service, target.key, result.message);
       target.last_error = result.message;
     }
-    ScheduleWake();
     return;
   }
   target.last_error.clear();
@@ -276,7 +282,8 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
     target.last_failure = result.message;
     spdlog::debug("{} {} probe failed: {}", target.service, target.key, result.message);
   }
-  ScheduleWake();
+  // The schedule is as OnWake left it; only a change to commit needs a wake.
+  if (commit_due_) engine_.WakeAt(*commit_due_);
 }
 
 void Prober::MarkDirty(ServiceEntry& entry) {

@@ -69,10 +69,12 @@ class Prober {
   struct Target {
     Scheduler::Id id = 0;
     std::string service;
-    size_t index = 0;  // of its endpoint in the service's object
-    std::string key;   // "ip:port"
+    size_t index = 0;                            // of its endpoint in the service's object
+    std::string key;                             // "ip:port"
+    StatusBoard::ProbeEntry* details = nullptr;  // its place in the board
     std::optional<Probe> probe;
-    Result<ProbeSpec> spec = Status::Error("no probe");
+    // Built once per configuration: a probe formats nothing.
+    Result<std::shared_ptr<const PreparedProbe>> spec = Status::Error("no probe");
     std::string type;           // "http", "https", "tcp" or "none"
     std::string last_error;     // the error last logged, so that a repeat is not
     int unlogged_failures = 0;  // since the last summary
@@ -102,6 +104,7 @@ class Prober {
   const std::string node_;
   ProbeObserver* observer_;
   Scheduler scheduler_;
+  std::vector<Scheduler::Due> due_;  // TakeDue's, kept for its capacity
   Scheduler::Id next_id_ = 1;
   std::map<std::string, ServiceEntry> services_;
   std::unordered_map<Scheduler::Id, Target> targets_;

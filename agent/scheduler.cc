@@ -51,8 +51,15 @@ std::optional<Time> Scheduler::NextDue() const {
 
 std::vector<Scheduler::Due> Scheduler::TakeDue(Time now) {
   std::vector<Due> due;
+  TakeDue(now, &due);
+  return due;
+}
+
+void Scheduler::TakeDue(Time now, std::vector<Due>* out) {
+  std::vector<Due>& due = *out;
+  due.clear();
   while (!heap_.empty() && heap_.front().due <= now) {
-    std::pop_heap(heap_.begin(), heap_.end(), Later);
+    std::pop_heap(heap_.begin(), heap_.end(), Later{});
     const Entry entry = heap_.back();
     heap_.pop_back();
     Target* target = LiveTarget(entry);
@@ -72,15 +79,12 @@ std::vector<Scheduler::Due> Scheduler::TakeDue(Time now) {
     Push(entry.id, *target);
   }
   Prune();
-  return due;
 }
 
 void Scheduler::Finish(Id id) {
   auto it = targets_.find(id);
   if (it != targets_.end()) it->second.in_flight = false;
 }
-
-bool Scheduler::Later(const Entry& a, const Entry& b) { return a.due > b.due; }
 
 Duration Scheduler::Jitter(Duration period) {
   const Duration bound = std::min(period, kMaxJitter);
@@ -98,7 +102,7 @@ Scheduler::Target* Scheduler::LiveTarget(const Entry& entry) {
 void Scheduler::Push(Id id, Target& target) {
   target.generation = ++generation_;
   heap_.push_back({target.next, id, target.generation});
-  std::push_heap(heap_.begin(), heap_.end(), Later);
+  std::push_heap(heap_.begin(), heap_.end(), Later{});
 }
 
 // Drops stale entries from the top, so that NextDue() can peek, and rebuilds
@@ -109,10 +113,10 @@ void Scheduler::Prune() {
   if (heap_.size() > 2 * targets_.size()) {
     heap_.clear();
     for (const auto& [id, target] : targets_) heap_.push_back({target.next, id, target.generation});
-    std::make_heap(heap_.begin(), heap_.end(), Later);
+    std::make_heap(heap_.begin(), heap_.end(), Later{});
   }
   while (!heap_.empty() && LiveTarget(heap_.front()) == nullptr) {
-    std::pop_heap(heap_.begin(), heap_.end(), Later);
+    std::pop_heap(heap_.begin(), heap_.end(), Later{});
     heap_.pop_back();
   }
 }

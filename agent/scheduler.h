@@ -69,6 +69,8 @@ class Scheduler {
   // (later slots the loop was late for, or every due slot of a target in
   // flight) are skipped and counted.
   std::vector<Due> TakeDue(Time now);
+  // The same into `due` (cleared first), whose capacity is reused from turn to turn.
+  void TakeDue(Time now, std::vector<Due>* due);
 
   // The probe of `id` completed; a no-op for unknown ids.
   void Finish(Id id);
@@ -91,7 +93,10 @@ class Scheduler {
     Id id;
     uint64_t generation;
   };
-  static bool Later(const Entry& a, const Entry& b);
+  // The heap's order, as a type so that the heap operations inline it.
+  struct Later {
+    bool operator()(const Entry& a, const Entry& b) const { return a.due > b.due; }
+  };
 
   Duration Jitter(Duration period);
   Target* LiveTarget(const Entry& entry);

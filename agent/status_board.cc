@@ -112,13 +112,26 @@ void StatusBoard::ReplaceAt(uint64_t version, std::vector<EndpointsObject> objec
 
 void StatusBoard::RecordProbe(const std::string& service, const std::string& endpoint_key,
                               ProbeDetails details) {
+  RecordProbe(ProbeSlot(service, endpoint_key), service, endpoint_key, std::move(details));
+}
+
+StatusBoard::ProbeEntry* StatusBoard::ProbeSlot(const std::string& service,
+                                                const std::string& endpoint_key) {
   std::lock_guard<std::mutex> lock(mutex_);
-  ProbeDetails& kept = probes_[service][endpoint_key];
-  if (track_probe_changes_ && (kept.time == WallTime() || kept.result != details.result ||
-                               kept.message != details.message)) {
+  // Node-based maps: the value stays where it is however the maps grow.
+  return &probes_[service][endpoint_key];
+}
+
+void StatusBoard::RecordProbe(ProbeEntry* slot, const std::string& service,
+                              const std::string& endpoint_key, ProbeDetails details) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ProbeDetails& kept = slot->details;
+  if (track_probe_changes_ &&
+      (!slot->recorded || kept.result != details.result || kept.message != details.message)) {
     changed_probes_.emplace(service, endpoint_key);
   }
   kept = std::move(details);
+  slot->recorded = true;
 }
 
 void StatusBoard::TrackProbeChanges() {
@@ -177,8 +190,9 @@ std::optional<ProbeDetails> StatusBoard::Probe(const std::string& service,
   auto s = probes_.find(service);
   if (s == probes_.end()) return std::nullopt;
   auto e = s->second.find(endpoint_key);
-  if (e == s->second.end()) return std::nullopt;
-  return e->second;
+  // A slot (ProbeSlot) holds nothing until the first probe is recorded.
+  if (e == s->second.end() || !e->second.recorded) return std::nullopt;
+  return e->second.details;
 }
 
 std::optional<std::vector<BoardEvent>> StatusBoard::EventsSince(uint64_t resource_version) const {

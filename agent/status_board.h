@@ -82,6 +82,17 @@ class StatusBoard final : public ProbeDetailsSource {
   void ResetTo(uint64_t version, std::vector<EndpointsObject> objects);
   void RecordProbe(const std::string& service, const std::string& endpoint_key,
                    ProbeDetails details);
+  // The place of an endpoint's probe details, for a writer that records
+  // every probe of it (the prober): RecordProbe(slot, …) then needs no
+  // lookup. Valid until ForgetProbes for the endpoint, or its service's
+  // deletion; only RecordProbe may use it.
+  struct ProbeEntry {
+    ProbeDetails details;
+    bool recorded = false;  // a probe was; until then the endpoint has no details
+  };
+  ProbeEntry* ProbeSlot(const std::string& service, const std::string& endpoint_key);
+  void RecordProbe(ProbeEntry* slot, const std::string& service, const std::string& endpoint_key,
+                   ProbeDetails details);
   void ForgetProbes(const std::string& service, const std::string& endpoint_key);
   // From now on, remembers the endpoints whose probe result or message
   // changed (a first probe counts), for TakeProbeChanges. Off by default:
@@ -139,7 +150,7 @@ class StatusBoard final : public ProbeDetailsSource {
   uint64_t dropped_through_ = 0;  // GUARDED_BY(mutex_)
   uint64_t epoch_ = 0;            // GUARDED_BY(mutex_)
   // service → endpoint key → details.
-  std::unordered_map<std::string, std::unordered_map<std::string, ProbeDetails>>
+  std::unordered_map<std::string, std::unordered_map<std::string, ProbeEntry>>
       probes_;                                                           // GUARDED_BY(mutex_)
   std::unordered_map<std::string, std::deque<Transition>> transitions_;  // GUARDED_BY(mutex_)
   bool track_probe_changes_ = false;                                     // GUARDED_BY(mutex_)

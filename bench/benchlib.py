@@ -1,10 +1,16 @@
-"""What the benchmarks share: a target server, reading a process's CPU time and
-memory from /proc, and finding the API port an agent logged."""
+"""What the benchmarks share: the target servers (nginx, a flippable one),
+reading a process's CPU time and memory from /proc, finding the API port an
+agent logged, its metrics and watch streams, and the figures' arithmetic."""
+import http.server
 import json
 import os
 import re
+import statistics
 import subprocess
+import threading
 import time
+import urllib.request
+from datetime import datetime, timezone
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -66,3 +72,173 @@ def print_figures(figures, as_json):
     width = max(len(k) for k in figures) + 2
     for k, v in figures.items():
         print(f"{k:{width}} {v}")
+
+
+def tcp_active_opens():
+    """TCP connections this host has opened so far (/proc/net/snmp,
+    Tcp ActiveOpens): every check, HTTP or TCP, opens one, whoever runs it,
+    whether or not the target gets to accept it."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Tcp:")]
+    return int(rows[1][rows[0].index("ActiveOpens")])
+
+
+def endpoint_address(i, base=1):
+    """127.{base}.0.1, 127.{base}.0.2, ...: 250 per /24, skipping .0 and .255."""
+    return f"127.{base + i // 62500}.{(i // 250) % 250}.{i % 250 + 1}"
+
+
+def write_vigil_config(path, addresses, period, port, probe="http", per_service=100, extra=()):
+    """A config probing `addresses` (on `port`) in services of `per_service`,
+    with httpGet /ready or tcpSocket every `period` seconds."""
+    lines = ["listen: 127.0.0.1:0", *extra, "services:"]
+    handler = "httpGet: {path: /ready, port: http}" if probe == "http" else "tcpSocket: {}"
+    for s in range(0, len(addresses), per_service):
+        lines += [f"  - name: svc-{s // per_service:03d}",
+                  f"    ports: [{{name: http, port: {port}}}]",
+                  "    endpoints:"]
+        lines += [f"      - {a}" for a in addresses[s:s + per_service]]
+        lines += ["    readinessProbe:", f"      {handler}", f"      periodSeconds: {period}"]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def scrape(api):
+    text = urllib.request.urlopen(f"{api}/metrics", timeout=10).read().decode()
+    probes = {}
+    buckets = {}
+    for line in text.splitlines():
+        if line.startswith("vigil_probe_total{"):
+            result = re.search(r'result="(\w+)"', line).group(1)
+            probes[result] = probes.get(result, 0) + float(line.rsplit(" ", 1)[1])
+        elif line.startswith("vigil_probe_schedule_lateness_seconds_bucket{"):
+            le = re.search(r'le="([^"]+)"', line).group(1)
+            buckets[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
+    return probes, buckets
+
+
+def quantile(q, before, after):
+    """histogram_quantile over the bucket deltas: linear within the bucket."""
+    bounds = sorted(after)
+    counts = [after[b] - before.get(b, 0) for b in bounds]
+    total = counts[-1]
+    if total <= 0:
+        return float("nan")
+    rank = q * total
+    prev_bound, prev_count = 0.0, 0.0
+    for bound, count in zip(bounds, counts):
+        if count >= rank:
+            if bound == float("inf"):
+                return prev_bound
+            return prev_bound + (bound - prev_bound) * (rank - prev_count) / max(count - prev_count, 1e-9)
+        prev_bound, prev_count = bound, count
+    return bounds[-2]
+
+
+class FlipTarget:
+    """An HTTP server whose /ready answers 200 or 503 as told."""
+
+    def __init__(self):
+        self.ready = True
+        target = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                status = 200 if target.ready else 503
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+class Watch:
+    """A watch stream of the "flip" service read on a thread: (arrival time,
+    ready) of each change of its first endpoint."""
+
+    def __init__(self, api):
+        self.changes = []
+        self.lock = threading.Condition()
+        self.response = urllib.request.urlopen(f"{api}/api/v1/endpoints/flip?watch=true", timeout=600)
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        last = None
+        try:
+            for line in self.response:
+                now = time.time()
+                event = json.loads(line)
+                endpoints = event.get("object", {}).get("endpoints", [])
+                if not endpoints:
+                    continue
+                ready = endpoints[0]["conditions"]["ready"]
+                if ready != last:
+                    with self.lock:
+                        self.changes.append((now, ready))
+                        self.lock.notify_all()
+                    last = ready
+        except (OSError, ValueError):
+            pass
+
+    def wait_for(self, count, timeout):
+        with self.lock:
+            return self.lock.wait_for(lambda: len(self.changes) >= count, timeout)
+
+
+def log_times(log, pattern):
+    """The times (epoch seconds) of the log lines matching `pattern`."""
+    out = []
+    with open(log) as f:
+        for line in f:
+            if re.search(pattern, line):
+                stamp = line.split(" ", 1)[0]
+                out.append(datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ")
+                           .replace(tzinfo=timezone.utc).timestamp())
+    return out
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def flip_latencies(flip, watches, log, flips, pause=0.2):
+    """Turns the flip target's /ready on and off `flips` times and returns the
+    milliseconds from each transition, as the agent logging to `log` logged
+    it, to its arrival on each watch stream."""
+    for w in watches:
+        w.wait_for(1, 10)  # the initial ADDED
+    for k in range(flips):
+        flip.ready = not flip.ready
+        for w in watches:
+            if not w.wait_for(k + 2, 10):
+                raise RuntimeError(f"flip {k}: no watch event")
+        time.sleep(pause)
+    transitions = log_times(log, r"info\s+flip \S+ (not )?ready after")
+    latencies = []
+    for w in watches:
+        arrivals = [t for t, _ in w.changes[1:]]
+        latencies += [(arrival - t) * 1e3 for arrival, t in zip(arrivals, transitions[-len(arrivals):])]
+    return latencies
+
+
+def latency_figures(latencies):
+    return {"n": len(latencies), "p50": round(statistics.median(latencies), 1),
+            "p99": round(percentile(latencies, 0.99), 1), "max": round(max(latencies), 1)}
+
+
+def append_flip_service(path, flip_port):
+    """Adds to a config the service "flip": one endpoint on the FlipTarget,
+    probed every 50 ms and not ready after one failure."""
+    with open(path, "a") as f:
+        f.write("\n".join(["  - name: flip",
+                           f"    endpoints: [127.0.0.1:{flip_port}]",
+                           "    readinessProbe:",
+                           "      httpGet: {path: /ready}",
+                           "      periodSeconds: 0.05",
+                           "      failureThreshold: 1"]) + "\n")

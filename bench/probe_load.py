@@ -6,7 +6,15 @@ agent probes N distinct endpoints 127.x.y.z:PORT at the given period. After a
 warm-up (first probes are spread over a period by jitter), it measures for
 --duration seconds: probes actually run, the agent's CPU time per probe,
 schedule lateness (p50, p99, from vigil_probe_schedule_lateness_seconds),
-RSS, and TIME_WAIT sockets left on the node.
+RSS, and TIME_WAIT sockets left on the node. Then, still under that load:
+
+- transition -> watch event (the embedded registry): the agent also probes a
+  "flip" endpoint every 50 ms whose /ready the benchmark turns on and off;
+  the time from each transition, as the agent logs it, until a watch stream
+  of the agent's own API (GET /api/v1/endpoints/flip?watch=true) delivers it;
+- GET /metrics: its time (20 requests) and size;
+- memory per endpoint: the agent's RSS, less that of an agent probing the
+  flip endpoint alone, divided by N.
 """
 import argparse
 import json
@@ -20,59 +28,9 @@ import tempfile
 import time
 import urllib.request
 
-from benchlib import api_address, cpu_seconds, print_figures, rss_mib, start_nginx
-
-
-def endpoint_address(i):
-    # 127.1.0.1, 127.1.0.2, ... 250 per /24, skipping .0 and .255.
-    return f"127.{1 + i // 62500}.{(i // 250) % 250}.{i % 250 + 1}"
-
-
-def write_config(path, n, period, port, per_service=100):
-    lines = ["listen: 127.0.0.1:0", "services:"]
-    for s in range(0, n, per_service):
-        lines.append(f"  - name: svc-{s // per_service}")
-        lines.append(f"    ports: [{{name: http, port: {port}}}]")
-        lines.append("    endpoints:")
-        for i in range(s, min(n, s + per_service)):
-            lines.append(f"      - {endpoint_address(i)}")
-        lines.append("    readinessProbe:")
-        lines.append("      httpGet: {path: /ready, port: http}")
-        lines.append(f"      periodSeconds: {period}")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-
-
-def scrape(api):
-    text = urllib.request.urlopen(f"{api}/metrics", timeout=10).read().decode()
-    probes = {}
-    buckets = {}
-    for line in text.splitlines():
-        if line.startswith("vigil_probe_total{"):
-            result = re.search(r'result="(\w+)"', line).group(1)
-            probes[result] = probes.get(result, 0) + float(line.rsplit(" ", 1)[1])
-        elif line.startswith("vigil_probe_schedule_lateness_seconds_bucket{"):
-            le = re.search(r'le="([^"]+)"', line).group(1)
-            buckets[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
-    return probes, buckets
-
-
-def quantile(q, before, after):
-    """histogram_quantile over the bucket deltas: linear within the bucket."""
-    bounds = sorted(after)
-    counts = [after[b] - before.get(b, 0) for b in bounds]
-    total = counts[-1]
-    if total <= 0:
-        return float("nan")
-    rank = q * total
-    prev_bound, prev_count = 0.0, 0.0
-    for bound, count in zip(bounds, counts):
-        if count >= rank:
-            if bound == float("inf"):
-                return prev_bound
-            return prev_bound + (bound - prev_bound) * (rank - prev_count) / max(count - prev_count, 1e-9)
-        prev_bound, prev_count = bound, count
-    return bounds[-2]
+from benchlib import (FlipTarget, Watch, api_address, append_flip_service, cpu_seconds,
+                      endpoint_address, flip_latencies, latency_figures, print_figures, quantile,
+                      rss_mib, scrape, start_nginx, write_vigil_config)
 
 
 def time_wait_count():
@@ -99,28 +57,43 @@ def main():
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--pin", action="store_true",
                    help="run the agent on CPU 0 only and nginx on CPU 1 (needs 2 CPUs)")
+    p.add_argument("--flips", type=int, default=40)
     args = p.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="vigil-bench-")
     nginx = start_nginx(workdir, args.port, cpu=1 if args.pin else None)
+    flip = FlipTarget()
     agent = None
     try:
-        config = os.path.join(workdir, "vigil.yaml")
-        write_config(config, args.endpoints, args.period, args.port)
         log = os.path.join(workdir, "agent.log")
-        command = [args.vigil, "agent", "--config", config, "--node", "bench"]
-        if args.pin:
-            command = ["taskset", "-c", "0"] + command
-        agent = subprocess.Popen(command,
-                                 stderr=open(log, "w"))
-        api = api_address(agent, log)
-        if api is None:
-            fail(workdir, "the agent did not come up")
+
+        def start(endpoints):
+            config = os.path.join(workdir, "vigil.yaml")
+            write_vigil_config(config, [endpoint_address(i) for i in range(endpoints)],
+                               args.period, args.port)
+            append_flip_service(config, flip.port)
+            command = [args.vigil, "agent", "--config", config, "--node", "bench"]
+            if args.pin:
+                command = ["taskset", "-c", "0"] + command
+            process = subprocess.Popen(command, stderr=open(log, "w"))
+            api = api_address(process, log)
+            if api is None:
+                fail(workdir, "the agent did not come up")
+            return process, api
+
+        # What an agent takes with no endpoint but the flip one.
+        agent, api = start(0)
+        time.sleep(3)
+        baseline_rss = rss_mib(agent.pid)
+        agent.send_signal(signal.SIGTERM)
+        agent.wait(timeout=10)
+
+        agent, api = start(args.endpoints)
         time.sleep(args.warmup)
         if agent.poll() is not None:
             fail(workdir, "the agent exited")
         listed = json.load(urllib.request.urlopen(f"{api}/api/v1/services", timeout=10))
-        if sum(item["ready"] + item["notReady"] for item in listed["items"]) != args.endpoints:
+        if sum(item["ready"] + item["notReady"] for item in listed["items"]) != args.endpoints + 1:
             fail(workdir, "the agent does not hold the expected endpoints")
 
         probes0, lateness0 = scrape(api)
@@ -134,6 +107,14 @@ def main():
         services = json.load(urllib.request.urlopen(f"{api}/api/v1/services", timeout=10))
         ready = sum(item["ready"] for item in services["items"])
         wall = t1 - t0
+        rss = rss_mib(agent.pid)
+
+        latencies = flip_latencies(flip, [Watch(api)], log, args.flips)
+        metrics_ms = []
+        for _ in range(20):
+            t = time.monotonic()
+            metrics_bytes = len(urllib.request.urlopen(f"{api}/metrics", timeout=10).read())
+            metrics_ms.append((time.monotonic() - t) * 1e3)
         figures = {
             "endpoints": args.endpoints,
             "pinned": args.pin,
@@ -146,9 +127,13 @@ def main():
             "cpu_cores": round((cpu1 - cpu0) / wall, 3),
             "lateness_p50_ms": round(quantile(0.50, lateness0, lateness1) * 1e3, 3),
             "lateness_p99_ms": round(quantile(0.99, lateness0, lateness1) * 1e3, 3),
-            "rss_mib": round(rss_mib(agent.pid), 1),
+            "rss_mib": round(rss, 1),
+            "memory_per_endpoint_kib": round((rss - baseline_rss) * 1024 / max(args.endpoints, 1), 2),
             "ready_endpoints": ready,
             "time_wait_sockets": time_wait_count(),
+            "transition_to_watch_ms": latency_figures(latencies),
+            "metrics_ms": {"median": round(sorted(metrics_ms)[len(metrics_ms) // 2], 1),
+                           "max": round(max(metrics_ms), 1), "bytes": metrics_bytes},
         }
         print_figures(figures, args.json)
     finally:

@@ -20,23 +20,22 @@ directory). The benchmark measures:
 """
 import argparse
 import base64
-import http.server
 import json
 import os
 import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
-from datetime import datetime, timezone
 
-from benchlib import api_address, cpu_seconds, print_figures, rss_mib, start_nginx
+from benchlib import (FlipTarget, Watch, api_address, append_flip_service, cpu_seconds,
+                      endpoint_address,
+                      flip_latencies, latency_figures, print_figures, rss_mib, start_nginx,
+                      write_vigil_config)
 
 
 def free_port():
@@ -94,88 +93,15 @@ class Etcd:
             return None
 
 
-class FlipTarget:
-    """An HTTP server whose /ready answers 200 or 503 as told."""
-
-    def __init__(self):
-        self.ready = True
-        target = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                status = 200 if target.ready else 503
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
-class Watch:
-    """A watch stream read on a thread: (arrival time, ready) of each change of
-    the flip endpoint."""
-
-    def __init__(self, api):
-        self.changes = []
-        self.lock = threading.Condition()
-        self.response = urllib.request.urlopen(f"{api}/api/v1/endpoints/flip?watch=true", timeout=600)
-        threading.Thread(target=self.read, daemon=True).start()
-
-    def read(self):
-        last = None
-        try:
-            for line in self.response:
-                now = time.time()
-                event = json.loads(line)
-                endpoints = event.get("object", {}).get("endpoints", [])
-                if not endpoints:
-                    continue
-                ready = endpoints[0]["conditions"]["ready"]
-                if ready != last:
-                    with self.lock:
-                        self.changes.append((now, ready))
-                        self.lock.notify_all()
-                    last = ready
-        except (OSError, ValueError):
-            pass
-
-    def wait_for(self, count, timeout):
-        with self.lock:
-            return self.lock.wait_for(lambda: len(self.changes) >= count, timeout)
-
-
-def endpoint_address(agent, i):
-    # 127.(10 + agent).y.z, 250 per /24, skipping .0 and .255.
-    return f"127.{10 + agent}.{i // 250}.{i % 250 + 1}"
-
-
 def write_config(path, agent, endpoints, period, probe, port, etcd, ttl, flip_port):
-    lines = ["listen: 127.0.0.1:0",
-             "registry:",
-             "  backend: etcd",
-             f"  etcd: {{endpoints: [\"{etcd}\"], prefix: /vigil, leaseTTLSeconds: {ttl}}}",
-             "services:"]
-    for s in range(0, endpoints, 100):
-        lines += [f"  - name: svc-{s // 100:02d}",
-                  f"    ports: [{{name: http, port: {port}}}]",
-                  "    endpoints:"]
-        lines += [f"      - {endpoint_address(agent, i)}" for i in range(s, min(endpoints, s + 100))]
-        handler = "httpGet: {path: /ready, port: http}" if probe == "http" else "tcpSocket: {}"
-        lines += ["    readinessProbe:", f"      {handler}", f"      periodSeconds: {period}"]
+    registry = ["registry:",
+                "  backend: etcd",
+                f"  etcd: {{endpoints: [\"{etcd}\"], prefix: /vigil, leaseTTLSeconds: {ttl}}}"]
+    # Agent i probes 127.(10 + i).y.z.
+    addresses = [endpoint_address(i, base=10 + agent) for i in range(endpoints)]
+    write_vigil_config(path, addresses, period, port, probe, extra=registry)
     if flip_port:
-        lines += ["  - name: flip",
-                  f"    endpoints: [127.0.0.1:{flip_port}]",
-                  "    readinessProbe:",
-                  "      httpGet: {path: /ready}",
-                  "      periodSeconds: 0.05",
-                  "      failureThreshold: 1"]
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+        append_flip_service(path, flip_port)
 
 
 def get(url, timeout=5):
@@ -197,27 +123,10 @@ def wait(condition, timeout, step=0.02):
     return None
 
 
-def log_times(log, pattern):
-    """The times (epoch seconds) of the log lines matching `pattern`."""
-    out = []
-    with open(log) as f:
-        for line in f:
-            if re.search(pattern, line):
-                stamp = line.split(" ", 1)[0]
-                out.append(datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ")
-                           .replace(tzinfo=timezone.utc).timestamp())
-    return out
-
-
 def write_ms(log):
     """How long the agent's last full write took, from its log."""
     found = re.findall(r"wrote (\d+) keys in (\d+) ms", open(log).read())
     return (int(found[-1][0]), int(found[-1][1])) if found else (0, 0)
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def main():
@@ -272,26 +181,12 @@ def main():
 
         # Transition -> remote watch event.
         watches = [Watch(api) for api in apis[1:]]
-        for w in watches:
-            w.wait_for(1, 10)  # the initial ADDED
         cpu0 = [cpu_seconds(agent.pid) for agent in agents]
         t_cpu = time.monotonic()
-        for k in range(args.flips):
-            flip.ready = not flip.ready
-            for w in watches:
-                if not w.wait_for(k + 2, 10):
-                    sys.exit(f"flip {k}: no watch event on a remote agent")
-            time.sleep(0.2)
+        latencies = flip_latencies(flip, watches, logs[0], args.flips)
         cpu1 = [cpu_seconds(agent.pid) for agent in agents]
         wall = time.monotonic() - t_cpu
-        transitions = log_times(logs[0], r"info\s+flip \S+ (not )?ready after")
-        latencies = []
-        for w in watches:
-            arrivals = [t for t, _ in w.changes[1:]]
-            latencies += [(arrival - t) * 1e3 for arrival, t in zip(arrivals, transitions[-len(arrivals):])]
-        figures["transition_to_remote_watch_ms"] = {
-            "n": len(latencies), "p50": round(statistics.median(latencies), 1),
-            "p99": round(percentile(latencies, 0.99), 1), "max": round(max(latencies), 1)}
+        figures["transition_to_remote_watch_ms"] = latency_figures(latencies)
         figures["agent_cpu_cores"] = [round((b - a) / wall, 3) for a, b in zip(cpu0, cpu1)]
         figures["agent_rss_mib"] = [round(rss_mib(agent.pid), 1) for agent in agents]
 

@@ -73,6 +73,7 @@ void EndpointSeries::Add(uint64_t id, const std::string& service, const std::str
   record->service_name = &it->first;
   record->service = &entry;
   if (type != "none") record->duration = AcquireDuration(entry, type);
+  index_.emplace(id, record.get());
   endpoints_.emplace(id, std::move(record));
 }
 
@@ -99,13 +100,14 @@ void EndpointSeries::Remove(uint64_t id) {
     service.ready.fetch_sub(1, std::memory_order_relaxed);
   }
   const std::string service_name = *e.service_name;
+  index_.erase(id);
   endpoints_.erase(it);
   if (--service.endpoints == 0) services_.erase(service_name);
 }
 
 void EndpointSeries::CountProbe(uint64_t id, const ProbeResult& result) {
-  auto it = endpoints_.find(id);
-  if (it == endpoints_.end() || it->second->duration == nullptr) return;
+  auto it = index_.find(id);
+  if (it == index_.end() || it->second->duration == nullptr) return;
   Endpoint& e = *it->second;
   e.results[static_cast<size_t>(result.outcome)].fetch_add(1, std::memory_order_relaxed);
   // An error is a probe that could not be attempted: it took no time worth showing.
@@ -115,8 +117,8 @@ void EndpointSeries::CountProbe(uint64_t id, const ProbeResult& result) {
 }
 
 void EndpointSeries::SetReady(uint64_t id, bool ready) {
-  auto it = endpoints_.find(id);
-  if (it == endpoints_.end()) return;
+  auto it = index_.find(id);
+  if (it == index_.end()) return;
   Endpoint& e = *it->second;
   if (e.ready.load(std::memory_order_relaxed) == ready) return;
   e.ready.store(ready, std::memory_order_relaxed);

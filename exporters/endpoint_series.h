@@ -12,7 +12,7 @@
 // std::map of labels per series, and collecting copies every label string
 // before anything is written. Here an endpoint is one record holding its label
 // values once and its values in atomics; adding and removing are logarithmic,
-// counting a probe is a lookup and an atomic add, and Write() formats straight
+// counting a probe is a hash lookup and an atomic add, and Write() formats straight
 // from the records. The duration histograms are prometheus::Histogram objects.
 //
 // Threading: Add, Update, Remove, CountProbe and SetReady must come from one
@@ -33,6 +33,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "exporters/text_format.h"
@@ -101,6 +102,9 @@ class EndpointSeries final : public prometheus::Collectable {
   mutable std::mutex mutex_;
   std::map<std::string, Service> services_;                  // GUARDED_BY(mutex_)
   std::map<uint64_t, std::unique_ptr<Endpoint>> endpoints_;  // GUARDED_BY(mutex_) for changes
+  // The same records by id, for the per-probe calls: a hash lookup where the
+  // ordered map (kept for Write's stable order) would chase a dozen nodes.
+  std::unordered_map<uint64_t, Endpoint*> index_;  // changed with endpoints_
 };
 
 }  // namespace vigil

@@ -1,5 +1,7 @@
 #include "probes/curl_transfer.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -17,16 +19,10 @@ int SetLingerZero(void*, curl_socket_t fd, curlsocktype purpose) {
   if (purpose == CURLSOCKTYPE_IPCXN) {
     const linger reset{.l_onoff = 1, .l_linger = 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    const int off = 0;
+    setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof(off));
   }
   return CURL_SOCKOPT_OK;
-}
-
-// Host names and IP literals only: anything else would change the URL's meaning.
-bool IsValidHost(const std::string& host) {
-  return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
-           c == ':';
-  });
 }
 
 std::string InfoString(CURL* easy, CURLINFO info) {
@@ -43,14 +39,7 @@ long InfoLong(CURL* easy, CURLINFO info) {
 
 }  // namespace
 
-Status SetUpTransfer(CURL* easy, const ProbeSpec& spec, char* error) {
-  if (!IsValidHost(spec.host)) return Status::Error("invalid probe host \"" + spec.host + "\"");
-  if (spec.port < 1 || spec.port > 65535) {
-    return Status::Error("invalid probe port " + std::to_string(spec.port) + ": not in 1-65535");
-  }
-  if (spec.timeout <= std::chrono::nanoseconds::zero()) {
-    return Status::Error("invalid probe timeout " + GoDuration(spec.timeout));
-  }
+void SetUpTransfer(CURL* easy, std::chrono::nanoseconds timeout, char* error) {
   error[0] = '\0';
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
@@ -70,8 +59,8 @@ Status SetUpTransfer(CURL* easy, const ProbeSpec& spec, char* error) {
   curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
   curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);
   curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, SetLingerZero);
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, TimeoutMillis(spec.timeout));
-  return Status::Ok();
+  curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 0L);
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, TimeoutMillis(timeout));
 }
 
 long TimeoutMillis(std::chrono::nanoseconds d) {

@@ -16,10 +16,11 @@
 
 namespace vigil {
 
-// Checks what every kind needs from `spec` (host, port, timeout) and sets the
-// shared options on a fresh or reset `easy`. `error` becomes the handle's
-// CURLOPT_ERRORBUFFER: CURL_ERROR_SIZE bytes that outlive the transfer.
-Status SetUpTransfer(CURL* easy, const ProbeSpec& spec, char* error);
+// Sets the options every kind shares on a fresh or reset `easy`, for a
+// probe with `timeout` left (PrepareProbe has checked the spec). `error`
+// becomes the handle's CURLOPT_ERRORBUFFER: CURL_ERROR_SIZE bytes that
+// outlive the transfer.
+void SetUpTransfer(CURL* easy, std::chrono::nanoseconds timeout, char* error);
 
 // CURLOPT_TIMEOUT_MS for a wait of `d`: rounded up, and at least 1 (0 means
 // "no timeout" to curl).

@@ -12,6 +12,9 @@
 #include "probes/probe_messages.h"
 
 namespace vigil {
+
+void SlistFree::operator()(curl_slist* list) const { curl_slist_free_all(list); }
+
 namespace {
 
 constexpr size_t kMaxBodyBytes = 10 * 1024;
@@ -109,7 +112,36 @@ std::optional<ProbeResult> JudgeRedirect(const std::string& location, const Prob
   return std::nullopt;
 }
 
+// `location` resolved against `base`, as a browser (and Go) would; nullopt
+// when it is not a URL.
+std::optional<std::string> Resolve(const std::string& base, const std::string& location) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> handle(curl_url(), curl_url_cleanup);
+  if (!handle || curl_url_set(handle.get(), CURLUPART_URL, base.c_str(), 0) != CURLUE_OK ||
+      curl_url_set(handle.get(), CURLUPART_URL, location.c_str(), 0) != CURLUE_OK) {
+    return std::nullopt;
+  }
+  char* url = nullptr;
+  if (curl_url_get(handle.get(), CURLUPART_URL, &url, 0) != CURLUE_OK) return std::nullopt;
+  std::string out = url;
+  curl_free(url);
+  return out;
+}
+
 }  // namespace
+
+std::optional<ProbeResult> FirstRedirect(const ProbeSpec& spec, const std::string& url,
+                                         const std::string& location,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         std::string* next) {
+  const std::optional<std::string> target = Resolve(url, location);
+  // As libcurl's REDIRECT_URL would be missing: the 3xx is the answer.
+  if (!target) return Answer(ProbeOutcome::kSuccess, "Probe terminated redirects");
+  HttpExchange exchange;
+  exchange.deadline = deadline;
+  std::optional<ProbeResult> stop = JudgeRedirect(*target, spec, exchange);
+  if (!stop) *next = *target;
+  return stop;
+}
 
 std::string HttpUrl(const ProbeSpec& spec) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -132,12 +164,14 @@ Result<std::vector<std::string>> HeaderLines(const std::vector<ProbeSpec::Header
   std::vector<std::string> lines;
   bool has_user_agent = false;
   bool has_accept = false;
+  bool has_connection = false;
   for (const ProbeSpec::Header& header : headers) {
     if (!IsToken(header.name) || !IsFieldValue(header.value)) {
       return Status::Error("invalid HTTP header \"" + header.name + "\"");
     }
     has_user_agent |= NameIs(header.name, "User-Agent");
     has_accept |= NameIs(header.name, "Accept");
+    has_connection |= NameIs(header.name, "Connection");
     if (!header.value.empty()) {
       lines.push_back(header.name + ": " + header.value);
     } else if (NameIs(header.name, "Accept")) {
@@ -148,26 +182,23 @@ Result<std::vector<std::string>> HeaderLines(const std::vector<ProbeSpec::Header
   }
   if (!has_user_agent) lines.push_back(std::string("User-Agent: vigil-probe/") + kVersion);
   if (!has_accept) lines.push_back("Accept: */*");
+  // As kubelet: one connection per probe, which the server may close at once.
+  if (!has_connection) lines.push_back("Connection: close");
   return lines;
 }
 
-Status StartHttp(CURL* easy, const ProbeSpec& spec, HttpExchange* exchange) {
-  const curl_slist* headers = DefaultHeaders();
-  if (!spec.headers.empty()) {
-    Result<std::vector<std::string>> lines = HeaderLines(spec.headers);
-    if (!lines.ok()) return lines.status();
-    exchange->headers = ToSlist(*lines);
-    headers = exchange->headers.get();
-  }
-  exchange->deadline = std::chrono::steady_clock::now() + spec.timeout;
-  curl_easy_setopt(easy, CURLOPT_URL, HttpUrl(spec).c_str());
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+void StartHttp(CURL* easy, const std::string& url, const curl_slist* headers,
+               std::chrono::steady_clock::time_point deadline, int redirects,
+               HttpExchange* exchange) {
+  exchange->deadline = deadline;
+  exchange->redirects = redirects;
+  curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers != nullptr ? headers : DefaultHeaders());
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, CountBody);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, exchange);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
-  return Status::Ok();
 }
 
 std::optional<ProbeResult> FinishHttp(CURL* easy, CURLcode code, const char* error,

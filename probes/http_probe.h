@@ -1,5 +1,5 @@
-// HTTP(S) probes, kubelet's way: a GET with "User-Agent: vigil-probe/<version>"
-// and "Accept: */*" unless the spec's headers set them (a "Host" header sets
+// HTTP(S) probes, kubelet's way: a GET with "User-Agent: vigil-probe/<version>",
+// "Accept: */*" and "Connection: close" unless the spec's headers set them (a "Host" header sets
 // the virtual host); at most 10 KiB of body read; 200 <= status < 400 is a
 // success; a same-host redirect is followed (at most 10) within the probe's
 // one timeout, a redirect to another host ends the probe as a success;
@@ -19,27 +19,33 @@
 #include <vector>
 
 #include "common/status.h"
+#include "probes/curl_slist.h"
 #include "probes/probe_result.h"
 #include "probes/probe_spec.h"
 
 namespace vigil {
 
-struct SlistFree {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using SlistPtr = std::unique_ptr<curl_slist, SlistFree>;
-
 struct HttpExchange {
   std::chrono::steady_clock::time_point deadline;  // of the whole probe, redirects included
   int redirects = 0;
   size_t body_bytes = 0;  // of the response being read
-  SlistPtr headers;       // only when the spec has headers of its own
 };
 
-// Sets up `easy`, already through SetUpTransfer, for the first request of
-// `spec`; an error when a header cannot be sent. `exchange` must outlive the
-// transfer.
-Status StartHttp(CURL* easy, const ProbeSpec& spec, HttpExchange* exchange);
+// Sets up `easy`, already through SetUpTransfer, for a request: GET `url`
+// with `headers` (curl's syntax, see HeaderLines; null: the defaults), within
+// `deadline`, `redirects` already followed. `headers` and `exchange` must
+// outlive the transfer.
+void StartHttp(CURL* easy, const std::string& url, const curl_slist* headers,
+               std::chrono::steady_clock::time_point deadline, int redirects,
+               HttpExchange* exchange);
+// kubelet's judgment of a first answer, to `url`, that redirects to
+// `location` (as sent: absolute or relative): a result (another host, a
+// scheme that is not HTTP, the deadline passed), or nullopt with `*next` the
+// absolute URL to follow.
+std::optional<ProbeResult> FirstRedirect(const ProbeSpec& spec, const std::string& url,
+                                         const std::string& location,
+                                         std::chrono::steady_clock::time_point deadline,
+                                         std::string* next);
 
 // Judges the transfer that ended with `code`. nullopt: `easy` has been set up
 // for a same-host redirect and must be added to the multi handle again.
@@ -51,8 +57,8 @@ std::optional<ProbeResult> FinishHttp(CURL* easy, CURLcode code, const char* err
 std::string HttpUrl(const ProbeSpec& spec);
 
 // The request's header lines in curl's syntax: the spec's headers, then the
-// defaults they do not override. An empty "Accept" removes the header, an
-// empty "Host" or "User-Agent" keeps curl's default (as kubelet does).
+// defaults they do not override (User-Agent, Accept, "Connection: close"). An empty "Accept"
+// removes the header, an empty "Host" or "User-Agent" keeps curl's default (as kubelet does).
 Result<std::vector<std::string>> HeaderLines(const std::vector<ProbeSpec::Header>& headers);
 
 }  // namespace vigil

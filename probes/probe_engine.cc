@@ -21,6 +21,8 @@
 
 #include "probes/curl_transfer.h"
 #include "probes/http_probe.h"
+#include "probes/probe_messages.h"
+#include "probes/socket_probes.h"
 #include "probes/tcp_probe.h"
 
 namespace vigil {
@@ -58,15 +60,18 @@ std::string ErrnoError(const char* call) { return std::string(call) + ": " + std
 
 class ProbeEngine::Loop {
  public:
-  explicit Loop(const Clock& clock)
-      : clock_(clock), event_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), last_turn_(clock.Now()) {}
+  Loop(const Clock& clock, Options options)
+      : clock_(clock),
+        options_(options),
+        event_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)),
+        last_turn_(clock.Now()) {}
   ~Loop();
 
   void SetWakeHandler(WakeHandler handler) { wake_handler_ = std::move(handler); }
   Status Start();
   void Stop();
   void Post(std::function<void()> task);
-  void Probe(const ProbeSpec& spec, Done done);
+  void Probe(std::shared_ptr<const PreparedProbe> probe, Done done);
   void WakeAt(Time when);
   size_t in_flight() const;
   Time last_turn() const { return last_turn_.load(std::memory_order_relaxed); }
@@ -74,7 +79,7 @@ class ProbeEngine::Loop {
  private:
   // One probe in flight; its address is its easy handle's CURLOPT_PRIVATE.
   struct Transfer {
-    ProbeSpec spec;
+    std::shared_ptr<const PreparedProbe> probe;
     Done done;
     CURL* easy = nullptr;
     CURLSH* share = nullptr;  // the handle's own connection and DNS caches
@@ -89,12 +94,19 @@ class ProbeEngine::Loop {
 
   bool OnLoopThread() const { return std::this_thread::get_id() == loop_thread_; }
   void Run();
-  int NextTimeout() const;
+  int NextTimeout();
   void RunPosted();
   void Reap();
   void Complete(Transfer* transfer, CURLcode code);
   void MaybeWake();
   void Fail(Done done, std::string message);
+  // Delivers `result` to `done` on a later turn.
+  void Defer(Done done, ProbeResult result);
+  // Runs the probe on libcurl; `started` is when it began. A probe the
+  // sockets hand over goes on at `redirect`, the first redirect it follows,
+  // within its deadline; otherwise (empty) libcurl starts at the first URL.
+  void StartCurl(std::shared_ptr<const PreparedProbe> probe, Done done, Time started,
+                 const std::string& redirect = "");
   // An easy handle with caches of its own (see AcquireHandle).
   struct Handle {
     CURL* easy = nullptr;
@@ -107,6 +119,7 @@ class ProbeEngine::Loop {
   void Abandon();
 
   const Clock& clock_;
+  const Options options_;
   const int event_fd_;  // Post() and Stop() wake the loop through it
   WakeHandler wake_handler_;
   bool started_ = false;
@@ -122,6 +135,7 @@ class ProbeEngine::Loop {
 
   // Loop thread only.
   std::thread::id loop_thread_;
+  std::unique_ptr<SocketProbes> sockets_;
   std::optional<Steady::time_point> curl_deadline_;  // curl's single timer
   std::optional<Time> wake_at_;
   Steady::time_point next_heartbeat_;
@@ -149,7 +163,7 @@ Status ProbeEngine::Loop::Start() {
   if (epoll_fd_ < 0) return Status::Error(ErrnoError("epoll_create1"));
   epoll_event event{};
   event.events = EPOLLIN;
-  event.data.fd = event_fd_;
+  event.data.u64 = static_cast<uint64_t>(event_fd_);
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, event_fd_, &event) != 0) {
     return Status::Error(ErrnoError("epoll_ctl"));
   }
@@ -159,6 +173,12 @@ Status ProbeEngine::Loop::Start() {
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, OnTimer);
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  sockets_ = std::make_unique<SocketProbes>(
+      epoll_fd_, clock_,
+      [this](std::shared_ptr<const PreparedProbe> probe, Done done, Time started, std::string url) {
+        StartCurl(std::move(probe), std::move(done), started, url);
+      },
+      [this](Done done, ProbeResult result) { Defer(std::move(done), std::move(result)); });
   next_heartbeat_ = Steady::now();  // the wake handler's first run is on the first turn
   thread_ = std::thread([this] { Run(); });
   return Status::Ok();
@@ -187,32 +207,46 @@ void ProbeEngine::Loop::Post(std::function<void()> task) {
   }
 }
 
-void ProbeEngine::Loop::Probe(const ProbeSpec& spec, Done done) {
+void ProbeEngine::Loop::Probe(std::shared_ptr<const PreparedProbe> probe, Done done) {
   assert(OnLoopThread());
+  if (!probe->invalid.ok()) return Fail(std::move(done), probe->invalid.message());
+  if (probe->native && options_.native_sockets) {
+    return sockets_->Start(std::move(probe), std::move(done));
+  }
+  StartCurl(std::move(probe), std::move(done), clock_.Now());
+}
+
+void ProbeEngine::Loop::StartCurl(std::shared_ptr<const PreparedProbe> probe, Done done,
+                                  Time started, const std::string& redirect) {
+  const ProbeSpec& spec = probe->spec;
+  const Duration left = started + std::chrono::duration_cast<Duration>(spec.timeout) - clock_.Now();
+  if (left <= Duration::zero()) {
+    ProbeResult timeout;
+    timeout.outcome = ProbeOutcome::kTimeout;
+    timeout.message = TimeoutMessage(spec.timeout);
+    return Defer(std::move(done), std::move(timeout));
+  }
   const Handle handle = AcquireHandle();
   if (handle.easy == nullptr) return Fail(std::move(done), "curl_easy_init failed");
   CURL* easy = handle.easy;
   auto transfer = std::make_unique<Transfer>();
-  transfer->spec = spec;
   transfer->done = std::move(done);
   transfer->easy = easy;
   transfer->share = handle.share;
-  transfer->started = clock_.Now();
-  Status status = SetUpTransfer(easy, spec, transfer->error);
-  if (status.ok()) {
-    if (spec.kind == ProbeSpec::Kind::kHttp) {
-      status = StartHttp(easy, spec, &transfer->http);
-    } else {
-      StartTcp(easy, spec);
-    }
+  transfer->started = started;
+  SetUpTransfer(easy, left, transfer->error);
+  if (spec.kind == ProbeSpec::Kind::kHttp) {
+    const bool redirected = !redirect.empty();
+    StartHttp(easy, redirected ? redirect : probe->url, probe->headers.get(), Steady::now() + left,
+              redirected ? 1 : 0, &transfer->http);
+  } else {
+    StartTcp(easy, spec);
   }
+  transfer->probe = std::move(probe);
   curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
-  if (status.ok() && curl_multi_add_handle(multi_, easy) != CURLM_OK) {
-    status = Status::Error("curl_multi_add_handle failed");
-  }
-  if (!status.ok()) {
+  if (curl_multi_add_handle(multi_, easy) != CURLM_OK) {
     ReleaseHandle(handle);
-    return Fail(std::move(transfer->done), status.message());
+    return Fail(std::move(transfer->done), "curl_multi_add_handle failed");
   }
   transfer->slot = active_.size();
   active_.push_back(std::move(transfer));
@@ -220,12 +254,16 @@ void ProbeEngine::Loop::Probe(const ProbeSpec& spec, Done done) {
 
 void ProbeEngine::Loop::WakeAt(Time when) {
   assert(OnLoopThread());
+  // Rounded up to the quantum: what falls due within one quantum starts in
+  // one turn, so the loop sleeps and wakes a few hundred times a second, not
+  // once per probe.
+  when = Time(std::chrono::ceil<WakeQuantum>(when.time_since_epoch()));
   if (!wake_at_ || when < *wake_at_) wake_at_ = when;
 }
 
 size_t ProbeEngine::Loop::in_flight() const {
   assert(OnLoopThread());
-  return active_.size() + deferred_errors_;
+  return active_.size() + deferred_errors_ + (sockets_ ? sockets_->in_flight() : 0);
 }
 
 int ProbeEngine::Loop::OnSocket(CURL*, curl_socket_t fd, int what, void* self, void* watched) {
@@ -237,7 +275,7 @@ int ProbeEngine::Loop::OnSocket(CURL*, curl_socket_t fd, int what, void* self, v
   epoll_event event{};
   event.events = ((what & CURL_POLL_IN) != 0 ? uint32_t{EPOLLIN} : 0) |
                  ((what & CURL_POLL_OUT) != 0 ? uint32_t{EPOLLOUT} : 0);
-  event.data.fd = fd;
+  event.data.u64 = static_cast<uint64_t>(fd);
   if (watched != nullptr) {
     epoll_ctl(loop->epoll_fd_, EPOLL_CTL_MOD, fd, &event);
   } else {
@@ -267,12 +305,17 @@ void ProbeEngine::Loop::Run() {
     bool posted = false;
     int running = 0;
     for (int i = 0; i < count; ++i) {
-      if (events[i].data.fd == event_fd_) {
+      const uint64_t data = events[i].data.u64;
+      if (SocketProbes::Owns(data)) {
+        sockets_->OnEvent(data, events[i].events);
+      } else if (data == static_cast<uint64_t>(event_fd_)) {
         posted = true;
       } else {
-        curl_multi_socket_action(multi_, events[i].data.fd, CurlEvents(events[i].events), &running);
+        curl_multi_socket_action(multi_, static_cast<curl_socket_t>(data),
+                                 CurlEvents(events[i].events), &running);
       }
     }
+    sockets_->Expire(clock_.Now());
     if (curl_deadline_ && Steady::now() >= *curl_deadline_) {
       curl_deadline_.reset();  // before the call, which may set the next one
       curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -285,11 +328,14 @@ void ProbeEngine::Loop::Run() {
   Abandon();
 }
 
-int ProbeEngine::Loop::NextTimeout() const {
+int ProbeEngine::Loop::NextTimeout() {
   const Steady::time_point now = Steady::now();
   Steady::duration wait = next_heartbeat_ - now;
   if (curl_deadline_) wait = std::min(wait, *curl_deadline_ - now);
   if (wake_at_) wait = std::min(wait, *wake_at_ - clock_.Now());
+  if (const std::optional<Time> deadline = sockets_->NextDeadline()) {
+    wait = std::min(wait, *deadline - clock_.Now());
+  }
   return EpollTimeout(wait);
 }
 
@@ -322,10 +368,11 @@ void ProbeEngine::Loop::Reap() {
 
 void ProbeEngine::Loop::Complete(Transfer* transfer, CURLcode code) {
   curl_multi_remove_handle(multi_, transfer->easy);
+  const ProbeSpec& spec = transfer->probe->spec;
   std::optional<ProbeResult> result =
-      transfer->spec.kind == ProbeSpec::Kind::kHttp
-          ? FinishHttp(transfer->easy, code, transfer->error, transfer->spec, &transfer->http)
-          : FinishTcp(transfer->easy, code, transfer->error, transfer->spec);
+      spec.kind == ProbeSpec::Kind::kHttp
+          ? FinishHttp(transfer->easy, code, transfer->error, spec, &transfer->http)
+          : FinishTcp(transfer->easy, code, transfer->error, spec);
   if (!result) {  // a redirect to follow, on the same handle
     transfer->error[0] = '\0';
     if (curl_multi_add_handle(multi_, transfer->easy) == CURLM_OK) return;
@@ -357,13 +404,17 @@ void ProbeEngine::Loop::MaybeWake() {
 }
 
 void ProbeEngine::Loop::Fail(Done done, std::string message) {
+  ProbeResult result;
+  result.outcome = ProbeOutcome::kError;
+  result.message = std::move(message);
+  Defer(std::move(done), std::move(result));
+}
+
+void ProbeEngine::Loop::Defer(Done done, ProbeResult result) {
   ++deferred_errors_;
   // Delivered on a later turn: Done never runs inside the caller's Probe().
-  Post([this, done = std::move(done), message = std::move(message)] {
+  Post([this, done = std::move(done), result = std::move(result)] {
     --deferred_errors_;
-    ProbeResult result;
-    result.outcome = ProbeOutcome::kError;
-    result.message = message;
     done(result);
   });
 }
@@ -405,6 +456,7 @@ void ProbeEngine::Loop::DestroyHandle(Handle handle) {
 }
 
 void ProbeEngine::Loop::Abandon() {
+  if (sockets_) sockets_->Abandon();
   for (const std::unique_ptr<Transfer>& transfer : active_) {
     curl_multi_remove_handle(multi_, transfer->easy);
     DestroyHandle({transfer->easy, transfer->share});
@@ -414,14 +466,17 @@ void ProbeEngine::Loop::Abandon() {
   idle_.clear();
 }
 
-ProbeEngine::ProbeEngine(const Clock& clock) : loop_(std::make_unique<Loop>(clock)) {}
+ProbeEngine::ProbeEngine(const Clock& clock, Options options)
+    : loop_(std::make_unique<Loop>(clock, options)) {}
 ProbeEngine::~ProbeEngine() = default;
 
 void ProbeEngine::SetWakeHandler(WakeHandler handler) { loop_->SetWakeHandler(std::move(handler)); }
 Status ProbeEngine::Start() { return loop_->Start(); }
 void ProbeEngine::Stop() { loop_->Stop(); }
 void ProbeEngine::Post(std::function<void()> task) { loop_->Post(std::move(task)); }
-void ProbeEngine::Probe(const ProbeSpec& spec, Done done) { loop_->Probe(spec, std::move(done)); }
+void ProbeEngine::Probe(std::shared_ptr<const PreparedProbe> probe, Done done) {
+  loop_->Probe(std::move(probe), std::move(done));
+}
 void ProbeEngine::WakeAt(Time when) { loop_->WakeAt(when); }
 size_t ProbeEngine::in_flight() const { return loop_->in_flight(); }
 Time ProbeEngine::last_turn() const { return loop_->last_turn(); }

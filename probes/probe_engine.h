@@ -1,6 +1,9 @@
-// The probe engine: one event-loop thread that runs every in-flight probe
-// through libcurl's multi interface (curl_multi_socket_action on its own
-// epoll), plus one wake-up timer the agent's scheduler drives.
+// The probe engine: one event-loop thread on its own epoll that runs every
+// in-flight probe, plus one wake-up timer the agent's scheduler drives. Plain
+// HTTP and TCP probes of IP literals run on sockets of the engine's own
+// (SocketProbes: a handful of system calls each); HTTPS, DNS names and
+// redirects to follow run through libcurl's multi interface
+// (curl_multi_socket_action on the same epoll).
 //
 // Threading: Start() spawns the loop thread; Stop() (or the destructor) ends
 // it and joins, from any thread but the loop's. Post() may be called from any
@@ -28,6 +31,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "probes/prepared_probe.h"
 #include "probes/probe_result.h"
 #include "probes/probe_spec.h"
 
@@ -38,8 +42,15 @@ class ProbeEngine {
   using Done = std::function<void(const ProbeResult&)>;
   using WakeHandler = std::function<void(Time now)>;
 
+  struct Options {
+    // Plain HTTP and TCP probes of IP literals on sockets of the engine's own
+    // (SocketProbes); off, libcurl runs every probe.
+    bool native_sockets = true;
+  };
+
   // `clock` must outlive the engine; its Now() is the time base of WakeAt().
-  explicit ProbeEngine(const Clock& clock);
+  explicit ProbeEngine(const Clock& clock) : ProbeEngine(clock, Options{}) {}
+  ProbeEngine(const Clock& clock, Options options);
   ~ProbeEngine();
 
   ProbeEngine(const ProbeEngine&) = delete;
@@ -62,9 +73,15 @@ class ProbeEngine {
   // Loop thread: starts one probe; `done` is called exactly once with its
   // result (unless the engine stops first), never from inside Probe(): a probe
   // that cannot be attempted (an invalid spec) gets its kError on a later turn.
-  void Probe(const ProbeSpec& spec, Done done);
-  // Loop thread: the wake handler runs no later than `when` (earliest wins).
+  void Probe(std::shared_ptr<const PreparedProbe> probe, Done done);
+  // The same for a spec prepared on the spot (PrepareProbe).
+  void Probe(const ProbeSpec& spec, Done done) { Probe(PrepareProbe(spec), std::move(done)); }
+  // Loop thread: the wake handler runs at `when` rounded up to a multiple of
+  // kWakeQuantum (earliest wins): work due within one quantum is done in one
+  // turn of the loop.
   void WakeAt(Time when);
+  using WakeQuantum = std::chrono::duration<int64_t, std::ratio<1, 250>>;  // 4 ms
+  static constexpr WakeQuantum kWakeQuantum{1};
   // Loop thread: probes started whose `done` has not run yet.
   size_t in_flight() const;
 

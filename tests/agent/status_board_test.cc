@@ -284,3 +284,23 @@ TEST(StatusBoardResetTest, StartsTheHistoryOverAtALowerVersionInANewEpoch) {
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST(StatusBoardProbeSlotTest, ASlotHoldsNothingUntilAProbeIsRecordedThere) {
+  StatusBoard board;
+  StatusBoard::ProbeEntry* slot = board.ProbeSlot("a", "10.0.0.1:80");
+  EXPECT_FALSE(board.Probe("a", "10.0.0.1:80").has_value());
+  const WallTime t = WallTime() + std::chrono::hours(24 * 365 * 56);
+  board.RecordProbe(slot, "a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kFailure, "down"});
+  ASSERT_TRUE(board.Probe("a", "10.0.0.1:80").has_value());
+  EXPECT_EQ(board.Probe("a", "10.0.0.1:80")->message, "down");
+  // Other slots do not move it.
+  for (int i = 0; i < 1000; ++i) board.ProbeSlot("a", "10.0.1." + std::to_string(i) + ":80");
+  board.RecordProbe(slot, "a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  EXPECT_EQ(board.Probe("a", "10.0.0.1:80")->result, ProbeOutcome::kSuccess);
+}
+
+}  // namespace
+}  // namespace vigil

@@ -50,29 +50,34 @@ std::vector<std::string> Lines(const std::vector<ProbeSpec::Header>& headers) {
 }
 
 TEST(HeaderLinesTest, DefaultsToVigilUserAgentAndAcceptAll) {
-  EXPECT_THAT(Lines({}), ElementsAre("User-Agent: " + kUserAgent, "Accept: */*"));
+  EXPECT_THAT(Lines({}),
+              ElementsAre("User-Agent: " + kUserAgent, "Accept: */*", "Connection: close"));
 }
 
 TEST(HeaderLinesTest, KeepsTheSpecsHeadersBeforeTheDefaults) {
   EXPECT_THAT(Lines({{"X-A", "b"}, {"X-A", "c"}}),
-              ElementsAre("X-A: b", "X-A: c", "User-Agent: " + kUserAgent, "Accept: */*"));
+              ElementsAre("X-A: b", "X-A: c", "User-Agent: " + kUserAgent, "Accept: */*",
+                          "Connection: close"));
 }
 
 TEST(HeaderLinesTest, SpecHeadersReplaceDefaultsWhateverTheirCase) {
   EXPECT_THAT(Lines({{"user-agent", "custom/1"}, {"ACCEPT", "application/json"}}),
-              ElementsAre("user-agent: custom/1", "ACCEPT: application/json"));
+              ElementsAre("user-agent: custom/1", "ACCEPT: application/json", "Connection: close"));
+  EXPECT_THAT(Lines({{"connection", "keep-alive"}}),
+              ElementsAre("connection: keep-alive", "User-Agent: " + kUserAgent, "Accept: */*"));
 }
 
 TEST(HeaderLinesTest, EmptyValues) {
   // As kubelet: an empty Accept removes the header, an empty Host or
   // User-Agent sends none of the spec's and none of the defaults.
   EXPECT_THAT(Lines({{"Accept", ""}, {"Host", ""}, {"User-Agent", ""}, {"X-Empty", ""}}),
-              ElementsAre("Accept:", "X-Empty;"));
+              ElementsAre("Accept:", "X-Empty;", "Connection: close"));
 }
 
 TEST(HeaderLinesTest, HostSetsTheVirtualHost) {
   EXPECT_THAT(Lines({{"Host", "example.com"}}),
-              ElementsAre("Host: example.com", "User-Agent: " + kUserAgent, "Accept: */*"));
+              ElementsAre("Host: example.com", "User-Agent: " + kUserAgent, "Accept: */*",
+                          "Connection: close"));
 }
 
 TEST(HeaderLinesTest, RejectsHeadersThatCannotBeSent) {
@@ -92,10 +97,12 @@ TEST(HeaderLinesTest, RejectsHeadersThatCannotBeSent) {
 
 // --- Against real servers ---------------------------------------------------
 
-class HttpProbeTest : public ::testing::Test {
+// Every test runs twice: on the engine's own sockets (plain HTTP and TCP to
+// IP literals go there) and on libcurl alone; both must behave alike.
+class HttpProbeTest : public ::testing::TestWithParam<bool> {
  protected:
   TestHttpServer server_;
-  ProbeRunner runner_;
+  ProbeRunner runner_{ProbeEngine::Options{.native_sockets = GetParam()}};
 };
 
 struct StatusCase {
@@ -104,7 +111,7 @@ struct StatusCase {
   std::string message;
 };
 
-TEST_F(HttpProbeTest, JudgesEachStatusClass) {
+TEST_P(HttpProbeTest, JudgesEachStatusClass) {
   const std::vector<StatusCase> cases = {
       {200, ProbeOutcome::kSuccess, ""},
       {204, ProbeOutcome::kSuccess, ""},
@@ -128,14 +135,14 @@ TEST_F(HttpProbeTest, JudgesEachStatusClass) {
   }
 }
 
-TEST_F(HttpProbeTest, StatusChangesAtRunTime) {
+TEST_P(HttpProbeTest, StatusChangesAtRunTime) {
   EXPECT_EQ(runner_.Run(HttpSpec(server_.port(), "/ready")).outcome, ProbeOutcome::kSuccess);
   server_.SetStatus("/ready", 503);
   EXPECT_EQ(runner_.Run(HttpSpec(server_.port(), "/ready")).outcome, ProbeOutcome::kFailure);
   EXPECT_EQ(server_.request_count(), 2u);
 }
 
-TEST_F(HttpProbeTest, FollowsSameHostRedirectsAndTheLastAnswerDecides) {
+TEST_P(HttpProbeTest, FollowsSameHostRedirectsAndTheLastAnswerDecides) {
   server_.SetStatus("/old", 302, "/new");
   server_.SetStatus("/moved", 301, "/broken");
   server_.SetStatus("/broken", 503);
@@ -154,7 +161,7 @@ TEST_F(HttpProbeTest, FollowsSameHostRedirectsAndTheLastAnswerDecides) {
   EXPECT_THAT(paths, ElementsAre("/old", "/new", "/moved", "/broken"));
 }
 
-TEST_F(HttpProbeTest, SameHostMeansSameNameWhateverThePort) {
+TEST_P(HttpProbeTest, SameHostMeansSameNameWhateverThePort) {
   TestHttpServer other;
   other.SetStatus("/there", 500);
   server_.SetStatus("/away", 307, "http://127.0.0.1:" + std::to_string(other.port()) + "/there");
@@ -163,7 +170,7 @@ TEST_F(HttpProbeTest, SameHostMeansSameNameWhateverThePort) {
   EXPECT_EQ(other.request_count(), 1u);
 }
 
-TEST_F(HttpProbeTest, RedirectToAnotherHostIsASuccessWithoutFollowing) {
+TEST_P(HttpProbeTest, RedirectToAnotherHostIsASuccessWithoutFollowing) {
   TestHttpServer other({.address = "127.0.0.2"});
   other.SetStatus("/", 500);
   server_.SetStatus("/elsewhere", 302, "http://127.0.0.2:" + std::to_string(other.port()) + "/");
@@ -174,7 +181,7 @@ TEST_F(HttpProbeTest, RedirectToAnotherHostIsASuccessWithoutFollowing) {
   EXPECT_EQ(other.request_count(), 0u);
 }
 
-TEST_F(HttpProbeTest, StopsAfterTenRedirects) {
+TEST_P(HttpProbeTest, StopsAfterTenRedirects) {
   server_.SetStatus("/loop", 302, "/loop");
   ProbeResult result = runner_.Run(HttpSpec(server_.port(), "/loop"));
   EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
@@ -182,7 +189,7 @@ TEST_F(HttpProbeTest, StopsAfterTenRedirects) {
   EXPECT_EQ(server_.request_count(), 11u);  // the first request and 10 redirects
 }
 
-TEST_F(HttpProbeTest, FollowsTenRedirects) {
+TEST_P(HttpProbeTest, FollowsTenRedirects) {
   for (int i = 0; i < 10; ++i) {
     server_.SetStatus("/hop" + std::to_string(i), 302, "/hop" + std::to_string(i + 1));
   }
@@ -192,7 +199,7 @@ TEST_F(HttpProbeTest, FollowsTenRedirects) {
   EXPECT_EQ(server_.request_count(), 11u);
 }
 
-TEST_F(HttpProbeTest, RedirectsShareTheProbesTimeout) {
+TEST_P(HttpProbeTest, RedirectsShareTheProbesTimeout) {
   RawTcpServer silent(RawTcpServer::Behavior::kNeverAnswer);
   server_.SetStatus("/slow", 302, "http://127.0.0.1:" + std::to_string(silent.port()) + "/");
   ProbeSpec spec = HttpSpec(server_.port(), "/slow");
@@ -204,7 +211,7 @@ TEST_F(HttpProbeTest, RedirectsShareTheProbesTimeout) {
   EXPECT_LT(result.latency, 700ms);
 }
 
-TEST_F(HttpProbeTest, SendsDefaultHeaders) {
+TEST_P(HttpProbeTest, SendsDefaultHeaders) {
   runner_.Run(HttpSpec(server_.port(), "/h"));
   ASSERT_EQ(server_.request_count(), 1u);
   const TestHttpServer::Request request = server_.requests().front();
@@ -214,7 +221,7 @@ TEST_F(HttpProbeTest, SendsDefaultHeaders) {
   EXPECT_EQ(request.Header("Host"), "127.0.0.1:" + std::to_string(server_.port()));
 }
 
-TEST_F(HttpProbeTest, SendsTheSpecsHeaders) {
+TEST_P(HttpProbeTest, SendsTheSpecsHeaders) {
   ProbeSpec spec = HttpSpec(server_.port(), "/h");
   spec.headers = {{"X-A", "b"}, {"Host", "example.com"}, {"user-agent", "custom/1"}};
   EXPECT_EQ(runner_.Run(spec).outcome, ProbeOutcome::kSuccess);
@@ -227,14 +234,14 @@ TEST_F(HttpProbeTest, SendsTheSpecsHeaders) {
   EXPECT_EQ(request.Header("Accept"), "*/*");
 }
 
-TEST_F(HttpProbeTest, ProbesIpv6) {
+TEST_P(HttpProbeTest, ProbesIpv6) {
   TestHttpServer v6({.address = "::1"});
   ProbeResult result = runner_.Run(HttpSpec(v6.port(), "/six", "::1"));
   EXPECT_EQ(result.outcome, ProbeOutcome::kSuccess) << result.message;
   EXPECT_EQ(v6.request_count(), 1u);
 }
 
-TEST_F(HttpProbeTest, ProbesHttpsWithoutVerifyingTheCertificate) {
+TEST_P(HttpProbeTest, ProbesHttpsWithoutVerifyingTheCertificate) {
   TestHttpServer tls({.tls = true});
   tls.SetStatus("/secure", 503);
   ProbeSpec spec = HttpSpec(tls.port(), "/secure");
@@ -246,7 +253,7 @@ TEST_F(HttpProbeTest, ProbesHttpsWithoutVerifyingTheCertificate) {
   EXPECT_EQ(runner_.Run(spec).outcome, ProbeOutcome::kSuccess);
 }
 
-TEST_F(HttpProbeTest, HttpsToAPlainServerFails) {
+TEST_P(HttpProbeTest, HttpsToAPlainServerFails) {
   ProbeSpec spec = HttpSpec(server_.port());
   spec.https = true;
   ProbeResult result = runner_.Run(spec);
@@ -254,7 +261,7 @@ TEST_F(HttpProbeTest, HttpsToAPlainServerFails) {
   EXPECT_THAT(result.message, StartsWith("TLS handshake failed: "));
 }
 
-TEST_F(HttpProbeTest, TimesOutWhenTheServerNeverAnswers) {
+TEST_P(HttpProbeTest, TimesOutWhenTheServerNeverAnswers) {
   RawTcpServer silent(RawTcpServer::Behavior::kNeverAnswer);
   ProbeSpec spec = HttpSpec(silent.port());
   spec.timeout = 500ms;
@@ -266,7 +273,7 @@ TEST_F(HttpProbeTest, TimesOutWhenTheServerNeverAnswers) {
   EXPECT_EQ(result.code, 0);
 }
 
-TEST_F(HttpProbeTest, TimesOutOnTrickledHeaders) {
+TEST_P(HttpProbeTest, TimesOutOnTrickledHeaders) {
   RawTcpServer slow(RawTcpServer::Behavior::kTrickleHeaders);
   ProbeSpec spec = HttpSpec(slow.port());
   spec.timeout = 700ms;
@@ -277,7 +284,7 @@ TEST_F(HttpProbeTest, TimesOutOnTrickledHeaders) {
   EXPECT_GT(slow.bytes_sent(), 50u);  // the headers did trickle
 }
 
-TEST_F(HttpProbeTest, ConnectionRefused) {
+TEST_P(HttpProbeTest, ConnectionRefused) {
   RefusingPort closed;
   ProbeResult result = runner_.Run(HttpSpec(closed.port()));
   EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
@@ -285,7 +292,7 @@ TEST_F(HttpProbeTest, ConnectionRefused) {
                                 ": connect: connection refused");
 }
 
-TEST_F(HttpProbeTest, ConnectionReset) {
+TEST_P(HttpProbeTest, ConnectionReset) {
   RawTcpServer reset(RawTcpServer::Behavior::kResetAfterRequest);
   ProbeResult result = runner_.Run(HttpSpec(reset.port()));
   EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
@@ -294,14 +301,14 @@ TEST_F(HttpProbeTest, ConnectionReset) {
                                         ": read: connection reset by peer"));
 }
 
-TEST_F(HttpProbeTest, AnswerThatIsNotHttp) {
+TEST_P(HttpProbeTest, AnswerThatIsNotHttp) {
   RawTcpServer ssh(RawTcpServer::Behavior::kNotHttp);
   ProbeResult result = runner_.Run(HttpSpec(ssh.port()));
   EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
   EXPECT_THAT(result.message, StartsWith("malformed HTTP response"));
 }
 
-TEST_F(HttpProbeTest, NameThatDoesNotResolve) {
+TEST_P(HttpProbeTest, NameThatDoesNotResolve) {
   ProbeResult result = runner_.Run(HttpSpec(80, "/", "nosuchhost.invalid"));
   EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
   EXPECT_EQ(result.message, "dial tcp: lookup nosuchhost.invalid: no such host");
@@ -315,7 +322,7 @@ long ResidentBytes() {
   return resident * sysconf(_SC_PAGESIZE);
 }
 
-TEST_F(HttpProbeTest, HugeBodyIsCutShort) {
+TEST_P(HttpProbeTest, HugeBodyIsCutShort) {
   RawTcpServer huge(RawTcpServer::Behavior::kHugeBody);
   runner_.Run(HttpSpec(huge.port()));  // warms up the handle pool and curl's buffers
   const long before = ResidentBytes();
@@ -330,7 +337,7 @@ TEST_F(HttpProbeTest, HugeBodyIsCutShort) {
   EXPECT_LT(huge.bytes_sent(), 6 * RawTcpServer::kHugeBodyBytes / 10);
 }
 
-TEST_F(HttpProbeTest, InvalidSpecsAreErrors) {
+TEST_P(HttpProbeTest, InvalidSpecsAreErrors) {
   ProbeSpec no_port = HttpSpec(0);
   ProbeSpec bad_host = HttpSpec(80, "/", "a/b");
   ProbeSpec no_timeout = HttpSpec(80);
@@ -345,7 +352,7 @@ TEST_F(HttpProbeTest, InvalidSpecsAreErrors) {
   EXPECT_EQ(results[3].message, "invalid HTTP header \"X-A\"");
 }
 
-TEST_F(HttpProbeTest, LeavesNoTimeWait) {
+TEST_P(HttpProbeTest, LeavesNoTimeWait) {
   for (int i = 0; i < 50; ++i) {
     ProbeResult result = runner_.Run(HttpSpec(server_.port(), "/tw"));
     EXPECT_EQ(result.outcome, ProbeOutcome::kSuccess) << result.message;
@@ -355,6 +362,11 @@ TEST_F(HttpProbeTest, LeavesNoTimeWait) {
       [&] { return testing::CountTcpSockets(server_.port(), /*ESTABLISHED*/ 0x01) == 0; }, 5s));
   EXPECT_EQ(testing::CountTcpSockets(server_.port(), testing::kTcpTimeWait), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Paths, HttpProbeTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Sockets" : "Curl";
+                         });
 
 }  // namespace
 }  // namespace vigil

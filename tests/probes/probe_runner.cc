@@ -11,7 +11,7 @@
 
 namespace vigil::testing {
 
-ProbeRunner::ProbeRunner() : engine_(clock_) {
+ProbeRunner::ProbeRunner(ProbeEngine::Options options) : engine_(clock_, options) {
   Status started = engine_.Start();
   EXPECT_TRUE(started.ok()) << started.message();
 }

@@ -15,7 +15,8 @@ namespace vigil::testing {
 
 class ProbeRunner {
  public:
-  ProbeRunner();  // starts the engine; the test fails when it cannot
+  // Starts the engine; the test fails when it cannot.
+  explicit ProbeRunner(ProbeEngine::Options options = {});
   ~ProbeRunner();
 
   ProbeEngine& engine() { return engine_; }

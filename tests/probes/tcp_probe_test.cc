@@ -16,12 +16,14 @@ using testing::RefusingPort;
 using testing::TcpSpec;
 using namespace std::chrono_literals;
 
-class TcpProbeTest : public ::testing::Test {
+// Every test runs twice: on the engine's own sockets (plain HTTP and TCP to
+// IP literals go there) and on libcurl alone; both must behave alike.
+class TcpProbeTest : public ::testing::TestWithParam<bool> {
  protected:
-  ProbeRunner runner_;
+  ProbeRunner runner_{ProbeEngine::Options{.native_sockets = GetParam()}};
 };
 
-TEST_F(TcpProbeTest, SucceedsWhenConnected) {
+TEST_P(TcpProbeTest, SucceedsWhenConnected) {
   RawTcpServer server(RawTcpServer::Behavior::kNeverAnswer);
   ProbeResult result = runner_.Run(TcpSpec(server.port()));
   EXPECT_EQ(result.outcome, ProbeOutcome::kSuccess);
@@ -30,7 +32,7 @@ TEST_F(TcpProbeTest, SucceedsWhenConnected) {
   EXPECT_LT(result.latency, 500ms);
 }
 
-TEST_F(TcpProbeTest, ConnectionRefused) {
+TEST_P(TcpProbeTest, ConnectionRefused) {
   RefusingPort closed;
   ProbeResult result = runner_.Run(TcpSpec(closed.port()));
   EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
@@ -38,7 +40,7 @@ TEST_F(TcpProbeTest, ConnectionRefused) {
                                 ": connect: connection refused");
 }
 
-TEST_F(TcpProbeTest, Ipv6) {
+TEST_P(TcpProbeTest, Ipv6) {
   RawTcpServer server(RawTcpServer::Behavior::kNeverAnswer, "::1");
   EXPECT_EQ(runner_.Run(TcpSpec(server.port(), "::1")).outcome, ProbeOutcome::kSuccess);
   RefusingPort closed("::1");
@@ -48,7 +50,7 @@ TEST_F(TcpProbeTest, Ipv6) {
             "dial tcp [::1]:" + std::to_string(closed.port()) + ": connect: connection refused");
 }
 
-TEST_F(TcpProbeTest, ClosesAtOnceLeavingNoTimeWait) {
+TEST_P(TcpProbeTest, ClosesAtOnceLeavingNoTimeWait) {
   RawTcpServer server(RawTcpServer::Behavior::kNeverAnswer);
   for (int i = 0; i < 50; ++i) {
     EXPECT_EQ(runner_.Run(TcpSpec(server.port())).outcome, ProbeOutcome::kSuccess);
@@ -58,6 +60,11 @@ TEST_F(TcpProbeTest, ClosesAtOnceLeavingNoTimeWait) {
       [&] { return testing::CountTcpSockets(server.port(), /*ESTABLISHED*/ 0x01) == 0; }, 5s));
   EXPECT_EQ(testing::CountTcpSockets(server.port(), testing::kTcpTimeWait), 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Paths, TcpProbeTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Sockets" : "Curl";
+                         });
 
 }  // namespace
 }  // namespace vigil
