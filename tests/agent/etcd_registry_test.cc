@@ -175,32 +175,35 @@ TEST_F(EtcdRegistryTest, AGracefulStopWritesTheLastStateThenTakesTheKeysAway) {
   local_.Put({Web({Endpoint("10.0.0.1", true)})});
   registry_->Start();
   ASSERT_TRUE(WaitUntil([&] { return registry_->Health().ok(); }, 10s));
-  // Another agent's watch of etcd, to see what happens in order.
+  // Another agent's watch of etcd, from the revision at hand, to see what
+  // happens after it, in order.
+  Result<EtcdClient::Range> before = etcd().GetPrefix("/vigil/");
+  ASSERT_TRUE(before.ok()) << before.status().message();
   EtcdClient watcher({server_.endpoint()}, FastClient());
   std::mutex mutex;
   std::vector<EtcdEvent> seen;
   std::thread watch([&] {
-    watcher.Watch("/vigil/", 0, [&](const std::vector<EtcdEvent>& events) {
+    watcher.Watch("/vigil/", before->revision + 1, [&](const std::vector<EtcdEvent>& events) {
       std::lock_guard<std::mutex> lock(mutex);
       seen.insert(seen.end(), events.begin(), events.end());
       return true;
     });
   });
-  ASSERT_TRUE(WaitUntil([&] { return registry_->view_state().revision > 0; }, 5s));
 
   EndpointStatus terminating = Endpoint("10.0.0.1", false);
   terminating.conditions = {false, true, true};
   local_.Put({Web({terminating})});
   registry_->Stop();
   EXPECT_TRUE(Held().empty());
-  ASSERT_TRUE(WaitUntil(
+  const bool all_seen = WaitUntil(
       [&] {
         std::lock_guard<std::mutex> lock(mutex);
         return seen.size() >= 3;
       },
-      5s));
+      5s);
   watcher.Cancel();
   watch.join();
+  ASSERT_TRUE(all_seen);
   std::lock_guard<std::mutex> lock(mutex);
   // The endpoint as terminating, then the lease's keys gone.
   ASSERT_EQ(seen.size(), 3u);
