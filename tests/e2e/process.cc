@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,9 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "tests/support/spawn.h"
 #include "tests/support/wait.h"
-
-extern char** environ;
 
 namespace vigil::e2e {
 namespace {
@@ -54,19 +52,8 @@ void WriteFile(const std::string& path, const std::string& content) {
 }
 
 Process::Process(std::vector<std::string> argv) : dir_(MakeTempDir()) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, (dir_ + "/stdout").c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, (dir_ + "/stderr").c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> args;
-  for (std::string& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  const int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+  pid_ = testing::SpawnTied(argv, dir_ + "/stdout", dir_ + "/stderr");
+  if (pid_ < 0) throw std::runtime_error("cannot start " + argv[0]);
 }
 
 Process::~Process() {

@@ -5,7 +5,6 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,9 +18,8 @@
 #include <vector>
 
 #include "tests/support/host.h"
+#include "tests/support/spawn.h"
 #include "tests/support/wait.h"
-
-extern char** environ;
 
 namespace vigil::testing {
 
@@ -75,19 +73,9 @@ bool EtcdServer::Spawn() {
       // clusters of other tests never talk.
       "--initial-cluster-token=vigil-" + std::to_string(std::hash<std::string>()(cluster)),
       "--log-level=warn", "--logger=zap"};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   const std::string log = dir_ + "/etcd.log";
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> args;
-  for (std::string& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  const int rc = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
+  pid_ = SpawnTied(argv, log, log);
+  if (pid_ < 0) {
     pid_ = -1;
     error_ = "cannot start " + binary;
     return false;
