@@ -79,11 +79,6 @@ std::optional<UrlParts> ParseUrl(const std::string& url) {
   return UrlParts{std::move(*scheme), std::move(*host)};
 }
 
-// Go's client follows these codes only; any other 3xx is an answer.
-bool IsFollowedRedirect(long status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
 ProbeResult Answer(ProbeOutcome outcome, std::string message) {
   ProbeResult result;
   result.outcome = outcome;
@@ -128,6 +123,23 @@ std::optional<std::string> Resolve(const std::string& base, const std::string& l
 }
 
 }  // namespace
+
+bool IsFollowedRedirect(long status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+ProbeResult JudgeStatus(long status) {
+  ProbeResult result;
+  if (status >= 200 && status < 300) {
+    result.outcome = ProbeOutcome::kSuccess;
+  } else if (status >= 300 && status < 400) {
+    result = Answer(ProbeOutcome::kSuccess, "Probe terminated redirects");
+  } else {
+    result = Answer(ProbeOutcome::kFailure, StatusCodeMessage(status));
+  }
+  result.code = static_cast<int>(status);
+  return result;
+}
 
 std::optional<ProbeResult> FirstRedirect(const ProbeSpec& spec, const std::string& url,
                                          const std::string& location,
@@ -224,12 +236,8 @@ std::optional<ProbeResult> FinishHttp(CURL* easy, CURLcode code, const char* err
       return std::nullopt;
     }
     result = std::move(*stop);
-  } else if (status >= 200 && status < 300) {
-    result.outcome = ProbeOutcome::kSuccess;
-  } else if (status >= 300 && status < 400) {
-    result = Answer(ProbeOutcome::kSuccess, "Probe terminated redirects");
   } else {
-    result = Answer(ProbeOutcome::kFailure, StatusCodeMessage(status));
+    return JudgeStatus(status);
   }
   result.code = static_cast<int>(status);
   return result;

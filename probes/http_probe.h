@@ -38,6 +38,13 @@ struct HttpExchange {
 void StartHttp(CURL* easy, const std::string& url, const curl_slist* headers,
                std::chrono::steady_clock::time_point deadline, int redirects,
                HttpExchange* exchange);
+// Go's client follows these codes (with a Location) only; any other 3xx is
+// an answer.
+bool IsFollowedRedirect(long status);
+// kubelet's verdict on the status of a final answer: 2xx a success, 3xx a
+// success that "Probe terminated redirects", anything else a failure; `code`
+// is set.
+ProbeResult JudgeStatus(long status);
 // kubelet's judgment of a first answer, to `url`, that redirects to
 // `location` (as sent: absolute or relative): a result (another host, a
 // scheme that is not HTTP, the deadline passed), or nullopt with `*next` the

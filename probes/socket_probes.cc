@@ -26,11 +26,6 @@ ProbeResult Outcome(ProbeOutcome outcome, std::string message = {}) {
   return result;
 }
 
-// Go's client follows these codes only; any other 3xx is an answer.
-bool IsFollowedRedirect(int status) {
-  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
 std::string Remote(const ProbeSpec& spec) { return JoinHostPort(spec.host, spec.port); }
 
 }  // namespace
@@ -203,42 +198,39 @@ void SocketProbes::Judge(uint32_t slot) {
                                                     std::chrono::steady_clock::now() + left, &next);
     if (!stop) {
       // The redirects that follow are libcurl's, within the same deadline.
-      close(s.fd);
-      std::shared_ptr<const PreparedProbe> probe = std::move(s.probe);
-      Done done = std::move(s.done);
-      const Time started = s.started;
-      s.fd = -1;
-      s.phase = Phase::kFree;
-      ++s.generation;
-      free_.push_back(slot);
-      --in_flight_;
-      return handoff_(std::move(probe), std::move(done), started, std::move(next));
+      Socket ended = Release(slot);
+      return handoff_(std::move(ended.probe), std::move(ended.done), ended.started,
+                      std::move(next));
     }
     result = std::move(*stop);
-  } else if (status >= 200 && status < 300) {
-    result = Outcome(ProbeOutcome::kSuccess);
-  } else if (status >= 300 && status < 400) {
-    result = Outcome(ProbeOutcome::kSuccess, "Probe terminated redirects");
+    result.code = status;
   } else {
-    result = Outcome(ProbeOutcome::kFailure, StatusCodeMessage(status));
+    result = JudgeStatus(status);
   }
-  result.code = status;
   Finish(slot, std::move(result));
 }
 
-void SocketProbes::Finish(uint32_t slot, ProbeResult result) {
+SocketProbes::Socket SocketProbes::Release(uint32_t slot) {
   Socket& s = sockets_[slot];
   close(s.fd);  // SO_LINGER 0: a reset
-  Done done = std::move(s.done);
-  result.latency = std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now() - s.started);
-  s.probe.reset();
+  Socket ended;
+  ended.probe = std::move(s.probe);
+  ended.done = std::move(s.done);
+  ended.started = s.started;
   s.fd = -1;
   s.phase = Phase::kFree;
   ++s.generation;
   free_.push_back(slot);
   --in_flight_;
+  return ended;
+}
+
+void SocketProbes::Finish(uint32_t slot, ProbeResult result) {
+  Socket ended = Release(slot);
+  result.latency =
+      std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now() - ended.started);
   // Last: `done` may start probes, which may move the slots.
-  done(result);
+  ended.done(result);
 }
 
 void SocketProbes::Expire(Time now) {

@@ -94,6 +94,9 @@ class SocketProbes {
   void Read(uint32_t slot);
   void Judge(uint32_t slot);
   void Finish(uint32_t slot, ProbeResult result);
+  // Closes the slot's socket and frees the slot; returns its probe, done
+  // and start.
+  Socket Release(uint32_t slot);
   // "ip:port" of the socket's own end, for read/write errors.
   static std::string LocalAddress(int fd);
 

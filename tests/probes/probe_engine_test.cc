@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -124,6 +125,34 @@ TEST(ProbeEngineTest, WakeHandlerGetsTheInjectedClocksTime) {
   clock.Advance(10s);
   engine.Post([] {});  // a turn, so that the loop looks at the clock now
   EXPECT_TRUE(WaitUntil([&] { return log.calls().back() == due; }, 5s));
+  engine.Stop();
+}
+
+TEST(ProbeEngineTest, WakeAtIsRoundedUpToTheQuantumSoThatDueWorkIsBatched) {
+  FakeClock clock;  // starts on a whole hour: a multiple of the quantum
+  ProbeEngine engine(clock);
+  WakeLog log;
+  const Time base = clock.Now();
+  engine.SetWakeHandler([&](Time now) {
+    log.Record(now);
+    if (log.size() == 1) engine.WakeAt(base + std::chrono::milliseconds(1));
+  });
+  ASSERT_TRUE(engine.Start().ok());
+  ASSERT_TRUE(WaitUntil([&] { return log.size() >= 1; }, 5s));
+  // A turn runs posted tasks, then the wake handler if due: a task posted by
+  // a task runs on the turn after, when the earlier turn's handler has run.
+  const auto full_turn = [&] {
+    std::promise<void> turned;
+    engine.Post([&] { engine.Post([&] { turned.set_value(); }); });
+    turned.get_future().wait();
+  };
+  clock.Advance(std::chrono::milliseconds(1));  // the time asked for...
+  full_turn();
+  EXPECT_EQ(log.size(), 1u);  // ...is within the quantum: not yet
+  clock.Advance(ProbeEngine::kWakeQuantum - std::chrono::milliseconds(1));
+  full_turn();
+  ASSERT_TRUE(WaitUntil([&] { return log.size() >= 2; }, 5s));
+  EXPECT_EQ(log.calls()[1], base + ProbeEngine::kWakeQuantum);
   engine.Stop();
 }
 
