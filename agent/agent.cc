@@ -19,8 +19,18 @@ Agent::Agent(Config config, const Clock& clock, ConfigSource source)
       engine_(clock),
       prober_(clock, engine_, board_, config_.node, std::random_device{}(), &metrics_),
       registry_(config_.registry.backend == RegistryBackend::kEtcd
-                    ? std::make_unique<EtcdRegistry>(config_.registry.etcd, config_.node, board_,
-                                                     &metrics_)
+                    ? std::make_unique<EtcdRegistry>(
+                          config_.registry.etcd, config_.node, board_,
+                          EtcdRegistry::Reports{
+                              .publish =
+                                  [this](bool ok, size_t keys) {
+                                    metrics_.RecordPublish("etcd", ok, keys);
+                                  },
+                              .connected =
+                                  [this](bool connected) {
+                                    metrics_.SetRegistryConnected("etcd", connected);
+                                  },
+                          })
                     : nullptr),
       api_(served_board(), registry_ ? registry_->details() : board_,
            ApiHooks{[this] { return Healthz(); }, [this] { return metrics_.Render(); },

@@ -10,15 +10,15 @@
 #include <memory>
 #include <mutex>
 
-#include "agent/api_server.h"
-#include "agent/etcd_registry.h"
+#include "agent/api/api_server.h"
 #include "agent/prober.h"
-#include "agent/status_board.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "config/config.h"
 #include "config/loader.h"
-#include "exporters/metrics.h"
+#include "exporters/metrics/metrics.h"
+#include "exporters/registry/etcd_registry.h"
+#include "exporters/registry/status_board.h"
 #include "probes/probe_engine.h"
 
 namespace vigil {

@@ -21,13 +21,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "agent/endpoints.h"
 #include "agent/readiness_tracker.h"
 #include "agent/scheduler.h"
-#include "agent/status_board.h"
 #include "common/clock.h"
 #include "config/config.h"
-#include "exporters/probe_observer.h"
+#include "exporters/metrics/probe_observer.h"
+#include "exporters/registry/endpoints.h"
+#include "exporters/registry/status_board.h"
 #include "probes/probe_engine.h"
 
 namespace vigil {

@@ -5,17 +5,83 @@ import http.server
 import json
 import os
 import re
+import secrets
 import statistics
 import subprocess
+import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def start_nginx(workdir, port, cpu=None):
+class BenchError(Exception):
+    """A run that cannot give a figure: its targets are down, or its probes
+    failed or fell behind. Its message says why."""
+
+
+def refuse(message):
+    """Ends the benchmark without a figure, saying why (exit status 1)."""
+    sys.exit(f"benchmark refused: {message}; no figure is printed from such a run")
+
+
+def start_nginx(workdir, port, cpu=None, addresses=(), timeout=10):
+    """nginx on 0.0.0.0:`port`, answering every path with a token of this run.
+    Returns once nginx answers with that token on 127.0.0.1 and on each of
+    `addresses`, so that a figure never comes from a run whose target is
+    another process holding the port, or nothing at all; refuses otherwise."""
+    token = secrets.token_hex(8)
+    process = _spawn_nginx(workdir, port, cpu, token)
+    deadline = time.time() + timeout
+    targets = ["127.0.0.1", *addresses]
+    problem = "nginx did not answer"
+    while time.time() < deadline:
+        if process.poll() is not None:
+            with open(os.path.join(workdir, "nginx-error.log")) as f:
+                refuse(f"nginx exited ({process.returncode}) instead of serving port {port}: "
+                       + f.read().strip()[-500:])
+        problem = next((p for p in (target_problem(a, port, token) for a in targets) if p), None)
+        if problem is None:
+            return process
+        time.sleep(0.05)
+    process.kill()
+    refuse(f"the target on port {port}: {problem}")
+
+
+def target_problem(address, port, token):
+    """None when http://address:port/ready answers 200 with `token`, else what
+    went wrong."""
+    url = f"http://{address}:{port}/ready"
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            body = r.read().decode(errors="replace").strip()
+            if r.status != 200 or body != token:
+                return f"{url} answered {r.status} {body[:60]!r}, not this run's nginx"
+    except urllib.error.HTTPError as e:
+        return f"{url} answered {e.code}, not this run's nginx"
+    except OSError as e:
+        return f"{url}: {e}"
+    return None
+
+
+def check_probes_ran(who, ran_per_s, expected_per_s, failed, lateness_p99_ms=None,
+                     max_lateness_ms=100):
+    """Raises BenchError when a prober's run is no ground for a figure: a probe
+    failed, fewer than 98% of the expected probes ran, or (when given) the
+    schedule fell behind by more than `max_lateness_ms` at p99."""
+    if failed:
+        raise BenchError(f"{who}: {failed} probes failed")
+    if ran_per_s < 0.98 * expected_per_s:
+        raise BenchError(f"{who} ran {ran_per_s:.0f} probes/s of the {expected_per_s:.0f} expected: "
+                         "it fell behind")
+    if lateness_p99_ms is not None and lateness_p99_ms > max_lateness_ms:
+        raise BenchError(f"{who}: schedule lateness p99 {lateness_p99_ms:.1f} ms: it fell behind")
+
+
+def _spawn_nginx(workdir, port, cpu, token):
     conf = os.path.join(workdir, "nginx.conf")
     with open(conf, "w") as f:
         f.write(f"""
@@ -29,11 +95,13 @@ events {{ worker_connections 16384; multi_accept on; }}
 http {{
   access_log off;
   server {{
-    listen 0.0.0.0:{port} backlog=16384 reuseport;
-    location / {{ return 200 "ok\\n"; }}
+    listen 0.0.0.0:{port} backlog=16384;
+    location / {{ return 200 "{token}\\n"; }}
   }}
 }}
 """)
+    # No reuseport: another process holding the port makes nginx fail to bind
+    # (and the run is refused) instead of silently sharing the connections.
     return subprocess.Popen(["nginx", "-c", conf, "-p", workdir], stderr=subprocess.DEVNULL)
 
 

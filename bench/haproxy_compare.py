@@ -35,8 +35,9 @@ import sys
 import tempfile
 import time
 
-from benchlib import (api_address, cpu_seconds, endpoint_address, print_figures, quantile, rss_mib,
-                      scrape, start_nginx, tcp_active_opens, write_vigil_config)
+from benchlib import (BenchError, api_address, check_probes_ran, cpu_seconds, endpoint_address,
+                      print_figures, quantile, refuse, rss_mib, scrape, start_nginx,
+                      tcp_active_opens, write_vigil_config)
 
 
 def write_haproxy_config(path, workdir, addresses, port, kind, per_backend=100):
@@ -105,6 +106,8 @@ def run_haproxy(workdir, addresses, args, prefix, kind):
     try:
         figures = measure(haproxy, args.warmup, args.duration)
         figures["down"] = haproxy_failing(workdir)
+        check_probes_ran(f"HAProxy ({len(addresses)} {kind})", figures["checks_per_s"],
+                         len(addresses), figures["down"])
         return figures
     finally:
         stop(haproxy)
@@ -120,7 +123,10 @@ def run_vigil(workdir, addresses, args, prefix, kind):
         api = api_address(vigil, log)
         if api is None:
             sys.exit("vigil did not come up:\n" + open(log).read()[-3000:])
-        return measure(vigil, args.warmup, args.duration, api)
+        figures = measure(vigil, args.warmup, args.duration, api)
+        check_probes_ran(f"vigil ({len(addresses)} {kind})", figures["checks_per_s"],
+                         len(addresses), figures["failed"], figures["lateness_p99_ms"])
+        return figures
     finally:
         stop(vigil)
 
@@ -156,17 +162,21 @@ def main():
     prefix = ["taskset", "-c", "0"] if pin else []
 
     workdir = tempfile.mkdtemp(prefix="vigil-compare-")
-    nginx = start_nginx(workdir, args.port, cpu=1 if pin else None)
+    ns = [int(x) for x in args.endpoints.split(",")]
+    nginx = start_nginx(workdir, args.port, cpu=1 if pin else None,
+                        addresses=[endpoint_address(0), endpoint_address(max(ns) - 1)])
     results = []
     try:
-        time.sleep(0.5)
-        for n in [int(x) for x in args.endpoints.split(",")]:
+        for n in ns:
             addresses = [endpoint_address(i) for i in range(n)]
             for kind in args.kinds.split(","):
                 rounds = {"haproxy": [], "vigil": []}
-                for _ in range(args.rounds):
-                    rounds["haproxy"].append(run_haproxy(workdir, addresses, args, prefix, kind))
-                    rounds["vigil"].append(run_vigil(workdir, addresses, args, prefix, kind))
+                try:
+                    for _ in range(args.rounds):
+                        rounds["haproxy"].append(run_haproxy(workdir, addresses, args, prefix, kind))
+                        rounds["vigil"].append(run_vigil(workdir, addresses, args, prefix, kind))
+                except BenchError as e:
+                    refuse(str(e))
                 row = {"endpoints": n, "kind": kind, "pinned": pin, "rounds": args.rounds,
                        "haproxy": median_figures(rounds["haproxy"]),
                        "vigil": median_figures(rounds["vigil"])}

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "exporters/metrics.h"
+#include "exporters/metrics/metrics.h"
 
 namespace {
 

@@ -28,9 +28,10 @@ import tempfile
 import time
 import urllib.request
 
-from benchlib import (FlipTarget, Watch, api_address, append_flip_service, cpu_seconds,
-                      endpoint_address, flip_latencies, latency_figures, print_figures, quantile,
-                      rss_mib, scrape, start_nginx, write_vigil_config)
+from benchlib import (BenchError, FlipTarget, Watch, api_address, append_flip_service,
+                      check_probes_ran, cpu_seconds, endpoint_address, flip_latencies,
+                      latency_figures, print_figures, quantile, refuse, rss_mib, scrape,
+                      start_nginx, write_vigil_config)
 
 
 def time_wait_count():
@@ -61,7 +62,8 @@ def main():
     args = p.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="vigil-bench-")
-    nginx = start_nginx(workdir, args.port, cpu=1 if args.pin else None)
+    nginx = start_nginx(workdir, args.port, cpu=1 if args.pin else None,
+                        addresses=[endpoint_address(0), endpoint_address(max(args.endpoints, 1) - 1)])
     flip = FlipTarget()
     agent = None
     try:
@@ -108,6 +110,16 @@ def main():
         ready = sum(item["ready"] for item in services["items"])
         wall = t1 - t0
         rss = rss_mib(agent.pid)
+
+        # The flip endpoint is probed every 50 ms besides the N.
+        expected = args.endpoints / args.period + 20
+        try:
+            check_probes_ran("vigil", probes / wall, expected, int(failed),
+                             quantile(0.99, lateness0, lateness1) * 1e3)
+        except BenchError as e:
+            fail(workdir, f"benchmark refused: {e}; no figure is printed from such a run")
+        if ready != args.endpoints + 1:
+            fail(workdir, f"benchmark refused: {ready} of {args.endpoints + 1} endpoints are ready")
 
         latencies = flip_latencies(flip, [Watch(api)], log, args.flips)
         metrics_ms = []

@@ -34,7 +34,7 @@ import urllib.request
 
 from benchlib import (FlipTarget, Watch, api_address, append_flip_service, cpu_seconds,
                       endpoint_address,
-                      flip_latencies, latency_figures, print_figures, rss_mib, start_nginx,
+                      flip_latencies, latency_figures, print_figures, refuse, rss_mib, start_nginx,
                       write_vigil_config)
 
 
@@ -143,7 +143,9 @@ def main():
     args = p.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="vigil-registry-bench-")
-    nginx = start_nginx(workdir, args.port)
+    nginx = start_nginx(workdir, args.port,
+                        addresses=[endpoint_address(0, base=10),
+                                   endpoint_address(args.endpoints - 1, base=10 + args.agents - 1)])
     etcd = Etcd(workdir)
     agents, logs, apis = [], [], []
     figures = {"agents": args.agents, "endpoints_per_agent": args.endpoints,
@@ -176,7 +178,10 @@ def main():
                 return False
             return sum(item["ready"] for item in json.loads(body)["items"]) == total
         ready = wait(all_ready, 120, step=0.1)
-        figures["all_ready_in_remote_view_s"] = round(ready - started, 2) if ready else None
+        if not published or not ready:
+            refuse("not every endpoint reached etcd and became ready in another node's view "
+                   "within 120 s (a target down, or probes failing)")
+        figures["all_ready_in_remote_view_s"] = round(ready - started, 2)
         figures["first_full_write_ms"] = [write_ms(log)[1] for log in logs]
 
         # Transition -> remote watch event.
@@ -199,7 +204,9 @@ def main():
             sys.exit("the agents did not notice that etcd is gone")
         up = etcd.start()
         back = wait(lambda: every_agent(200) and etcd.count("/vigil/endpoints/") == total, 120)
-        figures["resync_after_restart_s"] = round(back - up, 2) if back else None
+        if not back:
+            refuse("the agents did not all come back within 120 s after etcd restarted")
+        figures["resync_after_restart_s"] = round(back - up, 2)
         figures["resync_write_ms"] = [write_ms(log)[1] for log in logs]
 
         # Resync into an etcd that lost its data.
@@ -207,7 +214,9 @@ def main():
         etcd.wipe()
         up = etcd.start()
         back = wait(lambda: every_agent(200) and etcd.count("/vigil/endpoints/") == total, 120)
-        figures["resync_after_data_loss_s"] = round(back - up, 2) if back else None
+        if not back:
+            refuse("the agents did not all write their state again within 120 s into an empty etcd")
+        figures["resync_after_data_loss_s"] = round(back - up, 2)
         figures["resync_after_data_loss_write_ms"] = [write_ms(log)[1] for log in logs]
 
         print_figures(figures, args.json)

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "exporters/etcd_client.h"
+#include "exporters/registry/etcd_client.h"
 #include "tests/e2e/process.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/test_http_server.h"

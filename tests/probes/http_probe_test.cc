@@ -353,14 +353,19 @@ TEST_P(HttpProbeTest, InvalidSpecsAreErrors) {
 }
 
 TEST_P(HttpProbeTest, LeavesNoTimeWait) {
+  // On an address of this test's own, so that other processes' sockets
+  // using the same port number do not count.
+  const std::string address = testing::UniqueLoopbackAddress();
+  TestHttpServer server({.address = address});
   for (int i = 0; i < 50; ++i) {
-    ProbeResult result = runner_.Run(HttpSpec(server_.port(), "/tw"));
+    ProbeResult result = runner_.Run(HttpSpec(server.port(), "/tw", address));
     EXPECT_EQ(result.outcome, ProbeOutcome::kSuccess) << result.message;
   }
   // Once the server has closed its side too, nothing may linger in TIME_WAIT.
   EXPECT_TRUE(testing::WaitUntil(
-      [&] { return testing::CountTcpSockets(server_.port(), /*ESTABLISHED*/ 0x01) == 0; }, 5s));
-  EXPECT_EQ(testing::CountTcpSockets(server_.port(), testing::kTcpTimeWait), 0);
+      [&] { return testing::CountTcpSockets(address, server.port(), /*ESTABLISHED*/ 0x01) == 0; },
+      5s));
+  EXPECT_EQ(testing::CountTcpSockets(address, server.port(), testing::kTcpTimeWait), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, HttpProbeTest, ::testing::Bool(),

@@ -51,14 +51,18 @@ TEST_P(TcpProbeTest, Ipv6) {
 }
 
 TEST_P(TcpProbeTest, ClosesAtOnceLeavingNoTimeWait) {
-  RawTcpServer server(RawTcpServer::Behavior::kNeverAnswer);
+  // On an address of this test's own, so that other processes' sockets
+  // using the same port number do not count.
+  const std::string address = testing::UniqueLoopbackAddress();
+  RawTcpServer server(RawTcpServer::Behavior::kNeverAnswer, address);
   for (int i = 0; i < 50; ++i) {
-    EXPECT_EQ(runner_.Run(TcpSpec(server.port())).outcome, ProbeOutcome::kSuccess);
+    EXPECT_EQ(runner_.Run(TcpSpec(server.port(), address)).outcome, ProbeOutcome::kSuccess);
   }
   // The server sees each connection end: the probe does not hold it open.
   EXPECT_TRUE(testing::WaitUntil(
-      [&] { return testing::CountTcpSockets(server.port(), /*ESTABLISHED*/ 0x01) == 0; }, 5s));
-  EXPECT_EQ(testing::CountTcpSockets(server.port(), testing::kTcpTimeWait), 0);
+      [&] { return testing::CountTcpSockets(address, server.port(), /*ESTABLISHED*/ 0x01) == 0; },
+      5s));
+  EXPECT_EQ(testing::CountTcpSockets(address, server.port(), testing::kTcpTimeWait), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, TcpProbeTest, ::testing::Bool(),

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "exporters/etcd_client.h"
+#include "exporters/registry/etcd_client.h"
 #include "tests/support/etcd_server.h"
 
 namespace vigil::testing {

@@ -1,0 +1,63 @@
+#include "agent/api/watch_stream.h"
+
+#include "agent/api/api_json.h"
+
+namespace vigil {
+namespace {
+
+const char* KindName(WatchKind kind) {
+  return kind == WatchKind::kEndpoints ? "Endpoints" : "Service";
+}
+
+const char* TypeName(WatchEvent::Type type) {
+  switch (type) {
+    case WatchEvent::Type::kAdded:
+      return "ADDED";
+    case WatchEvent::Type::kModified:
+      return "MODIFIED";
+    case WatchEvent::Type::kDeleted:
+      return "DELETED";
+    case WatchEvent::Type::kError:
+      break;
+  }
+  return "ERROR";
+}
+
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace
+
+WatchStream::WatchStream(const StatusBoard& board, const ProbeDetailsSource& details,
+                         WatchKind kind, std::optional<std::string> name, LabelSelector selector,
+                         std::optional<uint64_t> since)
+    : details_(details), kind_(kind), cursor_(board, std::move(name), std::move(selector), since) {}
+
+std::string WatchStream::Line(const WatchEvent& event) const {
+  if (event.type == WatchEvent::Type::kError) {
+    return Dump({{"type", "ERROR"}, {"object", StatusJson(event.code, event.message)}});
+  }
+  const EndpointsObject& object = *event.object;
+  nlohmann::json j =
+      kind_ == WatchKind::kEndpoints ? EndpointsJson(object, details_) : ServiceJson(object);
+  if (kind_ == WatchKind::kServices) {
+    j["kind"] = "Service";
+    j["resourceVersion"] = std::to_string(object.resource_version);
+  }
+  return Dump({{"type", TypeName(event.type)}, {"object", std::move(j)}});
+}
+
+std::vector<std::string> WatchStream::Take() {
+  std::vector<std::string> lines;
+  for (const WatchEvent& event : cursor_.Take()) lines.push_back(Line(event));
+  return lines;
+}
+
+std::string WatchStream::Bookmark() const {
+  return Dump(
+      {{"type", "BOOKMARK"},
+       {"object", {{"kind", KindName(kind_)}, {"resourceVersion", std::to_string(version())}}}});
+}
+
+}  // namespace vigil

@@ -1,0 +1,49 @@
+// WatchStream: the native dialect's watch stream (vigil/v1): a WatchCursor's
+// events encoded as the lines of Kubernetes' watch protocol, one JSON object
+// each:
+//
+//   {"type":"ADDED|MODIFIED|DELETED|BOOKMARK|ERROR","object":{…}}
+//
+// Endpoints watches carry Endpoints objects with their probe details;
+// services watches carry Service items with their counts.
+//
+// Not thread-safe: one per stream, used by one thread at a time.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporters/registry/label_selector.h"
+#include "exporters/registry/status_board.h"
+#include "exporters/registry/watch_cursor.h"
+
+namespace vigil {
+
+enum class WatchKind { kEndpoints, kServices };
+
+class WatchStream {
+ public:
+  // `details` gives the endpoints' probe details (usually `board` itself).
+  WatchStream(const StatusBoard& board, const ProbeDetailsSource& details, WatchKind kind,
+              std::optional<std::string> name, LabelSelector selector,
+              std::optional<uint64_t> since);
+
+  // The event lines (each ending in '\n') not yet taken; empty when there are
+  // none. After an ERROR line the stream is finished.
+  std::vector<std::string> Take();
+  // A BOOKMARK line at the version the stream has reached.
+  std::string Bookmark() const;
+
+  bool finished() const { return cursor_.finished(); }
+  uint64_t version() const { return cursor_.version(); }
+
+ private:
+  std::string Line(const WatchEvent& event) const;
+
+  const ProbeDetailsSource& details_;
+  const WatchKind kind_;
+  WatchCursor cursor_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,53 @@
+#include <array>
+#include <iomanip>
+
+#include "agent/cli/commands.h"
+
+namespace vigil {
+namespace {
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  int (*run)(CommandArgs, std::ostream&, std::ostream&);
+};
+
+constexpr std::array<Command, 6> kCommands = {{
+    {"agent", "Run the agent on a config file", RunAgentCommand},
+    {"get", "List services or endpoints; -w to follow the changes", RunGetCommand},
+    {"describe", "Show one service's endpoints in detail", RunDescribeCommand},
+    {"demo", "Start demo replicas and an agent probing them", RunDemoCommand},
+    {"check-config", "Validate config files and print every error", RunCheckConfigCommand},
+    {"version", "Print the version", RunVersionCommand},
+}};
+
+void PrintUsage(std::ostream& out) {
+  out << "vigil: Kubernetes-style readiness probing and an endpoints registry for any node.\n\n"
+         "Usage:\n  vigil COMMAND [FLAGS]\n\nCommands:\n";
+  for (const Command& c : kCommands) {
+    out << "  " << std::left << std::setw(15) << c.name << c.summary << "\n";
+  }
+  out << "\nRun \"vigil COMMAND --help\" for a command's flags.\n";
+}
+
+}  // namespace
+
+int RunCli(CommandArgs args, std::ostream& out, std::ostream& err) {
+  if (args.empty()) {
+    PrintUsage(err);
+    return kExitUsage;
+  }
+  const std::string_view name = args[0];
+  if (name == "-h" || name == "--help" || name == "help") {
+    PrintUsage(out);
+    return kExitOk;
+  }
+  if (name == "--version") return RunVersionCommand(args.subspan(1), out, err);
+  for (const Command& c : kCommands) {
+    if (c.name == name) return c.run(args.subspan(1), out, err);
+  }
+  err << "vigil: unknown command \"" << name << "\"; run \"vigil --help\" for the list\n";
+  return kExitUsage;
+}
+
+}  // namespace vigil

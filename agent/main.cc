@@ -1,7 +1,0 @@
-#include <iostream>
-
-#include "agent/commands.h"
-
-int main(int argc, char** argv) {
-  return vigil::RunCli(vigil::CommandArgs(argv + 1, argc - 1), std::cout, std::cerr);
-}

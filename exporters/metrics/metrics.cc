@@ -1,0 +1,113 @@
+#include "exporters/metrics/metrics.h"
+
+#include "common/version.h"
+#include "exporters/metrics/text_format.h"
+
+namespace vigil {
+namespace {
+
+// The budget is p99 < 10 ms, and the loop starts probes in batches up to
+// 4 ms after their slot: resolve every millisecond up to the budget.
+const prometheus::Histogram::BucketBoundaries kLatenessBuckets = {
+    0.0001, 0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006,
+    0.007,  0.008,  0.01,  0.02,  0.05,  0.1,   0.5,   1};
+
+}  // namespace
+
+Metrics::Metrics(std::string node)
+    : registry_(std::make_shared<prometheus::Registry>()),
+      lateness_(prometheus::BuildHistogram()
+                    .Name("vigil_probe_schedule_lateness_seconds")
+                    .Help("How long after its scheduled time each probe started.")
+                    .Register(*registry_)
+                    .Add({}, kLatenessBuckets)),
+      reload_successful_(prometheus::BuildGauge()
+                             .Name("vigil_config_last_reload_successful")
+                             .Help("Whether the last load of the config file succeeded (1) or "
+                                   "not (0).")
+                             .Register(*registry_)
+                             .Add({})),
+      reload_success_time_(prometheus::BuildGauge()
+                               .Name("vigil_config_last_reload_success_timestamp_seconds")
+                               .Help("When the config file was last loaded successfully, in "
+                                     "seconds since the Unix epoch.")
+                               .Register(*registry_)
+                               .Add({})),
+      registry_connected_(prometheus::BuildGauge()
+                              .Name("vigil_registry_connected")
+                              .Help("Whether the endpoints registry backend is reachable (1) or "
+                                    "not (0).")
+                              .Register(*registry_)),
+      registry_publish_(prometheus::BuildCounter()
+                            .Name("vigil_registry_publish_total")
+                            .Help("Objects published to the endpoints registry backend, by "
+                                  "result.")
+                            .Register(*registry_)),
+      endpoints_(std::move(node)) {
+  prometheus::BuildGauge()
+      .Name("vigil_build_info")
+      .Help("Always 1; the labels describe the running build.")
+      .Register(*registry_)
+      .Add({{"version", kVersion}})
+      .Set(1);
+}
+
+void Metrics::OnTargetAdded(uint64_t id, const std::string& service, const std::string& endpoint,
+                            const std::string& type, bool ready) {
+  endpoints_.Add(id, service, endpoint, type, ready);
+}
+
+void Metrics::OnTargetUpdated(uint64_t id, const std::string& type) { endpoints_.Update(id, type); }
+
+void Metrics::OnTargetRemoved(uint64_t id) { endpoints_.Remove(id); }
+
+void Metrics::OnReadinessChanged(uint64_t id, bool ready) { endpoints_.SetReady(id, ready); }
+
+void Metrics::OnProbeStarted(Duration lateness) {
+  lateness_.Observe(std::chrono::duration<double>(lateness).count());
+}
+
+void Metrics::OnProbeDone(uint64_t id, const ProbeResult& result) {
+  endpoints_.CountProbe(id, result);
+}
+
+Metrics::Backend& Metrics::BackendSeries(const std::string& backend) {
+  auto [it, created] = backends_.try_emplace(backend);
+  if (created) {
+    it->second.connected = &registry_connected_.Add({{"backend", backend}});
+    it->second.published[0] = &registry_publish_.Add({{"backend", backend}, {"result", "failure"}});
+    it->second.published[1] = &registry_publish_.Add({{"backend", backend}, {"result", "success"}});
+  }
+  return it->second;
+}
+
+void Metrics::SetRegistryConnected(const std::string& backend, bool connected) {
+  std::lock_guard<std::mutex> lock(backends_mutex_);
+  BackendSeries(backend).connected->Set(connected ? 1 : 0);
+}
+
+void Metrics::RecordPublish(const std::string& backend, bool ok, uint64_t count) {
+  std::lock_guard<std::mutex> lock(backends_mutex_);
+  BackendSeries(backend).published[ok ? 1 : 0]->Increment(static_cast<double>(count));
+}
+
+void Metrics::RecordReload(bool ok, WallTime when) {
+  reload_successful_.Set(ok ? 1 : 0);
+  if (ok) {
+    reload_success_time_.Set(std::chrono::duration<double>(when.time_since_epoch()).count());
+  }
+}
+
+std::string Metrics::Render() const {
+  std::string out;
+  const size_t last = last_size_.load(std::memory_order_relaxed);
+  out.reserve(last + last / 8 + 4096);
+  TextFormatWriter writer(&out);
+  endpoints_.Write(writer);
+  writer.Write(registry_->Collect());
+  writer.Write(process_.Collect());
+  last_size_.store(out.size(), std::memory_order_relaxed);
+  return out;
+}
+
+}  // namespace vigil

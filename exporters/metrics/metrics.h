@@ -1,0 +1,92 @@
+// The agent's Prometheus metrics (DESIGN.md, "Metrics"), rendered in the
+// text exposition format 0.0.4 for /metrics:
+//
+// - per endpoint and per service (probe counts and durations, readiness,
+//   transitions, endpoints by state): EndpointSeries, fed by the
+//   ProbeObserver calls; series of removed endpoints and services go;
+// - the agent's own (schedule lateness, registry publishing and connection,
+//   config reloads, build info): prometheus-cpp families in a registry;
+// - process_*: ProcessMetrics, read from /proc at each Render().
+//
+// Threading: the ProbeObserver calls come from the probe loop thread, one at
+// a time; SetRegistryConnected, RecordPublish and RecordReload may be called
+// from any thread; Render() may run concurrently from API threads.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/clock.h"
+#include "exporters/metrics/endpoint_series.h"
+#include "exporters/metrics/probe_observer.h"
+#include "exporters/metrics/process_metrics.h"
+
+namespace vigil {
+
+class Metrics final : public ProbeObserver {
+ public:
+  // `node` labels vigil_endpoint_ready: the agent's node name.
+  explicit Metrics(std::string node);
+
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  void OnTargetAdded(uint64_t id, const std::string& service, const std::string& endpoint,
+                     const std::string& type, bool ready) override;
+  void OnTargetUpdated(uint64_t id, const std::string& type) override;
+  void OnTargetRemoved(uint64_t id) override;
+  void OnReadinessChanged(uint64_t id, bool ready) override;
+  void OnProbeStarted(Duration lateness) override;
+  void OnProbeDone(uint64_t id, const ProbeResult& result) override;
+
+  // vigil_registry_connected{backend}. The first call for a backend also
+  // creates its publish counters at 0.
+  void SetRegistryConnected(const std::string& backend, bool connected);
+  // Adds `count` to vigil_registry_publish_total{backend, result="success"}
+  // or {…, result="failure"}.
+  void RecordPublish(const std::string& backend, bool ok, uint64_t count = 1);
+  // vigil_config_last_reload_successful, and when `ok`,
+  // vigil_config_last_reload_success_timestamp_seconds = `when`.
+  void RecordReload(bool ok, WallTime when);
+
+  // Every metric in the text format.
+  std::string Render() const;
+
+  static constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+ private:
+  struct Backend {
+    prometheus::Gauge* connected = nullptr;
+    std::array<prometheus::Counter*, 2> published{};  // failure, success
+  };
+
+  Backend& BackendSeries(const std::string& backend);  // REQUIRES(backends_mutex_)
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Histogram& lateness_;
+  prometheus::Gauge& reload_successful_;
+  prometheus::Gauge& reload_success_time_;
+  prometheus::Family<prometheus::Gauge>& registry_connected_;
+  prometheus::Family<prometheus::Counter>& registry_publish_;
+  EndpointSeries endpoints_;
+  const ProcessMetrics process_;
+
+  std::mutex backends_mutex_;
+  std::map<std::string, Backend> backends_;  // GUARDED_BY(backends_mutex_)
+
+  // The last rendering's size: the next one reserves that much at once.
+  mutable std::atomic<size_t> last_size_{0};
+};
+
+}  // namespace vigil

@@ -1,0 +1,252 @@
+#include "exporters/registry/status_board.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+namespace vigil {
+
+size_t EndpointsObject::CountReady() const {
+  return static_cast<size_t>(
+      std::count_if(endpoints.begin(), endpoints.end(),
+                    [](const EndpointStatus& e) { return e.conditions.ready; }));
+}
+
+namespace {
+
+// Equal apart from the version stamp.
+bool SameContent(const EndpointsObject& a, const EndpointsObject& b) {
+  return a.name == b.name && a.labels == b.labels && a.ports == b.ports &&
+         a.creation_time == b.creation_time && a.endpoints == b.endpoints;
+}
+
+}  // namespace
+
+StatusBoard::StatusBoard(size_t history) : history_limit_(std::max<size_t>(history, 1)) {}
+
+void StatusBoard::Record(EventType type, std::shared_ptr<const EndpointsObject> object,
+                         std::shared_ptr<const EndpointsObject> previous) {
+  const uint64_t version = object->resource_version;
+  history_.push_back(BoardEvent{type, version, std::move(object), std::move(previous)});
+  if (history_.size() > history_limit_) {
+    dropped_through_ = history_.front().resource_version;
+    history_.pop_front();
+  }
+}
+
+uint64_t StatusBoard::NextVersion(uint64_t proposed) const {
+  return proposed > version_ ? proposed : version_ + 1;
+}
+
+bool StatusBoard::PutLocked(std::vector<EndpointsObject>& objects,
+                            std::optional<uint64_t> version) {
+  bool changed = false;
+  for (EndpointsObject& object : objects) {
+    auto it = objects_.find(object.name);
+    if (it != objects_.end() && SameContent(*it->second, object)) continue;
+    version_ = version.value_or(version_ + 1);
+    object.resource_version = version_;
+    auto shared = std::make_shared<const EndpointsObject>(std::move(object));
+    std::shared_ptr<const EndpointsObject> previous;
+    if (it != objects_.end()) previous = std::move(it->second);
+    const EventType type = previous ? EventType::kModified : EventType::kAdded;
+    objects_[shared->name] = shared;
+    Record(type, std::move(shared), std::move(previous));
+    changed = true;
+  }
+  return changed;
+}
+
+bool StatusBoard::DeleteLocked(const std::vector<std::string>& names,
+                               std::optional<uint64_t> version) {
+  bool changed = false;
+  for (const std::string& name : names) {
+    auto it = objects_.find(name);
+    if (it == objects_.end()) continue;
+    version_ = version.value_or(version_ + 1);
+    auto last = std::make_shared<EndpointsObject>(*it->second);
+    last->resource_version = version_;
+    std::shared_ptr<const EndpointsObject> previous = std::move(it->second);
+    objects_.erase(it);
+    probes_.erase(name);
+    transitions_.erase(name);
+    Record(EventType::kDeleted, std::move(last), std::move(previous));
+    changed = true;
+  }
+  return changed;
+}
+
+void StatusBoard::Put(std::vector<EndpointsObject> objects) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (PutLocked(objects, std::nullopt)) changed_.notify_all();
+}
+
+void StatusBoard::Delete(const std::vector<std::string>& names) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (DeleteLocked(names, std::nullopt)) changed_.notify_all();
+}
+
+void StatusBoard::CommitAt(uint64_t version, std::vector<EndpointsObject> objects,
+                           const std::vector<std::string>& deleted) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // One version for the whole commit: computed once, before any change.
+  const uint64_t at = NextVersion(version);
+  const bool put = PutLocked(objects, at);
+  const bool removed = DeleteLocked(deleted, at);
+  if (put || removed) changed_.notify_all();
+}
+
+void StatusBoard::ReplaceAt(uint64_t version, std::vector<EndpointsObject> objects) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::set<std::string> kept;
+  for (const EndpointsObject& object : objects) kept.insert(object.name);
+  std::vector<std::string> deleted;
+  for (const auto& [name, object] : objects_) {
+    if (kept.count(name) == 0) deleted.push_back(name);
+  }
+  const uint64_t at = NextVersion(version);
+  const bool put = PutLocked(objects, at);
+  const bool removed = DeleteLocked(deleted, at);
+  if (put || removed) changed_.notify_all();
+}
+
+void StatusBoard::RecordProbe(const std::string& service, const std::string& endpoint_key,
+                              ProbeDetails details) {
+  RecordProbe(ProbeSlot(service, endpoint_key), service, endpoint_key, std::move(details));
+}
+
+StatusBoard::ProbeEntry* StatusBoard::ProbeSlot(const std::string& service,
+                                                const std::string& endpoint_key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Node-based maps: the value stays where it is however the maps grow.
+  return &probes_[service][endpoint_key];
+}
+
+void StatusBoard::RecordProbe(ProbeEntry* slot, const std::string& service,
+                              const std::string& endpoint_key, ProbeDetails details) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ProbeDetails& kept = slot->details;
+  if (track_probe_changes_ &&
+      (!slot->recorded || kept.result != details.result || kept.message != details.message)) {
+    changed_probes_.emplace(service, endpoint_key);
+  }
+  kept = std::move(details);
+  slot->recorded = true;
+}
+
+void StatusBoard::TrackProbeChanges() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  track_probe_changes_ = true;
+}
+
+std::set<std::pair<std::string, std::string>> StatusBoard::TakeProbeChanges() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::exchange(changed_probes_, {});
+}
+
+void StatusBoard::ForgetProbes(const std::string& service, const std::string& endpoint_key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = probes_.find(service);
+  if (it != probes_.end()) it->second.erase(endpoint_key);
+}
+
+void StatusBoard::RecordTransition(const std::string& service, Transition transition) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::deque<Transition>& log = transitions_[service];
+  log.push_back(std::move(transition));
+  if (log.size() > kTransitionsPerService) log.pop_front();
+}
+
+std::vector<Transition> StatusBoard::Transitions(const std::string& service) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = transitions_.find(service);
+  if (it == transitions_.end()) return {};
+  return std::vector<Transition>(it->second.begin(), it->second.end());
+}
+
+uint64_t StatusBoard::resource_version() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return version_;
+}
+
+BoardSnapshot StatusBoard::Snapshot() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  BoardSnapshot snapshot;
+  snapshot.resource_version = version_;
+  snapshot.services.reserve(objects_.size());
+  for (const auto& [name, object] : objects_) snapshot.services.push_back(object);
+  return snapshot;
+}
+
+std::shared_ptr<const EndpointsObject> StatusBoard::Get(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = objects_.find(name);
+  return it == objects_.end() ? nullptr : it->second;
+}
+
+std::optional<ProbeDetails> StatusBoard::Probe(const std::string& service,
+                                               const std::string& endpoint_key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto s = probes_.find(service);
+  if (s == probes_.end()) return std::nullopt;
+  auto e = s->second.find(endpoint_key);
+  // A slot (ProbeSlot) holds nothing until the first probe is recorded.
+  if (e == s->second.end() || !e->second.recorded) return std::nullopt;
+  return e->second.details;
+}
+
+std::optional<std::vector<BoardEvent>> StatusBoard::EventsSince(uint64_t resource_version) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (resource_version >= version_) return std::vector<BoardEvent>{};
+  if (resource_version < dropped_through_) return std::nullopt;
+  // The history is sorted by version; events of one version are adjacent.
+  const auto first = std::upper_bound(
+      history_.begin(), history_.end(), resource_version,
+      [](uint64_t version, const BoardEvent& event) { return version < event.resource_version; });
+  return std::vector<BoardEvent>(first, history_.end());
+}
+
+void StatusBoard::ResetTo(uint64_t version, std::vector<EndpointsObject> objects) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::set<std::string> kept;
+  for (const EndpointsObject& object : objects) kept.insert(object.name);
+  for (auto it = objects_.begin(); it != objects_.end();) {
+    if (kept.count(it->first) == 0) {
+      probes_.erase(it->first);
+      transitions_.erase(it->first);
+      it = objects_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (EndpointsObject& object : objects) {
+    object.resource_version = version;
+    const std::string name = object.name;
+    objects_[name] = std::make_shared<const EndpointsObject>(std::move(object));
+  }
+  history_.clear();
+  version_ = version;
+  dropped_through_ = version;
+  ++epoch_;
+  changed_.notify_all();
+}
+
+uint64_t StatusBoard::epoch() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return epoch_;
+}
+
+uint64_t StatusBoard::oldest_resumable_version() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return dropped_through_;
+}
+
+uint64_t StatusBoard::WaitForChange(uint64_t resource_version,
+                                    std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const uint64_t epoch = epoch_;
+  changed_.wait_for(lock, timeout, [&] { return version_ > resource_version || epoch_ != epoch; });
+  return version_;
+}
+
+}  // namespace vigil

@@ -1,0 +1,160 @@
+// The StatusBoard: the versioned truth of every service's endpoints, the one
+// piece of state shared between the probe loop (which writes it) and the API
+// (which reads it).
+//
+// Every committed change to a service's Endpoints object gets the next
+// resourceVersion and is recorded as an event (ADDED, MODIFIED, DELETED) in a
+// bounded history, from which watchers resume. A board that mirrors another
+// store (the cluster view of an etcd registry) commits at that store's
+// versions instead: then versions grow but need not be consecutive, and the
+// changes of one store revision share its version. Objects are immutable once
+// committed and shared by pointer, so readers get consistent snapshots
+// without copying endpoints. Probe details (ProbeDetails) are kept beside the
+// objects and refreshed without new versions.
+//
+// Thread-safe: all methods may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "exporters/registry/endpoints.h"
+
+namespace vigil {
+
+enum class EventType { kAdded, kModified, kDeleted };
+
+struct BoardEvent {
+  EventType type = EventType::kAdded;
+  uint64_t resource_version = 0;
+  std::shared_ptr<const EndpointsObject> object;    // for DELETED: the last state
+  std::shared_ptr<const EndpointsObject> previous;  // the state before; null for ADDED
+};
+
+struct BoardSnapshot {
+  uint64_t resource_version = 0;                                 // the board's version when taken
+  std::vector<std::shared_ptr<const EndpointsObject>> services;  // by name
+};
+
+// Where the API finds an endpoint's latest probe details: they change with
+// every probe and are kept beside the versioned objects.
+class ProbeDetailsSource {
+ public:
+  virtual ~ProbeDetailsSource() = default;
+  virtual std::optional<ProbeDetails> Probe(const std::string& service,
+                                            const EndpointStatus& endpoint) const = 0;
+};
+
+class StatusBoard final : public ProbeDetailsSource {
+ public:
+  static constexpr size_t kTransitionsPerService = 50;
+
+  // Keeps at least `history` events for watchers to resume from.
+  explicit StatusBoard(size_t history = 4096);
+
+  // Writes. `objects` replace the services of the same names (ADDED when new,
+  // MODIFIED when different, nothing when equal); each change gets its own
+  // resourceVersion, in the order given.
+  void Put(std::vector<EndpointsObject> objects);
+  void Delete(const std::vector<std::string>& names);
+  // Makes the board hold exactly `objects` (by name: the rest are deleted) at
+  // `version`, a version of the mirrored store: every resulting event carries
+  // it. A version not above the board's (the store lost its data) becomes the
+  // board's + 1, so that versions never go back for watchers.
+  void ReplaceAt(uint64_t version, std::vector<EndpointsObject> objects);
+  // Like ReplaceAt for the named services only: `objects` replace theirs,
+  // names in `deleted` go.
+  void CommitAt(uint64_t version, std::vector<EndpointsObject> objects,
+                const std::vector<std::string>& deleted);
+  // Starts the history over: the board holds `objects` at `version`, which
+  // may be below the board's (the board had to count on by itself while the
+  // mirrored store was away). Watchers from before must list again: epoch()
+  // changes.
+  void ResetTo(uint64_t version, std::vector<EndpointsObject> objects);
+  void RecordProbe(const std::string& service, const std::string& endpoint_key,
+                   ProbeDetails details);
+  // The place of an endpoint's probe details, for a writer that records
+  // every probe of it (the prober): RecordProbe(slot, …) then needs no
+  // lookup. Valid until ForgetProbes for the endpoint, or its service's
+  // deletion; only RecordProbe may use it.
+  struct ProbeEntry {
+    ProbeDetails details;
+    bool recorded = false;  // a probe was; until then the endpoint has no details
+  };
+  ProbeEntry* ProbeSlot(const std::string& service, const std::string& endpoint_key);
+  void RecordProbe(ProbeEntry* slot, const std::string& service, const std::string& endpoint_key,
+                   ProbeDetails details);
+  void ForgetProbes(const std::string& service, const std::string& endpoint_key);
+  // From now on, remembers the endpoints whose probe result or message
+  // changed (a first probe counts), for TakeProbeChanges. Off by default:
+  // only a registry that must copy probe details elsewhere needs it.
+  void TrackProbeChanges();
+  // The (service, endpoint key) pairs noted since the last call.
+  std::set<std::pair<std::string, std::string>> TakeProbeChanges();
+  // Keeps the last kTransitionsPerService transitions of each service.
+  void RecordTransition(const std::string& service, Transition transition);
+
+  // Reads.
+  uint64_t resource_version() const;
+  BoardSnapshot Snapshot() const;
+  std::shared_ptr<const EndpointsObject> Get(const std::string& name) const;
+  std::optional<ProbeDetails> Probe(const std::string& service,
+                                    const std::string& endpoint_key) const;
+  std::optional<ProbeDetails> Probe(const std::string& service,
+                                    const EndpointStatus& endpoint) const override {
+    return Probe(service, endpoint.Key());
+  }
+  // The service's recent transitions, oldest first.
+  std::vector<Transition> Transitions(const std::string& service) const;
+
+  // The events after `resource_version`, oldest first; nullopt when some of
+  // them are no longer kept (the watcher must list again).
+  std::optional<std::vector<BoardEvent>> EventsSince(uint64_t resource_version) const;
+  // The oldest version a watcher can resume after.
+  uint64_t oldest_resumable_version() const;
+  // Counts the history's restarts (ResetTo): a watcher whose epoch is not the
+  // board's must list again.
+  uint64_t epoch() const;
+
+  // Blocks until the version exceeds `resource_version` or `timeout` passes;
+  // returns the version then.
+  uint64_t WaitForChange(uint64_t resource_version, std::chrono::milliseconds timeout) const;
+
+ private:
+  void Record(EventType type, std::shared_ptr<const EndpointsObject> object,
+              std::shared_ptr<const EndpointsObject> previous);  // REQUIRES(mutex_)
+  // The changes of one commit; each gets `version` when set (it must not be
+  // below the board's), else the next version of its own. Returns whether
+  // anything changed.
+  bool PutLocked(std::vector<EndpointsObject>& objects, std::optional<uint64_t> version);
+  bool DeleteLocked(const std::vector<std::string>& names, std::optional<uint64_t> version);
+  uint64_t NextVersion(uint64_t proposed) const;  // REQUIRES(mutex_)
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  const size_t history_limit_;
+  uint64_t version_ = 0;                                                   // GUARDED_BY(mutex_)
+  std::map<std::string, std::shared_ptr<const EndpointsObject>> objects_;  // GUARDED_BY(mutex_)
+  std::deque<BoardEvent> history_;                                         // GUARDED_BY(mutex_)
+  // The version of the last event dropped from the history: a watcher at an
+  // older version has missed events.
+  uint64_t dropped_through_ = 0;  // GUARDED_BY(mutex_)
+  uint64_t epoch_ = 0;            // GUARDED_BY(mutex_)
+  // service → endpoint key → details.
+  std::unordered_map<std::string, std::unordered_map<std::string, ProbeEntry>>
+      probes_;                                                           // GUARDED_BY(mutex_)
+  std::unordered_map<std::string, std::deque<Transition>> transitions_;  // GUARDED_BY(mutex_)
+  bool track_probe_changes_ = false;                                     // GUARDED_BY(mutex_)
+  std::set<std::pair<std::string, std::string>> changed_probes_;         // GUARDED_BY(mutex_)
+};
+
+}  // namespace vigil

@@ -1,0 +1,68 @@
+// WatchCursor: one watcher's position in the StatusBoard's history, turning
+// board events into the events a watcher sees (Kubernetes' watch semantics),
+// whatever encoding the watcher's API dialect then gives them.
+//
+// Without a starting version the cursor first yields the current objects as
+// ADDED, then every change after them; with one, exactly the changes after it,
+// or a single ERROR (code 410) when the board no longer keeps them or its
+// history restarted. A name and a label selector filter as Kubernetes does: an
+// object that stops matching is yielded as DELETED, one that starts matching
+// as ADDED.
+//
+// Not thread-safe: one cursor per watch stream, used by one thread at a time.
+// The board it reads is thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporters/registry/label_selector.h"
+#include "exporters/registry/status_board.h"
+
+namespace vigil {
+
+struct WatchEvent {
+  enum class Type { kAdded, kModified, kDeleted, kError };
+  Type type = Type::kAdded;
+  // ADDED, MODIFIED, DELETED: the object (for DELETED its last state), at
+  // the version of the change (an object's deletion is a version of its own).
+  std::shared_ptr<const EndpointsObject> object;
+  // ERROR: an HTTP-like code (410: list again) and why.
+  int code = 0;
+  std::string message;
+};
+
+class WatchCursor {
+ public:
+  // `name`: watch that one object only. `since`: the resourceVersion to
+  // resume after; none (or 0) starts with the current objects.
+  WatchCursor(const StatusBoard& board, std::optional<std::string> name, LabelSelector selector,
+              std::optional<uint64_t> since);
+
+  // The events not yet taken; empty when there are none. After an ERROR the
+  // cursor is finished and yields nothing more.
+  std::vector<WatchEvent> Take();
+
+  bool finished() const { return finished_; }
+  // The version up to which events were taken: wait for the board to pass it,
+  // and resuming from it replays nothing already taken.
+  uint64_t version() const { return version_; }
+
+ private:
+  void Emit(const BoardEvent& event, std::vector<WatchEvent>* out) const;
+  bool Selected(const EndpointsObject* object) const;
+  void Fail(std::string message, std::vector<WatchEvent>* out);
+
+  const StatusBoard& board_;
+  const std::optional<std::string> name_;
+  const LabelSelector selector_;
+  uint64_t version_ = 0;
+  uint64_t epoch_ = 0;  // the board's when the cursor started
+  bool started_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace vigil

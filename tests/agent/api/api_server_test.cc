@@ -1,0 +1,373 @@
+// The HTTP API served for real on loopback, read with a real client.
+#include "agent/api/api_server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/exporters/registry/endpoints_fixtures.h"
+#include "tests/support/wait.h"
+#include "tests/support/watch_stream.h"
+
+namespace vigil {
+namespace {
+
+using testing::MakeEndpoints;
+
+class ApiServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    board_.Put(
+        {MakeEndpoints("alpaca-prod", {true, true, false}), MakeEndpoints("bandicoot-prod", {})});
+    ASSERT_TRUE(server_.Start(ListenAddress{"127.0.0.1", 0}).ok());
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_.port());
+    client_->set_connection_timeout(std::chrono::seconds(5));
+  }
+
+  nlohmann::json GetJson(const std::string& path, int want_status) {
+    const httplib::Result res = client_->Get(path);
+    EXPECT_TRUE(res) << path;
+    if (!res) return {};
+    EXPECT_EQ(res->status, want_status) << path << ": " << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json") << path;
+    return nlohmann::json::parse(res->body);
+  }
+
+  StatusBoard board_;
+  Status health_ = Status::Ok();
+  Status ready_ = Status::Ok();
+  Status reload_ = Status::Ok();
+  ApiServer server_{board_, board_,
+                    ApiHooks{.healthz = [this] { return health_; },
+                             .metrics = [] { return "m 1\n"; },
+                             .readyz = [this] { return ready_; },
+                             .reload = [this] { return reload_; }}};
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(ApiServerTest, ServiceList) {
+  const nlohmann::json list = GetJson("/api/v1/services", 200);
+  EXPECT_EQ(list["kind"], "ServiceList");
+  EXPECT_EQ(list["resourceVersion"], "2");
+  ASSERT_EQ(list["items"].size(), 2u);
+  EXPECT_EQ(list["items"][0]["name"], "alpaca-prod");
+  EXPECT_EQ(list["items"][0]["ready"], 2);
+  EXPECT_EQ(list["items"][0]["notReady"], 1);
+  EXPECT_EQ(list["items"][0]["labels"], nlohmann::json({{"app", "alpaca-prod"}}));
+  EXPECT_EQ(list["items"][1]["name"], "bandicoot-prod");
+}
+
+TEST_F(ApiServerTest, EndpointsList) {
+  const nlohmann::json list = GetJson("/api/v1/endpoints", 200);
+  EXPECT_EQ(list["kind"], "EndpointsList");
+  EXPECT_EQ(list["resourceVersion"], "2");
+  ASSERT_EQ(list["items"].size(), 2u);
+  EXPECT_EQ(list["items"][0]["kind"], "Endpoints");
+  EXPECT_EQ(list["items"][0]["resourceVersion"], "1");
+  EXPECT_EQ(list["items"][0]["endpoints"].size(), 3u);
+  EXPECT_EQ(list["items"][1]["endpoints"], nlohmann::json::array());
+}
+
+TEST_F(ApiServerTest, OneEndpoints) {
+  const nlohmann::json object = GetJson("/api/v1/endpoints/alpaca-prod", 200);
+  EXPECT_EQ(object["name"], "alpaca-prod");
+  EXPECT_EQ(object["endpoints"][2]["address"], "10.0.0.3");
+  EXPECT_EQ(object["endpoints"][2]["conditions"]["ready"], false);
+}
+
+TEST_F(ApiServerTest, UnknownNameIs404Status) {
+  EXPECT_EQ(GetJson("/api/v1/endpoints/nope", 404),
+            nlohmann::json::parse(
+                R"({"kind":"Status","code":404,"message":"endpoints \"nope\" not found"})"));
+}
+
+TEST_F(ApiServerTest, UnknownPathIs404Status) {
+  const nlohmann::json status = GetJson("/api/v2/things", 404);
+  EXPECT_EQ(status["kind"], "Status");
+  EXPECT_EQ(status["message"], "the server could not find /api/v2/things");
+}
+
+TEST_F(ApiServerTest, WrongMethodIs405Status) {
+  const httplib::Result res = client_->Delete("/api/v1/endpoints/alpaca-prod");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 405);
+  EXPECT_EQ(res->get_header_value("Allow"), "GET");
+  EXPECT_EQ(nlohmann::json::parse(res->body)["message"],
+            "method DELETE is not allowed on /api/v1/endpoints/alpaca-prod");
+  EXPECT_EQ(client_->Post("/api/v1/services", "", "application/json")->status, 405);
+}
+
+TEST_F(ApiServerTest, HealthzFollowsTheHook) {
+  httplib::Result res = client_->Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "ok\n");
+  health_ = Status::Error("probe loop stalled: last turn 9s ago");
+  res = client_->Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->body, "probe loop stalled: last turn 9s ago\n");
+}
+
+TEST_F(ApiServerTest, ReadyzFollowsItsHook) {
+  EXPECT_EQ(client_->Get("/readyz")->status, 200);
+  ready_ = Status::Error("the agent is stopping");
+  const httplib::Result res = client_->Get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(res->body, "the agent is stopping\n");
+}
+
+TEST_F(ApiServerTest, ReloadIsAPostAnsweringTheErrors) {
+  httplib::Result res = client_->Post("/-/reload", "", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(res->body)["message"], "the config was reloaded");
+
+  reload_ = Status::Error("vigil.yaml:3:5: services[0].name: bad\nvigil.yaml:9:1: listen: bad");
+  res = client_->Post("/-/reload", "", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 500);
+  EXPECT_EQ(nlohmann::json::parse(res->body)["message"],
+            "vigil.yaml:3:5: services[0].name: bad\nvigil.yaml:9:1: listen: bad");
+
+  res = client_->Get("/-/reload");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 405);
+  EXPECT_EQ(res->get_header_value("Allow"), "POST");
+}
+
+TEST_F(ApiServerTest, MetricsInTheTextFormat) {
+  const httplib::Result res = client_->Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_EQ(res->body, "m 1\n");
+}
+
+TEST_F(ApiServerTest, ChangesShowInTheNextRead) {
+  board_.Put({MakeEndpoints("alpaca-prod", {true, true, true})});
+  const nlohmann::json object = GetJson("/api/v1/endpoints/alpaca-prod", 200);
+  EXPECT_EQ(object["resourceVersion"], "3");
+  EXPECT_EQ(object["endpoints"][2]["conditions"]["ready"], true);
+}
+
+TEST(ApiServerStartTest, ATakenPortIsAClearError) {
+  StatusBoard board;
+  ApiServer first(board, board, ApiHooks{});
+  ASSERT_TRUE(first.Start(ListenAddress{"127.0.0.1", 0}).ok());
+  ApiServer second(board, board, ApiHooks{});
+  const Status s = second.Start(ListenAddress{"127.0.0.1", first.port()});
+  EXPECT_EQ(s.message(), "cannot listen on 127.0.0.1:" + std::to_string(first.port()) +
+                             ": Address already in use");
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+using testing::WatchStream;
+
+// A server with a small watcher cap and quick bookmarks, for the watch tests.
+class WatchApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    board_.Put({MakeEndpoints("alpaca-prod", {true}), MakeEndpoints("bandicoot-prod", {false})});
+    ASSERT_TRUE(server_.Start(ListenAddress{"127.0.0.1", 0}).ok());
+  }
+
+  std::unique_ptr<WatchStream> Watch(const std::string& target) {
+    return std::make_unique<WatchStream>("127.0.0.1", server_.port(), target);
+  }
+
+  static std::vector<std::string> Types(const std::vector<nlohmann::json>& events) {
+    std::vector<std::string> types;
+    for (const auto& e : events) types.push_back(e["type"]);
+    return types;
+  }
+
+  StatusBoard board_;
+  ApiServer server_{board_, board_, ApiHooks{},
+                    ApiOptions{/*max_watchers=*/4, std::chrono::milliseconds(100)}};
+};
+
+TEST_F(WatchApiTest, ListThenChanges) {
+  auto watch = Watch("/api/v1/endpoints?watch=true");
+  EXPECT_EQ(watch->Status(), 200);
+  ASSERT_TRUE(watch->WaitForChanges(2));
+  board_.Put({MakeEndpoints("bandicoot-prod", {true})});
+  ASSERT_TRUE(watch->WaitForChanges(3));
+  const auto events = watch->changes();
+  EXPECT_EQ(events[0]["type"], "ADDED");
+  EXPECT_EQ(events[0]["object"]["name"], "alpaca-prod");
+  EXPECT_EQ(events[2]["type"], "MODIFIED");
+  EXPECT_EQ(events[2]["object"]["resourceVersion"], "3");
+  EXPECT_EQ(events[2]["object"]["endpoints"][0]["conditions"]["ready"], true);
+}
+
+TEST_F(WatchApiTest, ResumesWithoutDuplicatesOrGaps) {
+  for (int i = 0; i < 5; ++i) board_.Put({MakeEndpoints("alpaca-prod", {i % 2 == 1})});
+  // Versions 1-2 were listed; resume after 4: expect 5, 6, 7 exactly.
+  auto watch = Watch("/api/v1/endpoints?watch=true&resourceVersion=4");
+  ASSERT_TRUE(watch->WaitForChanges(3));
+  board_.Put({MakeEndpoints("bandicoot-prod", {true})});
+  ASSERT_TRUE(watch->WaitForChanges(4));
+  std::vector<std::string> versions;
+  for (const auto& e : watch->changes()) versions.push_back(e["object"]["resourceVersion"]);
+  EXPECT_EQ(versions, (std::vector<std::string>{"5", "6", "7", "8"}));
+}
+
+TEST_F(WatchApiTest, TooOldIsOneError410ThenTheEnd) {
+  StatusBoard small(/*history=*/2);
+  for (int i = 0; i < 10; ++i) small.Put({MakeEndpoints("a", {i % 2 == 0})});
+  ApiServer server(small, small, ApiHooks{});
+  ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
+  WatchStream watch("127.0.0.1", server.port(), "/api/v1/endpoints?watch=true&resourceVersion=3");
+  ASSERT_TRUE(watch.WaitForEnd());
+  const auto events = watch.events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["type"], "ERROR");
+  EXPECT_EQ(events[0]["object"]["code"], 410);
+}
+
+TEST_F(WatchApiTest, OneService) {
+  auto watch = Watch("/api/v1/endpoints/bandicoot-prod?watch=true");
+  ASSERT_TRUE(watch->WaitForChanges(1));
+  board_.Put({MakeEndpoints("alpaca-prod", {false})});
+  board_.Put({MakeEndpoints("bandicoot-prod", {true})});
+  ASSERT_TRUE(watch->WaitForChanges(2));
+  std::vector<std::string> names;
+  for (const auto& e : watch->changes()) names.push_back(e["object"]["name"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"bandicoot-prod", "bandicoot-prod"}));
+}
+
+TEST_F(WatchApiTest, ServicesWithALabelSelector) {
+  auto watch = Watch("/api/v1/services?watch=true&labelSelector=app%3Dalpaca-prod");
+  ASSERT_TRUE(watch->WaitForChanges(1));
+  const auto events = watch->changes();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["object"]["kind"], "Service");
+  EXPECT_EQ(events[0]["object"]["name"], "alpaca-prod");
+}
+
+TEST_F(WatchApiTest, IdleStreamsGetBookmarks) {
+  auto watch = Watch("/api/v1/endpoints?watch=true");
+  ASSERT_TRUE(watch->WaitForEvents(4));  // 2 ADDED, then bookmarks every 100 ms
+  const auto events = watch->events();
+  EXPECT_EQ(events[2]["type"], "BOOKMARK");
+  EXPECT_EQ(events[2]["object"]["resourceVersion"], "2");
+}
+
+TEST_F(WatchApiTest, WatchesBeyondTheCapAre429) {
+  std::vector<std::unique_ptr<WatchStream>> watches;
+  for (int i = 0; i < 4; ++i) {
+    watches.push_back(Watch("/api/v1/endpoints?watch=true"));
+    ASSERT_EQ(watches.back()->Status(), 200);
+  }
+  httplib::Client client("127.0.0.1", server_.port());
+  const httplib::Result res = client.Get("/api/v1/endpoints?watch=true");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 429);
+  EXPECT_EQ(nlohmann::json::parse(res->body)["message"],
+            "too many watches open (at most 4); retry later");
+  EXPECT_EQ(res->get_header_value("Retry-After"), "1");
+}
+
+TEST_F(WatchApiTest, AClientThatLeavesFreesItsSlot) {
+  std::vector<std::unique_ptr<WatchStream>> watches;
+  for (int i = 0; i < 4; ++i) {
+    watches.push_back(Watch("/api/v1/endpoints?watch=true"));
+    ASSERT_EQ(watches.back()->Status(), 200);
+  }
+  EXPECT_EQ(server_.watchers(), 4u);
+  watches.clear();  // the clients go away
+  ASSERT_TRUE(testing::WaitUntil([&] { return server_.watchers() == 0; }, std::chrono::seconds(5)));
+  auto again = Watch("/api/v1/endpoints?watch=true");
+  EXPECT_EQ(again->Status(), 200);
+}
+
+TEST_F(WatchApiTest, BadParametersAre400) {
+  httplib::Client client("127.0.0.1", server_.port());
+  for (const auto& [target, message] : std::vector<std::pair<std::string, std::string>>{
+           {"/api/v1/endpoints?watch=maybe", "watch must be true or false, not \"maybe\""},
+           {"/api/v1/endpoints?watch=true&resourceVersion=abc",
+            "resourceVersion must be a number, not \"abc\""},
+           {"/api/v1/endpoints?watch=true&resourceVersion=99",
+            "resourceVersion 99 is newer than the server's (2)"},
+       }) {
+    const httplib::Result res = client.Get(target);
+    ASSERT_TRUE(res) << target;
+    EXPECT_EQ(res->status, 400) << target;
+    EXPECT_EQ(nlohmann::json::parse(res->body)["message"], message) << target;
+  }
+  const httplib::Result res = client.Get("/api/v1/endpoints?labelSelector=app%20in%20(a");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+}
+
+TEST_F(WatchApiTest, StopEndsOpenStreams) {
+  auto watch = Watch("/api/v1/endpoints?watch=true");
+  ASSERT_TRUE(watch->WaitForChanges(2));
+  server_.Stop();
+  EXPECT_TRUE(watch->WaitForEnd());
+}
+
+// 64 open watches (the default cap) leave room for lists and scrapes.
+TEST(ApiServerLoadTest, SixtyFourWatchersDoNotDelayAScrape) {
+  StatusBoard board;
+  board.Put({MakeEndpoints("a", {true})});
+  ApiHooks hooks;
+  hooks.metrics = [] { return std::string("m 1\n"); };
+  ApiServer server(board, board, hooks);
+  ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
+  std::vector<std::unique_ptr<WatchStream>> watches;
+  for (int i = 0; i < 64; ++i) {
+    watches.push_back(
+        std::make_unique<WatchStream>("127.0.0.1", server.port(), "/api/v1/endpoints?watch=true"));
+  }
+  for (auto& w : watches) ASSERT_TRUE(w->WaitForChanges(1));
+  EXPECT_EQ(server.watchers(), 64u);
+  httplib::Client client("127.0.0.1", server.port());
+  // A starved request would wait for a worker thread: the read timeout makes that a failure.
+  client.set_read_timeout(std::chrono::seconds(5));
+  for (int i = 0; i < 5; ++i) {
+    const httplib::Result metrics = client.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_EQ(metrics->status, 200);
+    const httplib::Result list = client.Get("/api/v1/endpoints");
+    ASSERT_TRUE(list);
+    EXPECT_EQ(list->status, 200);
+  }
+  board.Put({MakeEndpoints("a", {false})});
+  for (auto& w : watches) EXPECT_TRUE(w->WaitForChanges(2));
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST(ApiTransitionsTest, ListsAServicesTransitions) {
+  StatusBoard board;
+  board.Put({testing::MakeEndpoints("web", {false})});
+  board.RecordTransition(
+      "web", Transition{std::chrono::system_clock::from_time_t(1795688430), "10.0.0.1:8080",
+                        "node-a", false, "not ready after 3 consecutive failures: boom"});
+  ApiServer server(board, board, ApiHooks{});
+  ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
+  httplib::Client client("127.0.0.1", server.port());
+  const httplib::Result res = client.Get("/api/v1/endpoints/web/transitions");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(nlohmann::json::parse(res->body), nlohmann::json::parse(R"({
+    "kind": "TransitionList",
+    "items": [{"time": "2026-11-26T10:20:30Z", "endpoint": "10.0.0.1:8080", "node": "node-a",
+               "ready": false, "reason": "not ready after 3 consecutive failures: boom"}]})"));
+  EXPECT_EQ(client.Get("/api/v1/endpoints/nope/transitions")->status, 404);
+}
+
+}  // namespace
+}  // namespace vigil

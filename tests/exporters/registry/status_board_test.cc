@@ -1,0 +1,306 @@
+#include "exporters/registry/status_board.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/exporters/registry/endpoints_fixtures.h"
+
+namespace vigil {
+namespace {
+
+using testing::MakeEndpoints;
+
+std::vector<std::pair<EventType, uint64_t>> Summary(const std::vector<BoardEvent>& events) {
+  std::vector<std::pair<EventType, uint64_t>> out;
+  for (const BoardEvent& e : events) out.emplace_back(e.type, e.resource_version);
+  return out;
+}
+
+TEST(StatusBoardTest, EachChangeGetsTheNextVersionAndAnEvent) {
+  StatusBoard board;
+  EXPECT_EQ(board.resource_version(), 0u);
+  board.Put({MakeEndpoints("a", {false}), MakeEndpoints("b", {true})});
+  EXPECT_EQ(board.resource_version(), 2u);
+  board.Put({MakeEndpoints("a", {true})});
+  board.Delete({"b"});
+  EXPECT_EQ(board.resource_version(), 4u);
+
+  const auto events = board.EventsSince(0);
+  ASSERT_TRUE(events.has_value());
+  EXPECT_EQ(Summary(*events),
+            (std::vector<std::pair<EventType, uint64_t>>{{EventType::kAdded, 1},
+                                                         {EventType::kAdded, 2},
+                                                         {EventType::kModified, 3},
+                                                         {EventType::kDeleted, 4}}));
+  EXPECT_EQ((*events)[0].object->name, "a");
+  EXPECT_EQ((*events)[2].object->resource_version, 3u);
+  EXPECT_TRUE((*events)[2].object->endpoints[0].conditions.ready);
+  // A DELETED event carries the last state, stamped with the deletion's version.
+  EXPECT_EQ((*events)[3].object->name, "b");
+  EXPECT_EQ((*events)[3].object->resource_version, 4u);
+  EXPECT_EQ(board.Get("b"), nullptr);
+}
+
+TEST(StatusBoardTest, PuttingTheSameContentIsNoChange) {
+  StatusBoard board;
+  board.Put({MakeEndpoints("a", {true, false})});
+  board.Put({MakeEndpoints("a", {true, false})});
+  EXPECT_EQ(board.resource_version(), 1u);
+  board.Delete({"missing"});
+  EXPECT_EQ(board.resource_version(), 1u);
+}
+
+TEST(StatusBoardTest, SnapshotsAreImmutableAndSortedByName) {
+  StatusBoard board;
+  board.Put({MakeEndpoints("zebra", {true}), MakeEndpoints("alpaca", {false})});
+  const BoardSnapshot before = board.Snapshot();
+  board.Put({MakeEndpoints("alpaca", {true})});
+  ASSERT_EQ(before.services.size(), 2u);
+  EXPECT_EQ(before.resource_version, 2u);
+  EXPECT_EQ(before.services[0]->name, "alpaca");
+  EXPECT_FALSE(before.services[0]->endpoints[0].conditions.ready);  // unchanged by the later Put
+  EXPECT_TRUE(board.Get("alpaca")->endpoints[0].conditions.ready);
+  EXPECT_EQ(board.Snapshot().resource_version, 3u);
+}
+
+TEST(StatusBoardTest, EventsSinceReplaysExactlyWhatFollows) {
+  StatusBoard board;
+  for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
+  const auto events = board.EventsSince(7);
+  ASSERT_TRUE(events.has_value());
+  EXPECT_EQ(Summary(*events),
+            (std::vector<std::pair<EventType, uint64_t>>{
+                {EventType::kModified, 8}, {EventType::kModified, 9}, {EventType::kModified, 10}}));
+  EXPECT_TRUE(board.EventsSince(10)->empty());
+  EXPECT_TRUE(board.EventsSince(99)->empty());
+}
+
+TEST(StatusBoardTest, VersionsOlderThanTheHistoryAreGone) {
+  StatusBoard board(/*history=*/5);
+  for (int i = 0; i < 12; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
+  // Kept: versions 8..12. Resuming after 7 needs 8 onwards: still possible.
+  ASSERT_TRUE(board.EventsSince(7).has_value());
+  EXPECT_EQ(board.EventsSince(7)->size(), 5u);
+  EXPECT_FALSE(board.EventsSince(6).has_value());
+  EXPECT_FALSE(board.EventsSince(0).has_value());
+}
+
+TEST(StatusBoardTest, ProbeDetailsDoNotMakeVersions) {
+  StatusBoard board;
+  board.Put({MakeEndpoints("a", {false})});
+  board.RecordProbe("a", "10.0.0.1:80",
+                    ProbeDetails{WallTime(), ProbeOutcome::kFailure, "HTTP probe failed"});
+  EXPECT_EQ(board.resource_version(), 1u);
+  ASSERT_TRUE(board.Probe("a", "10.0.0.1:80").has_value());
+  EXPECT_EQ(board.Probe("a", "10.0.0.1:80")->message, "HTTP probe failed");
+  EXPECT_FALSE(board.Probe("a", "10.0.0.2:80").has_value());
+
+  board.ForgetProbes("a", "10.0.0.1:80");
+  EXPECT_FALSE(board.Probe("a", "10.0.0.1:80").has_value());
+
+  board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{});
+  board.Delete({"a"});
+  EXPECT_FALSE(board.Probe("a", "10.0.0.1:80").has_value());
+}
+
+TEST(StatusBoardTest, WaitForChangeReturnsAtOnceWhenAlreadyNewer) {
+  StatusBoard board;
+  board.Put({MakeEndpoints("a", {true})});
+  EXPECT_EQ(board.WaitForChange(0, std::chrono::hours(1)), 1u);
+}
+
+TEST(StatusBoardTest, WaitForChangeTimesOutWithoutAChange) {
+  StatusBoard board;
+  EXPECT_EQ(board.WaitForChange(0, std::chrono::milliseconds(20)), 0u);
+}
+
+TEST(StatusBoardTest, WaitForChangeWakesOnAPutFromAnotherThread) {
+  StatusBoard board;
+  uint64_t seen = 0;
+  std::thread waiter([&] { seen = board.WaitForChange(0, std::chrono::seconds(30)); });
+  board.Put({MakeEndpoints("a", {true})});
+  waiter.join();
+  EXPECT_EQ(seen, 1u);
+}
+
+TEST(EndpointsObjectTest, CountReady) {
+  EXPECT_EQ(MakeEndpoints("a", {true, false, true}).CountReady(), 2u);
+  EXPECT_EQ(MakeEndpoints("a", {}).CountReady(), 0u);
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST(StatusBoardTransitionsTest, KeepsTheLastFewPerServiceAndForgetsDeletedServices) {
+  StatusBoard board;
+  board.Put({testing::MakeEndpoints("a", {true})});
+  for (size_t i = 0; i < StatusBoard::kTransitionsPerService + 5; ++i) {
+    board.RecordTransition("a", Transition{WallTime(), "10.0.0.1:8080", "node-a", i % 2 == 0,
+                                           "reason " + std::to_string(i)});
+  }
+  const std::vector<Transition> kept = board.Transitions("a");
+  ASSERT_EQ(kept.size(), StatusBoard::kTransitionsPerService);
+  EXPECT_EQ(kept.front().reason, "reason 5");
+  EXPECT_EQ(kept.back().reason,
+            "reason " + std::to_string(StatusBoard::kTransitionsPerService + 4));
+  EXPECT_TRUE(board.Transitions("b").empty());
+  board.Delete({"a"});
+  EXPECT_TRUE(board.Transitions("a").empty());
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+using testing::MakeEndpoints;
+
+// A board that mirrors a store with versions of its own (etcd's revisions).
+TEST(StatusBoardMirrorTest, ChangesOfOneCommitShareTheStoresVersion) {
+  StatusBoard board;
+  board.CommitAt(17, {MakeEndpoints("a", {true}), MakeEndpoints("b", {false})}, {});
+  EXPECT_EQ(board.resource_version(), 17u);
+  board.CommitAt(25, {MakeEndpoints("a", {false})}, {"b"});
+  EXPECT_EQ(board.resource_version(), 25u);
+  EXPECT_EQ(board.Get("a")->resource_version, 25u);
+
+  const auto events = board.EventsSince(0);
+  ASSERT_TRUE(events.has_value());
+  EXPECT_EQ(Summary(*events),
+            (std::vector<std::pair<EventType, uint64_t>>{{EventType::kAdded, 17},
+                                                         {EventType::kAdded, 17},
+                                                         {EventType::kModified, 25},
+                                                         {EventType::kDeleted, 25}}));
+  // Resuming between two versions, or at one, gives what came after it.
+  EXPECT_EQ(board.EventsSince(17)->size(), 2u);
+  EXPECT_EQ(board.EventsSince(20)->size(), 2u);
+  EXPECT_EQ(board.EventsSince(25)->size(), 0u);
+  EXPECT_EQ(board.EventsSince(16)->size(), 4u);
+}
+
+TEST(StatusBoardMirrorTest, ReplaceAtDeletesWhatTheStoreNoLongerHas) {
+  StatusBoard board;
+  board.CommitAt(5, {MakeEndpoints("a", {true}), MakeEndpoints("b", {true})}, {});
+  board.ReplaceAt(9, {MakeEndpoints("b", {true}), MakeEndpoints("c", {false})});
+  const auto events = board.EventsSince(5);
+  ASSERT_TRUE(events.has_value());
+  // b is unchanged: no event.
+  EXPECT_EQ(Summary(*events), (std::vector<std::pair<EventType, uint64_t>>{
+                                  {EventType::kAdded, 9}, {EventType::kDeleted, 9}}));
+  EXPECT_EQ((*events)[0].object->name, "c");
+  EXPECT_EQ((*events)[1].object->name, "a");
+  EXPECT_EQ(board.Get("a"), nullptr);
+  EXPECT_EQ(board.Snapshot().services.size(), 2u);
+}
+
+TEST(StatusBoardMirrorTest, AStoreVersionThatWentBackStillMovesTheBoardForward) {
+  StatusBoard board;
+  board.CommitAt(100, {MakeEndpoints("a", {true})}, {});
+  // The store lost its data and counts from 3 again; an unversioned local
+  // change (0) takes the next version too.
+  board.CommitAt(3, {MakeEndpoints("a", {false})}, {});
+  EXPECT_EQ(board.resource_version(), 101u);
+  board.CommitAt(0, {MakeEndpoints("a", {true})}, {});
+  EXPECT_EQ(board.resource_version(), 102u);
+  board.CommitAt(150, {MakeEndpoints("a", {false})}, {});
+  EXPECT_EQ(board.resource_version(), 150u);
+  // A commit that changes nothing leaves the version as it is.
+  board.CommitAt(160, {MakeEndpoints("a", {false})}, {"missing"});
+  EXPECT_EQ(board.resource_version(), 150u);
+}
+
+TEST(StatusBoardMirrorTest, ResumingBeforeDroppedEventsIsRefused) {
+  StatusBoard board(/*history=*/3);
+  board.CommitAt(10, {MakeEndpoints("a", {true}), MakeEndpoints("b", {true})}, {});
+  board.CommitAt(20, {MakeEndpoints("a", {false})}, {});
+  board.CommitAt(30, {MakeEndpoints("b", {false})}, {});
+  // One event of version 10 was dropped: resuming at or before 10 misses it...
+  EXPECT_EQ(board.oldest_resumable_version(), 10u);
+  EXPECT_FALSE(board.EventsSince(9).has_value());
+  // ...and at 10 the watcher has all of 10 already.
+  ASSERT_TRUE(board.EventsSince(10).has_value());
+  EXPECT_EQ(board.EventsSince(10)->size(), 2u);
+  EXPECT_EQ(board.EventsSince(25)->size(), 1u);
+}
+
+TEST(StatusBoardProbeChangesTest, NotesFirstProbesAndChangedResultsOnlyWhenTracking) {
+  StatusBoard board;
+  const WallTime t = WallTime() + std::chrono::hours(24 * 365 * 56);
+  board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  EXPECT_TRUE(board.TakeProbeChanges().empty());
+
+  board.TrackProbeChanges();
+  board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  board.RecordProbe("a", "10.0.0.2:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  using Keys = std::set<std::pair<std::string, std::string>>;
+  EXPECT_EQ(board.TakeProbeChanges(), (Keys{{"a", "10.0.0.2:80"}}));
+
+  // The same result again, only later: nothing to note.
+  board.RecordProbe("a", "10.0.0.2:80",
+                    ProbeDetails{t + std::chrono::seconds(1), ProbeOutcome::kSuccess, ""});
+  EXPECT_TRUE(board.TakeProbeChanges().empty());
+  board.RecordProbe("a", "10.0.0.2:80", ProbeDetails{t, ProbeOutcome::kFailure, "HTTP 503"});
+  board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  board.RecordProbe("b", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kTimeout, "timed out"});
+  EXPECT_EQ(board.TakeProbeChanges(), (Keys{{"a", "10.0.0.2:80"}, {"b", "10.0.0.1:80"}}));
+  board.RecordProbe("a", "10.0.0.2:80", ProbeDetails{t, ProbeOutcome::kFailure, "HTTP 500"});
+  EXPECT_EQ(board.TakeProbeChanges(), (Keys{{"a", "10.0.0.2:80"}}));
+  EXPECT_TRUE(board.TakeProbeChanges().empty());
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST(StatusBoardResetTest, StartsTheHistoryOverAtALowerVersionInANewEpoch) {
+  StatusBoard board;
+  board.CommitAt(10, {testing::MakeEndpoints("a", {true}), testing::MakeEndpoints("b", {true})},
+                 {});
+  board.CommitAt(0, {testing::MakeEndpoints("a", {false})}, {});
+  const uint64_t epoch = board.epoch();
+  board.ResetTo(8, {testing::MakeEndpoints("a", {true}), testing::MakeEndpoints("c", {false})});
+  EXPECT_EQ(board.epoch(), epoch + 1);
+  EXPECT_EQ(board.resource_version(), 8u);
+  ASSERT_NE(board.Get("a"), nullptr);
+  EXPECT_TRUE(board.Get("a")->endpoints[0].conditions.ready);
+  EXPECT_EQ(board.Get("a")->resource_version, 8u);
+  EXPECT_EQ(board.Get("b"), nullptr);
+  ASSERT_NE(board.Get("c"), nullptr);
+  EXPECT_EQ(board.Snapshot().services.size(), 2u);
+  // Nothing before the reset can be resumed; after it, as usual.
+  EXPECT_FALSE(board.EventsSince(7).has_value());
+  EXPECT_TRUE(board.EventsSince(8)->empty());
+  board.CommitAt(9, {testing::MakeEndpoints("c", {true})}, {});
+  ASSERT_EQ(board.EventsSince(8)->size(), 1u);
+  EXPECT_EQ(board.EventsSince(8)->front().resource_version, 9u);
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST(StatusBoardProbeSlotTest, ASlotHoldsNothingUntilAProbeIsRecordedThere) {
+  StatusBoard board;
+  StatusBoard::ProbeEntry* slot = board.ProbeSlot("a", "10.0.0.1:80");
+  EXPECT_FALSE(board.Probe("a", "10.0.0.1:80").has_value());
+  const WallTime t = WallTime() + std::chrono::hours(24 * 365 * 56);
+  board.RecordProbe(slot, "a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kFailure, "down"});
+  ASSERT_TRUE(board.Probe("a", "10.0.0.1:80").has_value());
+  EXPECT_EQ(board.Probe("a", "10.0.0.1:80")->message, "down");
+  // Other slots do not move it.
+  for (int i = 0; i < 1000; ++i) board.ProbeSlot("a", "10.0.1." + std::to_string(i) + ":80");
+  board.RecordProbe(slot, "a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  EXPECT_EQ(board.Probe("a", "10.0.0.1:80")->result, ProbeOutcome::kSuccess);
+}
+
+}  // namespace
+}  // namespace vigil
