@@ -22,7 +22,7 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::string_view kConfigKeys[] = {"node",     "listen",        "logging",
+constexpr std::string_view kConfigKeys[] = {"node",     "namespace",     "listen",  "logging",
                                             "registry", "probeDefaults", "services"};
 constexpr std::string_view kLoggingKeys[] = {"level", "format"};
 constexpr std::string_view kRegistryKeys[] = {"backend", "etcd"};
@@ -30,8 +30,13 @@ constexpr std::string_view kEtcdKeys[] = {"endpoints", "prefix", "leaseTTLSecond
 constexpr std::string_view kTimingKeys[] = {"initialDelaySeconds", "periodSeconds",
                                             "timeoutSeconds", "successThreshold",
                                             "failureThreshold"};
-constexpr std::string_view kServiceKeys[] = {"name", "labels", "ports", "endpoints",
-                                             "readinessProbe"};
+constexpr std::string_view kServiceKeys[] = {"name",
+                                             "namespace",
+                                             "labels",
+                                             "ports",
+                                             "endpoints",
+                                             "readinessProbe",
+                                             "publishNotReadyAddresses"};
 constexpr std::string_view kServicePortKeys[] = {"name", "port", "protocol"};
 constexpr std::string_view kEndpointKeys[] = {"address", "port"};
 constexpr std::string_view kHandlerKeys[] = {"httpGet", "tcpSocket"};
@@ -230,6 +235,17 @@ class Decoder {
     return f.value.Scalar();
   }
 
+  // true or false (YAML 1.2's spellings), unquoted.
+  std::optional<bool> Bool(const Field& f) {
+    if (f.value.IsScalar() && !IsStringTagged(f.value)) {
+      const std::string& text = f.value.Scalar();
+      if (text == "true" || text == "True" || text == "TRUE") return true;
+      if (text == "false" || text == "False" || text == "FALSE") return false;
+    }
+    Error(f, "expected true or false, got " + Describe(f.value));
+    return std::nullopt;
+  }
+
   std::optional<int> Int(const Field& f, int min, int max) {
     std::optional<std::string> text = NumberText(f, "a whole number");
     if (!text) return std::nullopt;
@@ -322,6 +338,9 @@ class Decoder {
         }
       }
     }
+    if (auto f = fields->Get("namespace")) {
+      if (auto ns = Namespace(*f)) config.namespace_name = *ns;
+    }
     if (auto f = fields->Get("listen")) {
       if (auto listen = String(*f)) {
         if (Result<ListenAddress> a = ParseListenAddress(*listen); !a.ok()) {
@@ -339,8 +358,19 @@ class Decoder {
       }
     }
     if (auto f = fields->Get("services"))
-      config.services = DecodeServices(*f, config.probe_defaults);
+      config.services = DecodeServices(*f, config.probe_defaults, config.namespace_name);
     return config;
+  }
+
+  // A Kubernetes namespace name: a DNS-1123 label.
+  std::optional<std::string> Namespace(const Field& f) {
+    std::optional<std::string> text = String(f);
+    if (!text) return std::nullopt;
+    if (Status s = CheckDns1123Label(*text); !s.ok()) {
+      Error(f, s.message());
+      return std::nullopt;
+    }
+    return text;
   }
 
   LoggingConfig DecodeLogging(const Field& f) {
@@ -455,21 +485,32 @@ class Decoder {
     return timing;
   }
 
-  std::vector<Service> DecodeServices(const Field& f, const ProbeTiming& defaults) {
+  std::vector<Service> DecodeServices(const Field& f, const ProbeTiming& defaults,
+                                      const std::string& default_namespace) {
     std::vector<Service> services;
     std::optional<std::vector<Field>> items = List(f);
     if (!items) return services;
-    std::map<std::string, int> line_of_name;
+    // Where each name was first defined, and in which namespace.
+    std::map<std::string, std::pair<std::string, int>> first_of_name;
     for (const Field& item : *items) {
       std::optional<Fields> fields = Map(item, kServiceKeys);
       if (!fields) continue;
-      Service service = DecodeService(*fields, defaults);
+      Service service = DecodeService(*fields, defaults, default_namespace);
       if (service.name.empty()) continue;
-      const auto [it, inserted] = line_of_name.emplace(service.name, *fields->LineOf("name"));
+      const auto [it, inserted] = first_of_name.emplace(
+          service.name, std::pair{service.namespace_name, *fields->LineOf("name")});
       if (!inserted) {
+        const auto& [first_namespace, first_line] = it->second;
+        // The registry, etcd's keys and the metrics know a service by its
+        // name alone, so a name may not be reused in another namespace.
         Error(fields->Get("name")->mark, Join(fields->path(), "name"),
-              "duplicate service name " + Quote(service.name) + " (first defined at line " +
-                  std::to_string(it->second) + ")");
+              first_namespace == service.namespace_name
+                  ? "duplicate service name " + Quote(service.name) + " in namespace " +
+                        Quote(service.namespace_name) + " (first defined at line " +
+                        std::to_string(first_line) + ")"
+                  : "service name " + Quote(service.name) + " is already used in namespace " +
+                        Quote(first_namespace) + " (line " + std::to_string(first_line) +
+                        "): a service name may be used in one namespace only");
         continue;
       }
       services.push_back(std::move(service));
@@ -477,8 +518,16 @@ class Decoder {
     return services;
   }
 
-  Service DecodeService(const Fields& fields, const ProbeTiming& defaults) {
+  Service DecodeService(const Fields& fields, const ProbeTiming& defaults,
+                        const std::string& default_namespace) {
     Service service;
+    service.namespace_name = default_namespace;
+    if (auto ns = fields.Get("namespace")) {
+      if (auto text = Namespace(*ns)) service.namespace_name = *text;
+    }
+    if (auto publish = fields.Get("publishNotReadyAddresses")) {
+      if (auto v = Bool(*publish)) service.publish_not_ready_addresses = *v;
+    }
     std::optional<Field> name = fields.Get("name");
     if (!name) {
       MissingKey(fields, "name");

@@ -57,6 +57,8 @@ struct Transition {
 
 struct EndpointsObject {
   std::string name;
+  std::string namespace_name = kDefaultNamespace;  // the Kubernetes namespace it appears in
+  bool publish_not_ready_addresses = false;        // DNS lists not-ready endpoints too
   std::map<std::string, std::string> labels;
   std::vector<ServicePort> ports;
   WallTime creation_time;

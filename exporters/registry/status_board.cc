@@ -16,8 +16,9 @@ namespace {
 
 // Equal apart from the version stamp.
 bool SameContent(const EndpointsObject& a, const EndpointsObject& b) {
-  return a.name == b.name && a.labels == b.labels && a.ports == b.ports &&
-         a.creation_time == b.creation_time && a.endpoints == b.endpoints;
+  return a.name == b.name && a.namespace_name == b.namespace_name &&
+         a.publish_not_ready_addresses == b.publish_not_ready_addresses && a.labels == b.labels &&
+         a.ports == b.ports && a.creation_time == b.creation_time && a.endpoints == b.endpoints;
 }
 
 }  // namespace

@@ -99,6 +99,7 @@ try_render servicemonitor --set serviceMonitor.enabled=true &&
 try_render no-serviceaccount --set serviceAccount.create=false &&
   expect_kinds no-serviceaccount ConfigMap DaemonSet Service
 try_render hostnetwork --set hostNetwork=true --set port=9500
+try_render namespace --set namespace=shop
 
 # Each example config of the repository, given to the chart as values.
 for example in "$repo"/config/examples/*.yaml; do
@@ -222,6 +223,7 @@ services:
     readinessProbe: {exec: {command: [true]}}
 EOF
 refused "an exec probe" services.0.readinessProbe -f "$work/exec.yaml"
+refused "a namespace that is no DNS-1123 label" namespace --set namespace=a.b
 refused "serviceMonitor.interval=often" serviceMonitor.interval --set serviceMonitor.interval=often
 
 # ---- 6. the image's runtime packages hold every library the binary links
