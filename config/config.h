@@ -137,6 +137,15 @@ struct LoggingConfig {
   bool operator==(const LoggingConfig&) const = default;
 };
 
+// The DNS server (DESIGN.md, "DNS"): off while `listen` is empty.
+struct DnsConfig {
+  std::string listen;            // "ip:port", "[v6]:port" or ":port"; UDP and TCP
+  std::string domain = "vigil";  // the zone: a DNS-1123 subdomain, lowercase
+  int ttl_seconds = 5;
+
+  bool operator==(const DnsConfig&) const = default;
+};
+
 inline constexpr const char* kDefaultListen = "127.0.0.1:9476";
 
 struct Config {
@@ -144,6 +153,7 @@ struct Config {
   std::string listen = kDefaultListen;
   // The namespace of every service that does not name its own.
   std::string namespace_name = kDefaultNamespace;
+  DnsConfig dns;
   LoggingConfig logging;
   RegistryConfig registry;
   // The timing every readinessProbe starts from; a probe's own fields win.

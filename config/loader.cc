@@ -22,8 +22,9 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::string_view kConfigKeys[] = {"node",     "namespace",     "listen",  "logging",
-                                            "registry", "probeDefaults", "services"};
+constexpr std::string_view kConfigKeys[] = {"node",    "namespace", "listen",        "dns",
+                                            "logging", "registry",  "probeDefaults", "services"};
+constexpr std::string_view kDnsKeys[] = {"listen", "domain", "ttlSeconds"};
 constexpr std::string_view kLoggingKeys[] = {"level", "format"};
 constexpr std::string_view kRegistryKeys[] = {"backend", "etcd"};
 constexpr std::string_view kEtcdKeys[] = {"endpoints", "prefix", "leaseTTLSeconds"};
@@ -54,6 +55,12 @@ constexpr double kMinSeconds = 0.05;
 // A day: beyond any sensible probe timing, and far from overflowing a clock.
 constexpr double kMaxSeconds = 86400;
 constexpr int kMaxThreshold = 10000;
+// A DNS answer's lifetime: readiness changes must reach clients soon.
+constexpr int kMaxDnsTtlSeconds = 3600;
+// The longest zone name: with it, the longest name in the zone (an IPv6
+// endpoint's under a 63-character service and namespace) stays within
+// DNS's 253 characters.
+constexpr size_t kMaxDnsDomainLength = 64;
 // A config holding 10,000 endpoints is well under a megabyte.
 constexpr std::streamsize kMaxFileBytes = 64 << 20;
 
@@ -350,6 +357,7 @@ class Decoder {
         }
       }
     }
+    if (auto f = fields->Get("dns")) config.dns = DecodeDns(*f);
     if (auto f = fields->Get("logging")) config.logging = DecodeLogging(*f);
     if (auto f = fields->Get("registry")) config.registry = DecodeRegistry(*f);
     if (auto f = fields->Get("probeDefaults")) {
@@ -371,6 +379,43 @@ class Decoder {
       return std::nullopt;
     }
     return text;
+  }
+
+  DnsConfig DecodeDns(const Field& f) {
+    DnsConfig dns;
+    std::optional<Fields> fields = Map(f, kDnsKeys);
+    if (!fields) return dns;
+    if (auto listen = fields->Get("listen")) {
+      if (auto text = String(*listen); text && !text->empty()) {
+        Result<ListenAddress> a = ParseListenAddress(*text);
+        if (!a.ok()) {
+          Error(*listen, a.status().message());
+        } else if (!a->host.empty() && !CanonicalIp(a->host).ok()) {
+          Error(*listen, "want an IP address and a port, e.g. 127.0.0.1:8600 or [::1]:8600 (got " +
+                             Quote(*text) + ": a DNS server listens on an address, not a name)");
+        } else {
+          dns.listen = *text;
+        }
+      }
+    }
+    if (auto domain = fields->Get("domain")) {
+      if (auto text = NonEmptyString(*domain)) {
+        if (Status s = CheckDns1123Subdomain(*text); !s.ok()) {
+          Error(*domain, s.message());
+        } else if (text->size() > kMaxDnsDomainLength) {
+          Error(*domain, "must be at most " + std::to_string(kMaxDnsDomainLength) +
+                             " characters long, so that every name in the zone fits in a DNS "
+                             "name (got " +
+                             std::to_string(text->size()) + ")");
+        } else {
+          dns.domain = *text;
+        }
+      }
+    }
+    if (auto ttl = fields->Get("ttlSeconds")) {
+      if (auto v = Int(*ttl, 0, kMaxDnsTtlSeconds)) dns.ttl_seconds = *v;
+    }
+    return dns;
   }
 
   LoggingConfig DecodeLogging(const Field& f) {

@@ -99,7 +99,7 @@ try_render servicemonitor --set serviceMonitor.enabled=true &&
 try_render no-serviceaccount --set serviceAccount.create=false &&
   expect_kinds no-serviceaccount ConfigMap DaemonSet Service
 try_render hostnetwork --set hostNetwork=true --set port=9500
-try_render namespace --set namespace=shop
+try_render dns --set dns.listen=0.0.0.0:8600 --set dns.domain=cluster.local --set namespace=shop
 
 # Each example config of the repository, given to the chart as values.
 for example in "$repo"/config/examples/*.yaml; do
@@ -129,6 +129,22 @@ for example in "$repo"/config/examples/*.yaml; do
     fail "$name: the rendered config differs from config/examples/${example##*/}" "$work/same.out"
   fi
 done
+
+# The dns and namespace values reach the config as given.
+if [ -f "$work/dns.vigil.yaml" ]; then
+  if "$python" - "$work/dns.vigil.yaml" >"$work/dns.out" 2>&1 <<'EOF'
+import sys, yaml
+config = yaml.safe_load(open(sys.argv[1]))
+want = {"listen": "0.0.0.0:8600", "domain": "cluster.local", "ttlSeconds": 5}
+assert config.get("dns") == want, f"dns: got {config.get('dns')!r}, want {want!r}"
+assert config.get("namespace") == "shop", f"namespace: got {config.get('namespace')!r}"
+EOF
+  then
+    pass "dns: the rendered config carries dns and namespace"
+  else
+    fail "dns: the rendered config carries dns and namespace" "$work/dns.out"
+  fi
+fi
 
 # ---- 4. the DaemonSet
 for name in default etcd hostnetwork; do
@@ -223,7 +239,11 @@ services:
     readinessProbe: {exec: {command: [true]}}
 EOF
 refused "an exec probe" services.0.readinessProbe -f "$work/exec.yaml"
+refused "dns.ttlSeconds=3601" dns.ttlSeconds --set dns.ttlSeconds=3601
+refused "a dns.domain that is no DNS-1123 subdomain" dns.domain --set dns.domain=Cluster.Local
+refused "a dns.listen that is a host name" dns.listen --set dns.listen=localhost:53
 refused "a namespace that is no DNS-1123 label" namespace --set namespace=a.b
+refused "an unknown key under dns" "Additional property port" --set dns.port=53
 refused "serviceMonitor.interval=often" serviceMonitor.interval --set serviceMonitor.interval=often
 
 # ---- 6. the image's runtime packages hold every library the binary links

@@ -1,5 +1,5 @@
-// The config keys DNS names need: `namespace` (top level and per service)
-// and `publishNotReadyAddresses`.
+// The config keys DNS names need: `dns` (listen, domain, ttlSeconds),
+// `namespace` (top level and per service) and `publishNotReadyAddresses`.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -28,6 +28,91 @@ Config MustLoad(std::string_view yaml) {
     return Config{};
   }
   return *load.config;
+}
+
+// ---- dns ----
+
+TEST(LoaderDnsTest, OffByDefault) {
+  const Config config = MustLoad("services: []\n");
+  EXPECT_EQ(config.dns.listen, "");
+  EXPECT_EQ(config.dns.domain, "vigil");
+  EXPECT_EQ(config.dns.ttl_seconds, 5);
+  EXPECT_EQ(config.namespace_name, "default");
+}
+
+TEST(LoaderDnsTest, LoadsEveryKey) {
+  const Config config =
+      MustLoad("dns: {listen: \"127.0.0.1:8600\", domain: cluster.local, ttlSeconds: 30}\n");
+  EXPECT_EQ(config.dns, (DnsConfig{"127.0.0.1:8600", "cluster.local", 30}));
+}
+
+TEST(LoaderDnsTest, ListenForms) {
+  EXPECT_EQ(MustLoad("dns: {listen: \"[::1]:53\"}\n").dns.listen, "[::1]:53");
+  EXPECT_EQ(MustLoad("dns: {listen: \":8600\"}\n").dns.listen, ":8600");
+  EXPECT_EQ(MustLoad("dns: {listen: \"127.0.0.1:0\"}\n").dns.listen, "127.0.0.1:0");
+  EXPECT_EQ(MustLoad("dns: {listen: \"\"}\n").dns.listen, "");
+  EXPECT_EQ(MustLoad("dns: {}\n").dns, DnsConfig{});
+}
+
+TEST(LoaderDnsTest, RejectsBadListenAddresses) {
+  EXPECT_EQ(Errors(R"(dns:
+  listen: localhost:8600
+)"),
+            (Lines{"test.yaml:2:11: dns.listen: want an IP address and a port, e.g. "
+                   "127.0.0.1:8600 or [::1]:8600 (got \"localhost:8600\": a DNS server listens "
+                   "on an address, not a name)"}));
+  EXPECT_EQ(Errors("dns: {listen: \"127.0.0.1\"}\n"),
+            (Lines{"test.yaml:1:15: dns.listen: invalid listen address \"127.0.0.1\": want "
+                   "\"host:port\", \"[v6]:port\" or \":port\""}));
+  EXPECT_EQ(Errors("dns: {listen: \"127.0.0.1:65536\"}\n"),
+            (Lines{"test.yaml:1:15: dns.listen: invalid listen address \"127.0.0.1:65536\": "
+                   "invalid port \"65536\": want a number from 0 to 65535"}));
+  EXPECT_EQ(Errors("dns: {listen: [a]}\n"),
+            (Lines{"test.yaml:1:15: dns.listen: expected a string, got a list"}));
+}
+
+TEST(LoaderDnsTest, RejectsBadDomains) {
+  EXPECT_EQ(Errors(R"(dns:
+  domain: Cluster.Local
+)"),
+            (Lines{"test.yaml:2:11: dns.domain: \"Cluster.Local\" is not a DNS-1123 subdomain: "
+                   "use at most 253 lowercase letters, digits, \"-\" and \".\", starting and "
+                   "ending with a letter or digit"}));
+  EXPECT_EQ(Errors("dns: {domain: \"vigil.\"}\n"),
+            (Lines{"test.yaml:1:15: dns.domain: \"vigil.\" is not a DNS-1123 subdomain: use at "
+                   "most 253 lowercase letters, digits, \"-\" and \".\", starting and ending with "
+                   "a letter or digit"}));
+  EXPECT_EQ(Errors("dns: {domain: \"\"}\n"),
+            (Lines{"test.yaml:1:15: dns.domain: must not be empty"}));
+  const std::string longest = std::string(31, 'a') + "." + std::string(32, 'b');
+  EXPECT_EQ(MustLoad("dns: {domain: " + longest + "}\n").dns.domain, longest);
+  EXPECT_EQ(Errors("dns: {domain: " + std::string(63, 'a') + ".b}\n"),
+            (Lines{"test.yaml:1:15: dns.domain: must be at most 64 characters long, so that "
+                   "every name in the zone fits in a DNS name (got 65)"}));
+}
+
+TEST(LoaderDnsTest, TtlRange) {
+  EXPECT_EQ(MustLoad("dns: {ttlSeconds: 0}\n").dns.ttl_seconds, 0);
+  EXPECT_EQ(MustLoad("dns: {ttlSeconds: 3600}\n").dns.ttl_seconds, 3600);
+  EXPECT_EQ(Errors("dns: {ttlSeconds: 3601}\n"),
+            (Lines{"test.yaml:1:19: dns.ttlSeconds: must be from 0 to 3600 (got 3601)"}));
+  EXPECT_EQ(Errors("dns: {ttlSeconds: -1}\n"),
+            (Lines{"test.yaml:1:19: dns.ttlSeconds: must be from 0 to 3600 (got -1)"}));
+  EXPECT_EQ(Errors("dns: {ttlSeconds: 1.5}\n"),
+            (Lines{"test.yaml:1:19: dns.ttlSeconds: expected a whole number, got \"1.5\""}));
+  EXPECT_EQ(Errors("dns: {ttlSeconds: \"5\"}\n"),
+            (Lines{"test.yaml:1:19: dns.ttlSeconds: expected a whole number, got the string "
+                   "\"5\""}));
+}
+
+TEST(LoaderDnsTest, UnknownKeysAndWrongTypes) {
+  EXPECT_EQ(Errors("dns: {listen: \"127.0.0.1:53\", ttl: 5}\n"),
+            (Lines{"test.yaml:1:31: dns.ttl: unknown key \"ttl\""}));
+  EXPECT_EQ(Errors("dns: {domian: vigil}\n"),
+            (Lines{"test.yaml:1:7: dns.domian: unknown key \"domian\" (did you mean "
+                   "\"domain\"?)"}));
+  EXPECT_EQ(Errors("dns: \"127.0.0.1:53\"\n"),
+            (Lines{"test.yaml:1:6: dns: expected a mapping, got the string \"127.0.0.1:53\""}));
 }
 
 // ---- namespace ----

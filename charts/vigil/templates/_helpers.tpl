@@ -64,6 +64,9 @@ string. The node is not in the file: the DaemonSet passes --node.
 {{- with .Values.namespace }}
 {{- $_ := set $config "namespace" . }}
 {{- end }}
+{{- with .Values.dns }}
+{{- $_ := set $config "dns" . }}
+{{- end }}
 {{- if .Values.probeDefaults }}
 {{- $_ := set $config "probeDefaults" .Values.probeDefaults }}
 {{- end }}
