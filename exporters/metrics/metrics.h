@@ -5,12 +5,14 @@
 //   transitions, endpoints by state): EndpointSeries, fed by the
 //   ProbeObserver calls; series of removed endpoints and services go;
 // - the agent's own (schedule lateness, registry publishing and connection,
-//   config reloads, build info): prometheus-cpp families in a registry;
+//   DNS answers, config reloads, build info): prometheus-cpp families in a
+//   registry;
 // - process_*: ProcessMetrics, read from /proc at each Render().
 //
 // Threading: the ProbeObserver calls come from the probe loop thread, one at
-// a time; SetRegistryConnected, RecordPublish and RecordReload may be called
-// from any thread; Render() may run concurrently from API threads.
+// a time; SetRegistryConnected, RecordPublish, RecordDnsQuery and
+// RecordReload may be called from any thread; Render() may run concurrently
+// from API threads.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -26,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "common/clock.h"
 #include "exporters/metrics/endpoint_series.h"
@@ -56,6 +59,9 @@ class Metrics final : public ProbeObserver {
   // Adds `count` to vigil_registry_publish_total{backend, result="success"}
   // or {…, result="failure"}.
   void RecordPublish(const std::string& backend, bool ok, uint64_t count = 1);
+  // Adds `count` to vigil_dns_queries_total{rcode}; a count of 0 creates
+  // the series.
+  void RecordDnsQuery(std::string_view rcode, uint64_t count = 1);
   // vigil_config_last_reload_successful, and when `ok`,
   // vigil_config_last_reload_success_timestamp_seconds = `when`.
   void RecordReload(bool ok, WallTime when);
@@ -79,11 +85,15 @@ class Metrics final : public ProbeObserver {
   prometheus::Gauge& reload_success_time_;
   prometheus::Family<prometheus::Gauge>& registry_connected_;
   prometheus::Family<prometheus::Counter>& registry_publish_;
+  prometheus::Family<prometheus::Counter>& dns_queries_;
   EndpointSeries endpoints_;
   const ProcessMetrics process_;
 
   std::mutex backends_mutex_;
   std::map<std::string, Backend> backends_;  // GUARDED_BY(backends_mutex_)
+
+  std::mutex dns_mutex_;
+  std::map<std::string, prometheus::Counter*, std::less<>> dns_rcodes_;  // GUARDED_BY(dns_mutex_)
 
   // The last rendering's size: the next one reserves that much at once.
   mutable std::atomic<size_t> last_size_{0};
