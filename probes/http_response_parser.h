@@ -1,9 +1,11 @@
 // HttpResponseParser: reads one HTTP/1.x response from a byte stream as it
 // arrives, as far as a probe needs it: the status, the Location of a
 // redirect, and the body's end (Content-Length, chunked, or the connection's
-// close), reading at most kMaxBodyBytes of body, as kubelet does. The body
-// itself is counted, not kept; interim 1xx answers are skipped. Nothing is
-// stored but a partial line and the Location.
+// close), reading at most kMaxBodyBytes of body, as kubelet does: once that
+// much has come the response is done. The body itself is counted, not kept;
+// interim 1xx answers are skipped. The status line is read as Go's client
+// reads it ("HTTP/1.1  200 OK" is a 200). Nothing is stored but a partial
+// line and the Location.
 //
 // Pure: no I/O, no clock. Not thread-safe; one parser per response.
 #pragma once
@@ -40,6 +42,9 @@ class HttpResponseParser {
   const std::string& error() const { return error_; }
   // Whether the error is an early end of the stream rather than bad bytes.
   bool truncated() const { return truncated_; }
+  // Whether the final answer's status line and headers have all come: what
+  // goes wrong after is a body that broke off (kubelet's prober error).
+  bool headers_complete() const { return headers_complete_; }
   uint64_t body_bytes() const { return body_bytes_; }
 
  private:
@@ -72,6 +77,7 @@ class HttpResponseParser {
   std::string location_;
   std::string error_;
   bool truncated_ = false;
+  bool headers_complete_ = false;
   bool chunked_ = false;
   bool has_length_ = false;
   uint64_t length_ = 0;  // of the body, or of the chunk at hand

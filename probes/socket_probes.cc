@@ -175,34 +175,56 @@ void SocketProbes::Read(uint32_t slot) {
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return;
     const int err = errno;
-    return Finish(slot, Outcome(ProbeOutcome::kFailure,
-                                ConnectionMessage("read", LocalAddress(s.fd), Remote(s.probe->spec),
-                                                  ErrnoText(err))));
+    const std::string message =
+        ConnectionMessage("read", LocalAddress(s.fd), Remote(s.probe->spec), ErrnoText(err));
+    if (s.parser.headers_complete()) {
+      // A redirect to follow drops its broken body, as Go's client does.
+      if (IsFollowedRedirect(s.parser.status()) && !s.parser.location().empty()) {
+        return Judge(slot);
+      }
+      ProbeResult error = BodyError(message);
+      error.code = s.parser.status();
+      return Finish(slot, std::move(error));
+    }
+    return Finish(slot, Outcome(ProbeOutcome::kFailure, message));
   }
 }
 
 void SocketProbes::Judge(uint32_t slot) {
   Socket& s = sockets_[slot];
   const HttpResponseParser& parser = s.parser;
-  if (parser.state() == HttpResponseParser::State::kError) {
+  const int status = parser.status();
+  const bool redirect = IsFollowedRedirect(status) && !parser.location().empty();
+  // What broke after the headers: kubelet's prober error, unless it is the
+  // body of a redirect (judged below).
+  const bool body_broke =
+      parser.state() == HttpResponseParser::State::kError && parser.headers_complete();
+  if (parser.state() == HttpResponseParser::State::kError && !body_broke) {
     return Finish(slot, Outcome(ProbeOutcome::kFailure,
                                 parser.truncated() ? parser.error()
                                                    : "malformed HTTP response: " + parser.error()));
   }
-  const int status = parser.status();
+  if (body_broke && !redirect) {
+    ProbeResult error = BodyError(parser.error());
+    error.code = status;
+    return Finish(slot, std::move(error));
+  }
   ProbeResult result;
-  if (IsFollowedRedirect(status) && !parser.location().empty()) {
+  if (redirect) {
     const auto left = s.deadline - clock_.Now();
     std::string next;
     std::optional<ProbeResult> stop = FirstRedirect(s.probe->spec, s.probe->url, parser.location(),
                                                     std::chrono::steady_clock::now() + left, &next);
     if (!stop) {
       // The redirects that follow are libcurl's, within the same deadline.
+      const bool keep_host = !IsAbsoluteLocation(parser.location());
       Socket ended = Release(slot);
-      return handoff_(std::move(ended.probe), std::move(ended.done), ended.started,
-                      std::move(next));
+      return handoff_(std::move(ended.probe), std::move(ended.done), ended.started, std::move(next),
+                      keep_host);
     }
-    result = std::move(*stop);
+    // Another host's answer is read as the final one: its broken body is an error.
+    result = body_broke && stop->outcome == ProbeOutcome::kSuccess ? BodyError(parser.error())
+                                                                   : std::move(*stop);
     result.code = status;
   } else {
     result = JudgeStatus(status);
@@ -240,8 +262,16 @@ void SocketProbes::Expire(Time now) {
       const uint64_t key = deadlines_[i].queue.front().second;
       deadlines_[i].queue.pop_front();
       if (Socket* s = Find(key)) {
-        Finish(static_cast<uint32_t>(key & 0xffffffff),
-               Outcome(ProbeOutcome::kTimeout, TimeoutMessage(s->probe->spec.timeout)));
+        // Out of time in the body of a final answer: kubelet's prober
+        // error. In a redirect's body, Go's client would fail the next request.
+        const HttpResponseParser& parser = s->parser;
+        const bool in_body = s->phase == Phase::kReading && parser.headers_complete() &&
+                             !(IsFollowedRedirect(parser.status()) && !parser.location().empty());
+        ProbeResult result =
+            in_body ? BodyError(BodyTimeoutMessage())
+                    : Outcome(ProbeOutcome::kTimeout, TimeoutMessage(s->probe->spec.timeout));
+        if (in_body) result.code = parser.status();
+        Finish(static_cast<uint32_t>(key & 0xffffffff), std::move(result));
       }
     }
   }

@@ -7,14 +7,16 @@
 //
 // Each probe's socket:
 //  - SO_LINGER 0: closing it sends a reset, so no TIME_WAIT socket stays
-//    behind on the node (kubelet's fix for its issue #89898);
+//    behind on the node (kubelet, for its issue #89898, lingers 1 s instead);
 //  - TCP_QUICKACK off: the handshake's last ACK rides on the request instead
 //    of being a packet of its own (HAProxy's checks do the same). A TCP
 //    probe is a success once its SYN is answered, and is reset before the
 //    server's accept: the target's application is not woken for it.
-//  - HTTP: "GET path HTTP/1.1" with "Connection: close" (as kubelet); the
+//  - HTTP: the request kubelet's client would send (HttpRequestBytes); the
 //    response is read as far as HttpResponseParser says (status, headers,
-//    body to its end or 10 KiB), then the socket is closed.
+//    body to its end or 10 KiB), then the socket is closed. A body that
+//    breaks off, resets or outlasts the timeout after the headers is an
+//    error (BodyError), not a failure, as in kubelet.
 //
 // Messages are the engine's (kubelet's): "dial tcp 127.0.0.1:8080: connect:
 // connection refused", "read tcp L->R: read: connection reset by peer",
@@ -41,10 +43,10 @@ class SocketProbes {
  public:
   using Done = std::function<void(const ProbeResult&)>;
   // Goes on with the probe on libcurl, within what is left of its time: the
-  // redirect to `url` (absolute) is the first one followed. `started` is
-  // when the probe began.
+  // redirect to `url` (absolute) is the first one followed, with the spec's
+  // Host header when `keep_host`. `started` is when the probe began.
   using Handoff = std::function<void(std::shared_ptr<const PreparedProbe>, Done, Time started,
-                                     std::string url)>;
+                                     std::string url, bool keep_host)>;
   // Delivers a result on a later turn of the loop (never inside Start).
   using Defer = std::function<void(Done, ProbeResult)>;
 

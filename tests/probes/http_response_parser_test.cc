@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace vigil {
 namespace {
@@ -91,17 +93,37 @@ TEST(HttpResponseParserTest, KeepsTheLocationAndAcceptsBareNewlines) {
   EXPECT_EQ(parser.location(), "http://127.0.0.1:81/b?c=d");
 }
 
+// kubelet: pkg/probe/http/http_test.go TestHTTPProbeChecker_PayloadTruncated and
+// _PayloadNormal; ReadAtMost stops once 10 KiB have come.
 TEST(HttpResponseParserTest, ReadsAtMostTenKibibytesOfBody) {
   const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 50000000\r\n\r\n";
   HttpResponseParser parser;
   EXPECT_EQ(parser.Feed(head), State::kMore);
-  EXPECT_EQ(parser.Feed(std::string(HttpResponseParser::kMaxBodyBytes, 'x')), State::kMore);
-  EXPECT_EQ(parser.Feed("x"), State::kDone);
+  EXPECT_EQ(parser.Feed(std::string(HttpResponseParser::kMaxBodyBytes - 1, 'x')), State::kMore);
+  EXPECT_EQ(parser.Feed("x"), State::kDone);  // the 10,240th byte ends the read
   EXPECT_EQ(parser.status(), 200);
+  EXPECT_EQ(parser.body_bytes(), HttpResponseParser::kMaxBodyBytes);
   // Unbounded bodies are capped the same way.
   HttpResponseParser endless;
   endless.Feed("HTTP/1.1 200 OK\r\n\r\n");
   EXPECT_EQ(endless.Feed(std::string(64 * 1024, 'x')), State::kDone);
+}
+
+// Go's http.ReadResponse trims the spaces before the code.
+TEST(HttpResponseParserTest, StatusLinesAsGoReadsThem) {
+  for (const auto& [line, status] :
+       std::vector<std::pair<std::string, int>>{{"HTTP/1.1  200 OK", 200},
+                                                {"HTTP/1.1    503 Service Unavailable", 503},
+                                                {"HTTP/1.1 204", 204},
+                                                {"HTTP/1.0 200 OK", 200},
+                                                {"HTTP/2.0 200 OK", 200},
+                                                {"HTTP/1.1 +20 OK", 20},
+                                                {"HTTP/1.1 099 Low", 99}}) {
+    HttpResponseParser parser;
+    parser.Feed(line + "\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_EQ(parser.state(), State::kDone) << line << ": " << parser.error();
+    EXPECT_EQ(parser.status(), status) << line;
+  }
 }
 
 TEST(HttpResponseParserTest, StatusLinesThatAreNotHttp) {
@@ -112,6 +134,10 @@ TEST(HttpResponseParserTest, StatusLinesThatAreNotHttp) {
   ExpectMalformed("HTTP/x.1 200 OK\r\n\r\n", "status line \"HTTP/x.1 200 OK\"");
   ExpectMalformed("\r\n", "status line \"\"");
   ExpectMalformed(std::string("HTTP/1.1 200\x01OK\r\n", 17), "status line \"HTTP/1.1 200?OK\"");
+  ExpectMalformed("HTTP/1.1 -20 OK\r\n\r\n", "status line \"HTTP/1.1 -20 OK\"");
+  ExpectMalformed("HTTP/1.1 200OK\r\n\r\n", "status line \"HTTP/1.1 200OK\"");
+  ExpectMalformed("HTTP/1.1\r\n\r\n", "status line \"HTTP/1.1\"");
+  ExpectMalformed("HTTP/1.10 200 OK\r\n\r\n", "status line \"HTTP/1.10 200 OK\"");
 }
 
 TEST(HttpResponseParserTest, MalformedHeadersAndFraming) {
@@ -142,14 +168,24 @@ TEST(HttpResponseParserTest, AnEarlyEndIsTruncation) {
   EXPECT_EQ(empty.state(), State::kError);
   EXPECT_TRUE(empty.truncated());
   EXPECT_EQ(empty.error(), "empty reply from server");
+  // Before the headers have all come: the response is cut short.
   for (const std::string& cut :
-       {std::string("HTTP/1.1 200 OK\r\nContent-Le"), std::string("HTTP/1.1 200"),
-        std::string("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"),
+       {std::string("HTTP/1.1 200 OK\r\nContent-Le"), std::string("HTTP/1.1 200")}) {
+    HttpResponseParser parser = Parse(cut, 3, /*eof=*/true);
+    EXPECT_EQ(parser.state(), State::kError) << cut;
+    EXPECT_TRUE(parser.truncated()) << cut;
+    EXPECT_FALSE(parser.headers_complete()) << cut;
+    EXPECT_EQ(parser.error(), "the server closed the connection before the response was complete");
+  }
+  // After them: the body is, with Go's error.
+  for (const std::string& cut :
+       {std::string("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"),
         std::string("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab")}) {
     HttpResponseParser parser = Parse(cut, 3, /*eof=*/true);
     EXPECT_EQ(parser.state(), State::kError) << cut;
     EXPECT_TRUE(parser.truncated()) << cut;
-    EXPECT_EQ(parser.error(), "the server closed the connection before the response was complete");
+    EXPECT_TRUE(parser.headers_complete()) << cut;
+    EXPECT_EQ(parser.error(), "unexpected EOF");
   }
   // A malformed response is not a truncated one.
   EXPECT_FALSE(Parse("nope\r\n", 100, true).truncated());

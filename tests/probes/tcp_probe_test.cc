@@ -5,6 +5,7 @@
 #include "tests/probes/probe_runner.h"
 #include "tests/support/raw_tcp_server.h"
 #include "tests/support/tcp_sockets.h"
+#include "tests/support/test_http_server.h"
 #include "tests/support/wait.h"
 
 namespace vigil {
@@ -51,14 +52,29 @@ TEST_P(TcpProbeTest, Ipv6) {
 }
 
 TEST_P(TcpProbeTest, ClosesAtOnceLeavingNoTimeWait) {
-  RawTcpServer server(RawTcpServer::Behavior::kNeverAnswer);
+  // An address of its own: other programs' sockets cannot share its ends.
+  const std::string address = "127.0.0.77";
+  RawTcpServer server(RawTcpServer::Behavior::kNeverAnswer, address);
   for (int i = 0; i < 50; ++i) {
-    EXPECT_EQ(runner_.Run(TcpSpec(server.port())).outcome, ProbeOutcome::kSuccess);
+    EXPECT_EQ(runner_.Run(TcpSpec(server.port(), address)).outcome, ProbeOutcome::kSuccess);
   }
   // The server sees each connection end: the probe does not hold it open.
   EXPECT_TRUE(testing::WaitUntil(
-      [&] { return testing::CountTcpSockets(server.port(), /*ESTABLISHED*/ 0x01) == 0; }, 5s));
-  EXPECT_EQ(testing::CountTcpSockets(server.port(), testing::kTcpTimeWait), 0);
+      [&] { return testing::CountTcpSockets(address, server.port(), /*ESTABLISHED*/ 0x01) == 0; },
+      5s));
+  EXPECT_EQ(testing::CountTcpSockets(address, server.port(), testing::kTcpTimeWait), 0);
+}
+
+// kubelet: pkg/probe/tcp/tcp_test.go TestTcpHealthChecker "A connection is made and
+// probing would succeed" (against an HTTP server), and "No connection can be
+// made" with port -1. Deliberate difference: kubelet's prober calls port -1 a
+// failure; vigil's config refuses it, and the engine reports an error.
+TEST_P(TcpProbeTest, KubeletTcpHealthChecker) {
+  testing::TestHttpServer server;
+  EXPECT_EQ(runner_.Run(TcpSpec(server.port())).outcome, ProbeOutcome::kSuccess);
+  const ProbeResult result = runner_.Run(TcpSpec(-1));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kError);
+  EXPECT_EQ(result.message, "invalid probe port -1: not in 1-65535");
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, TcpProbeTest, ::testing::Bool(),
