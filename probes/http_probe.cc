@@ -9,6 +9,7 @@
 
 #include "common/version.h"
 #include "probes/curl_transfer.h"
+#include "probes/http_response_parser.h"
 #include "probes/prepared_probe.h"
 #include "probes/probe_messages.h"
 #include "probes/request_target.h"
@@ -19,7 +20,6 @@ void SlistFree::operator()(curl_slist* list) const { curl_slist_free_all(list); 
 
 namespace {
 
-constexpr size_t kMaxBodyBytes = 10 * 1024;
 constexpr int kMaxRedirects = 10;
 
 SlistPtr ToSlist(const std::vector<std::string>& lines) {
@@ -34,46 +34,13 @@ const curl_slist* DefaultHeaders() {
   return kList.get();
 }
 
-// Reads and drops the body; once kMaxBodyBytes have come it stops the
+// Reads and drops the body; once its limit (10 KiB) has come it stops the
 // transfer (curl then ends with CURLE_WRITE_ERROR), as Go's ReadAtMost stops
 // reading at its limit: a huge or endless body costs neither memory nor time.
 size_t CountBody(char*, size_t size, size_t count, void* userdata) {
   auto* exchange = static_cast<HttpExchange*>(userdata);
   exchange->body_bytes += size * count;
-  return exchange->body_bytes >= kMaxBodyBytes ? 0 : size * count;
-}
-
-// Notes each response's status, Location and the end of its headers (an
-// interim 1xx answer's end is not the end).
-size_t ReadHeader(char* data, size_t size, size_t count, void* userdata) {
-  auto* exchange = static_cast<HttpExchange*>(userdata);
-  std::string_view line(data, size * count);
-  if (line.substr(0, 5) == "HTTP/") {
-    exchange->headers_done = false;
-    exchange->location.clear();
-    const size_t space = line.find(' ');
-    exchange->status = 0;
-    if (space != std::string_view::npos) {
-      std::string_view code = line.substr(space + 1);
-      while (!code.empty() && code.front() == ' ') code.remove_prefix(1);
-      for (size_t i = 0;
-           i < 3 && i < code.size() && std::isdigit(static_cast<unsigned char>(code[i])); ++i) {
-        exchange->status = exchange->status * 10 + (code[i] - '0');
-      }
-    }
-  } else if (line == "\r\n" || line == "\n") {
-    const bool interim =
-        exchange->status >= 100 && exchange->status < 200 && exchange->status != 101;
-    if (!interim) exchange->headers_done = true;
-  } else if (line.size() > 9 && strncasecmp(line.data(), "Location:", 9) == 0) {
-    std::string_view value = line.substr(9);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-      value.remove_prefix(1);
-    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
-      value.remove_suffix(1);
-    exchange->location = std::string(value);
-  }
-  return size * count;
+  return exchange->body_bytes >= exchange->body_limit ? 0 : size * count;
 }
 
 struct UrlParts {
@@ -104,28 +71,6 @@ ProbeResult Answer(ProbeOutcome outcome, std::string message) {
   result.outcome = outcome;
   result.message = std::move(message);
   return result;
-}
-
-// kubelet's redirect policy for an answer pointing at `location`; nullopt:
-// follow it.
-std::optional<ProbeResult> JudgeRedirect(const std::string& location, const ProbeSpec& spec,
-                                         const HttpExchange& exchange) {
-  const std::optional<UrlParts> target = ParseUrl(location);
-  const std::optional<UrlParts> origin = ParseUrl(HttpUrl(spec));
-  if (!target || !origin || strcasecmp(target->host.c_str(), origin->host.c_str()) != 0) {
-    return Answer(ProbeOutcome::kSuccess, "Probe terminated redirects");
-  }
-  // Go's client checks before each redirect how many requests it has made.
-  if (exchange.redirects + 1 >= kMaxRedirects) {
-    return Answer(ProbeOutcome::kFailure, "stopped after 10 redirects");
-  }
-  if (target->scheme != "http" && target->scheme != "https") {
-    return Answer(ProbeOutcome::kFailure, "unsupported protocol scheme \"" + target->scheme + "\"");
-  }
-  if (exchange.deadline <= std::chrono::steady_clock::now()) {
-    return Answer(ProbeOutcome::kTimeout, TimeoutMessage(spec.timeout));
-  }
-  return std::nullopt;
 }
 
 // `location` resolved against `base`, as a browser (and Go) would; nullopt
@@ -174,18 +119,52 @@ ProbeResult JudgeStatus(long status) {
   return result;
 }
 
-std::optional<ProbeResult> FirstRedirect(const ProbeSpec& spec, const std::string& url,
-                                         const std::string& location,
-                                         std::chrono::steady_clock::time_point deadline,
-                                         std::string* next) {
-  const std::optional<std::string> target = Resolve(url, location);
-  // As libcurl's REDIRECT_URL would be missing: the 3xx is the answer.
-  if (!target) return Answer(ProbeOutcome::kSuccess, "Probe terminated redirects");
-  HttpExchange exchange;
-  exchange.deadline = deadline;
-  std::optional<ProbeResult> stop = JudgeRedirect(*target, spec, exchange);
-  if (!stop) *next = *target;
-  return stop;
+RedirectPlan PlanRedirect(const ProbeSpec& spec, const std::string& url, long status,
+                          const std::string& location) {
+  RedirectPlan plan;
+  if (!IsFollowedRedirect(status) || location.empty()) return plan;
+  const std::optional<std::string> next =
+      ParsesAsGoUrl(location) ? Resolve(url, location) : std::nullopt;
+  const std::optional<UrlParts> target = next ? ParseUrl(*next) : std::nullopt;
+  if (!target) {
+    plan.kind = RedirectPlan::Kind::kBadLocation;
+    plan.result =
+        Answer(ProbeOutcome::kFailure, "failed to parse Location header \"" + location + "\"");
+    return plan;
+  }
+  // kubelet's checker compares host names, as Go writes them: exactly.
+  const std::optional<UrlParts> origin = ParseUrl(HttpUrl(spec));
+  if (!origin || target->host != origin->host) {
+    plan.kind = RedirectPlan::Kind::kOtherHost;
+    plan.result = Answer(ProbeOutcome::kSuccess, "Probe terminated redirects");
+    return plan;
+  }
+  plan.kind = RedirectPlan::Kind::kSameHost;
+  plan.next = *next;
+  plan.scheme = target->scheme;
+  plan.keep_host = !IsAbsoluteLocation(location);
+  return plan;
+}
+
+size_t DrainLimit(std::optional<uint64_t> content_length) {
+  constexpr size_t kMaxBodySlurp = 2 * 1024;  // Go's maxBodySlurpSize
+  return content_length && *content_length > kMaxBodySlurp ? 0 : kMaxBodySlurp;
+}
+
+std::optional<ProbeResult> JudgeFollow(const ProbeSpec& spec, const RedirectPlan& plan,
+                                       int redirects,
+                                       std::chrono::steady_clock::time_point deadline) {
+  // Go's client checks before each redirect how many requests it has made.
+  if (redirects + 1 >= kMaxRedirects) {
+    return Answer(ProbeOutcome::kFailure, "stopped after 10 redirects");
+  }
+  if (plan.scheme != "http" && plan.scheme != "https") {
+    return Answer(ProbeOutcome::kFailure, "unsupported protocol scheme \"" + plan.scheme + "\"");
+  }
+  if (deadline <= std::chrono::steady_clock::now()) {
+    return Answer(ProbeOutcome::kTimeout, TimeoutMessage(spec.timeout));
+  }
+  return std::nullopt;
 }
 
 bool IsAbsoluteLocation(std::string_view location) {
@@ -223,13 +202,93 @@ std::vector<std::string> CurlHeaderLines(const RequestHeaders& headers, bool wit
   return lines;
 }
 
+// Notes each response's status, Location and the end of its headers (an
+// interim 1xx answer's end is not the end). There, it plans a redirect
+// (PlanRedirect) and refuses what Go's client refuses (HttpResponseParser's
+// framing rules), stopping the transfer (CURLE_WRITE_ERROR) where Go would
+// read no more.
+static size_t ReadHeader(char* data, size_t size, size_t count, void* userdata) {
+  auto* exchange = static_cast<HttpExchange*>(userdata);
+  const size_t n = size * count;
+  std::string_view line(data, n);
+  if (line.substr(0, 5) == "HTTP/") {
+    exchange->headers_done = false;
+    exchange->location.clear();
+    exchange->transfer_encodings = 0;
+    exchange->http10 = line.substr(0, 8) == "HTTP/1.0" || line.substr(0, 6) == "HTTP/0";
+    exchange->status = 0;
+    const size_t space = line.find(' ');
+    if (space != std::string_view::npos) {
+      std::string_view code = line.substr(space + 1);
+      while (!code.empty() && code.front() == ' ') code.remove_prefix(1);
+      for (size_t i = 0;
+           i < 3 && i < code.size() && std::isdigit(static_cast<unsigned char>(code[i])); ++i) {
+        exchange->status = exchange->status * 10 + (code[i] - '0');
+      }
+    }
+    return n;
+  }
+  if (line == "\r\n" || line == "\n") {
+    const long status = exchange->status;
+    if (status >= 100 && status < 200 && status != 101) {
+      if (++exchange->interim_answers > HttpResponseParser::kMaxInterimAnswers) {
+        exchange->refused = "net/http: too many 1xx informational responses";
+        return 0;
+      }
+      return n;
+    }
+    if (exchange->transfer_encodings > 0 && !exchange->http10) {
+      if (exchange->transfer_encodings > 1) {
+        exchange->refused = "too many transfer encodings";
+        return 0;
+      }
+      if (strcasecmp(exchange->transfer_encoding.c_str(), "chunked") != 0) {
+        exchange->refused =
+            "unsupported transfer encoding: \"" + exchange->transfer_encoding + "\"";
+        return 0;
+      }
+    }
+    exchange->headers_done = true;
+    exchange->redirect = PlanRedirect(*exchange->spec, exchange->url, status, exchange->location);
+    if (exchange->redirect.kind == RedirectPlan::Kind::kBadLocation) return 0;
+    if (exchange->redirect.kind == RedirectPlan::Kind::kSameHost) {
+      curl_off_t length = -1;
+      curl_easy_getinfo(exchange->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+      exchange->body_limit = DrainLimit(
+          length >= 0 ? std::optional<uint64_t>(static_cast<uint64_t>(length)) : std::nullopt);
+      if (exchange->body_limit == 0) return 0;  // Go follows without reading it
+    }
+    return n;
+  }
+  const auto value_of = [&](size_t name_length) {
+    std::string_view value = line.substr(name_length);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
+      value.remove_suffix(1);
+    }
+    return std::string(value);
+  };
+  if (line.size() > 9 && strncasecmp(line.data(), "Location:", 9) == 0) {
+    exchange->location = value_of(9);
+  } else if (line.size() > 18 && strncasecmp(line.data(), "Transfer-Encoding:", 18) == 0) {
+    ++exchange->transfer_encodings;
+    exchange->transfer_encoding = value_of(18);
+  }
+  return n;
+}
+
 void StartHttp(CURL* easy, const PreparedProbe& probe, const std::string& url,
                std::chrono::steady_clock::time_point deadline, int redirects, bool keep_host,
                const std::string& referer, HttpExchange* exchange) {
+  *exchange = HttpExchange{};
+  exchange->spec = &probe.spec;
+  exchange->easy = easy;
   exchange->deadline = deadline;
   exchange->redirects = redirects;
   exchange->keep_host = keep_host;
-  exchange->url = url;
+  // As Go writes it, fragment included: the Referer of the next request.
+  exchange->url = url == probe.url ? probe.referer : url;
   const curl_slist* headers = !keep_host && probe.headers_without_host
                                   ? probe.headers_without_host.get()
                                   : probe.headers.get();
@@ -252,44 +311,41 @@ std::optional<ProbeResult> FinishHttp(CURL* easy, CURLcode code, const char* err
   const ProbeSpec& spec = probe.spec;
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-  const bool body_capped = code == CURLE_WRITE_ERROR && exchange->body_bytes >= kMaxBodyBytes;
+  const bool body_capped =
+      code == CURLE_WRITE_ERROR && exchange->body_bytes >= exchange->body_limit;
   const bool body_broke = code != CURLE_OK && !body_capped && exchange->headers_done;
+  const RedirectPlan& plan = exchange->redirect;
 
   ProbeResult result;
-  if (code != CURLE_OK && !body_capped && !exchange->headers_done) {
+  if (!exchange->refused.empty()) {
+    result = Answer(ProbeOutcome::kFailure, "malformed HTTP response: " + exchange->refused);
+  } else if (code != CURLE_OK && !body_capped && !exchange->headers_done) {
     result = TransportFailure(easy, code, error, spec);
-  } else if (IsFollowedRedirect(status) && !exchange->location.empty()) {
-    const std::optional<std::string> location = Resolve(exchange->url, exchange->location);
+  } else if (plan.kind == RedirectPlan::Kind::kSameHost) {
+    // Go drains the body (errors dropped), then checks and follows.
     std::optional<ProbeResult> stop =
-        location ? JudgeRedirect(*location, spec, *exchange)
-                 : std::optional<ProbeResult>(
-                       Answer(ProbeOutcome::kSuccess, "Probe terminated redirects"));
-    if (!stop && code == CURLE_OPERATION_TIMEDOUT) {
-      // Go's client drains a redirect's body before it follows; out of
-      // time, the next request fails.
-      stop = Answer(ProbeOutcome::kTimeout, TimeoutMessage(spec.timeout));
-    }
+        code == CURLE_OPERATION_TIMEDOUT
+            ? Answer(ProbeOutcome::kTimeout, TimeoutMessage(spec.timeout))
+            : JudgeFollow(spec, plan, exchange->redirects, exchange->deadline);
     if (!stop) {
-      // Go's client drops a broken body of a redirect it follows.
       const std::string previous = exchange->url;
-      const std::string next = *location;  // curl's strings die with the next transfer
-      const bool keep_host = exchange->keep_host && !IsAbsoluteLocation(exchange->location);
+      const RedirectPlan next = plan;  // StartHttp resets the exchange
       // Go's Referer: the previous URL, unless that would leak https to http.
-      const bool leaks = previous.rfind("https:", 0) == 0 && next.rfind("http:", 0) == 0;
-      exchange->body_bytes = 0;
-      exchange->headers_done = false;
-      exchange->location.clear();
-      StartHttp(easy, probe, next, exchange->deadline, exchange->redirects + 1, keep_host,
-                leaks ? "" : previous, exchange);
+      const bool leaks = previous.rfind("https:", 0) == 0 && next.next.rfind("http:", 0) == 0;
+      const HttpExchange before = *exchange;
+      StartHttp(easy, probe, next.next, before.deadline, before.redirects + 1,
+                before.keep_host && next.keep_host, leaks ? "" : previous, exchange);
       curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
                        TimeoutMillis(exchange->deadline - std::chrono::steady_clock::now()));
       return std::nullopt;
     }
-    result = body_broke && stop->outcome == ProbeOutcome::kSuccess
-                 ? CurlBodyError(easy, code, error, spec)
-                 : std::move(*stop);
+    result = std::move(*stop);
+  } else if (plan.kind == RedirectPlan::Kind::kBadLocation) {
+    result = plan.result;
   } else if (body_broke) {
     result = CurlBodyError(easy, code, error, spec);
+  } else if (plan.kind == RedirectPlan::Kind::kOtherHost) {
+    result = plan.result;
   } else {
     return JudgeStatus(status);
   }

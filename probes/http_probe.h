@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@
 
 #include "common/status.h"
 #include "probes/curl_slist.h"
+#include "probes/http_response_parser.h"
 #include "probes/probe_result.h"
 #include "probes/probe_spec.h"
 #include "probes/request_headers.h"
@@ -31,7 +33,36 @@ namespace vigil {
 
 struct PreparedProbe;
 
+// How kubelet's client (Go's client.Do with kubelet's redirect checker)
+// treats an answer with `status` and `location`, to `url`.
+struct RedirectPlan {
+  enum class Kind {
+    kNone,         // not a redirect Go follows: the answer is final
+    kBadLocation,  // a Location url.Parse refuses: a failure (result)
+    kOtherHost,    // to another host name: final, kubelet's warning (result)
+    kSameHost,     // to follow (`next`), once at most 2 KiB of its body is drained
+  };
+  Kind kind = Kind::kNone;
+  ProbeResult result;     // kBadLocation, kOtherHost
+  std::string next;       // kSameHost: the absolute URL
+  std::string scheme;     // kSameHost: next's
+  bool keep_host = true;  // kSameHost: Location was relative
+};
+RedirectPlan PlanRedirect(const ProbeSpec& spec, const std::string& url, long status,
+                          const std::string& location);
+// How much of a followed redirect's body Go drains: 2 KiB, none when its
+// Content-Length says more.
+size_t DrainLimit(std::optional<uint64_t> content_length);
+// kubelet's verdict on following `plan` (kSameHost) with `redirects` already
+// followed, by `deadline`: nullopt to follow, else the result (stopped after
+// 10 redirects, a scheme that is not HTTP, out of time).
+std::optional<ProbeResult> JudgeFollow(const ProbeSpec& spec, const RedirectPlan& plan,
+                                       int redirects,
+                                       std::chrono::steady_clock::time_point deadline);
+
 struct HttpExchange {
+  const ProbeSpec* spec = nullptr;
+  CURL* easy = nullptr;
   std::chrono::steady_clock::time_point deadline;  // of the whole probe, redirects included
   int redirects = 0;
   // Whether the spec's Host header still goes out: Go's client keeps it
@@ -40,9 +71,16 @@ struct HttpExchange {
   std::string url;  // of the request being made: the Referer of the next
   // Of the response being read:
   size_t body_bytes = 0;
+  size_t body_limit = HttpResponseParser::kMaxBodyBytes;
   bool headers_done = false;  // its status line and headers have all come
   long status = 0;
+  bool http10 = false;
+  int interim_answers = 0;
   std::string location;  // its Location header, as sent
+  int transfer_encodings = 0;
+  std::string transfer_encoding;
+  std::string refused;  // what Go's client would refuse in it
+  RedirectPlan redirect;
 };
 
 // Sets up `easy`, already through SetUpTransfer, for a request of `probe`:
@@ -62,14 +100,6 @@ bool IsAbsoluteLocation(std::string_view location);
 // success that "Probe terminated redirects", anything else a failure; `code`
 // is set.
 ProbeResult JudgeStatus(long status);
-// kubelet's judgment of a first answer, to `url`, that redirects to
-// `location` (as sent: absolute or relative): a result (another host, a
-// scheme that is not HTTP, the deadline passed), or nullopt with `*next` the
-// absolute URL to follow.
-std::optional<ProbeResult> FirstRedirect(const ProbeSpec& spec, const std::string& url,
-                                         const std::string& location,
-                                         std::chrono::steady_clock::time_point deadline,
-                                         std::string* next);
 // The result of a response whose body broke off after its headers had come
 // (kubelet's prober error, not a failure): `message` is Go's.
 ProbeResult BodyError(std::string message);

@@ -114,7 +114,7 @@ void HttpResponseParser::Fail(std::string error) {
 bool HttpResponseParser::Body(size_t n) {
   body_bytes_ += n;
   // kubelet reads at most this much, stops there, and judges by the status.
-  if (body_bytes_ < kMaxBodyBytes) return false;
+  if (body_bytes_ < body_limit_) return false;
   state_ = State::kDone;
   return true;
 }
@@ -174,6 +174,7 @@ void HttpResponseParser::StatusLine(std::string_view line) {
   }
   if (!versioned || !numeric || (negative && value != 0)) return Fail("status line " + Shown(line));
   status_ = value;
+  http10_ = version[5] == '0' || (version[5] == '1' && version[7] == '0');
   phase_ = Phase::kHeaders;
 }
 
@@ -187,7 +188,8 @@ void HttpResponseParser::Header(std::string_view line) {
   const std::string_view value = Trim(line.substr(colon + 1));
   if (Is(name, "Content-Length")) {
     uint64_t length = 0;
-    if (value.empty() || value.size() > 18 || !std::all_of(value.begin(), value.end(), [](char c) {
+    if (value.empty()) return;  // Go's client takes an empty one as no length
+    if (value.size() > 18 || !std::all_of(value.begin(), value.end(), [](char c) {
           return std::isdigit(static_cast<unsigned char>(c));
         })) {
       return Fail("Content-Length " + Shown(value));
@@ -197,10 +199,8 @@ void HttpResponseParser::Header(std::string_view line) {
     has_length_ = true;
     length_ = length;
   } else if (Is(name, "Transfer-Encoding")) {
-    // The last coding decides; anything but chunked runs until the close.
-    const size_t comma = value.rfind(',');
-    chunked_ =
-        Is(Trim(comma == std::string_view::npos ? value : value.substr(comma + 1)), "chunked");
+    ++transfer_encodings_;
+    transfer_encoding_ = std::string(value);
   } else if (Is(name, "Location")) {
     location_ = std::string(value);
   }
@@ -209,27 +209,50 @@ void HttpResponseParser::Header(std::string_view line) {
 void HttpResponseParser::EndOfHeaders() {
   if (status_ >= 100 && status_ < 200 && status_ != 101) {
     // An interim answer (100 Continue, 103 Early Hints): the real one follows.
+    if (++interim_answers_ > kMaxInterimAnswers) {
+      return Fail("net/http: too many 1xx informational responses");
+    }
     phase_ = Phase::kStatusLine;
     status_ = 0;
     location_.clear();
-    chunked_ = false;
+    transfer_encodings_ = 0;
     has_length_ = false;
     return;
   }
+  // As Go's client: HTTP/1.0 ignores Transfer-Encoding; from 1.1 on, one
+  // field, "chunked", is the only one it takes.
+  bool chunked = false;
+  if (transfer_encodings_ > 0 && !http10_) {
+    if (transfer_encodings_ > 1) return Fail("too many transfer encodings");
+    if (!Is(transfer_encoding_, "chunked")) {
+      return Fail("unsupported transfer encoding: " + Shown(transfer_encoding_));
+    }
+    chunked = true;
+  }
   headers_complete_ = true;
-  if (status_ < 200 || status_ == 204 || status_ == 304) {
+  if ((status_ >= 100 && status_ < 200) || status_ == 204 || status_ == 304) {
     state_ = State::kDone;
-  } else if (chunked_) {
+  } else if (chunked) {
+    has_length_ = false;  // a length beside chunked is ignored
     phase_ = Phase::kChunkSize;
   } else if (has_length_) {
     remaining_ = length_;
-    if (length_ == 0) {
+    if (length_ == 0 || body_limit_ == 0) {
       state_ = State::kDone;
     } else {
       phase_ = Phase::kBodyLength;
     }
+  } else if (body_limit_ == 0) {
+    state_ = State::kDone;
   } else {
     phase_ = Phase::kBodyUntilClose;
+  }
+}
+
+void HttpResponseParser::LimitBody(size_t limit) {
+  body_limit_ = std::min(limit, kMaxBodyBytes);
+  if (state_ == State::kMore && headers_complete_ && body_bytes_ >= body_limit_) {
+    state_ = State::kDone;
   }
 }
 

@@ -75,6 +75,10 @@ std::shared_ptr<const PreparedProbe> PrepareProbe(ProbeSpec spec) {
   prepared->invalid = Check(spec);
   if (prepared->invalid.ok() && spec.kind == ProbeSpec::Kind::kHttp) {
     prepared->url = HttpUrl(spec);
+    std::string path = spec.path;
+    if (!path.empty() && path[0] != '/' && path[0] != '?') path.insert(0, "/");
+    prepared->referer =
+        (spec.https ? "https://" : "http://") + JoinHostPort(spec.host, spec.port) + UrlTail(path);
     Result<RequestHeaders> headers = BuildRequestHeaders(spec.headers);
     if (!headers.ok()) {
       prepared->invalid = headers.status();

@@ -31,6 +31,7 @@ struct PreparedProbe {
   socklen_t address_length = 0;
   std::string request;  // native HTTP: the request's bytes
   std::string url;      // libcurl: the first URL
+  std::string referer;  // the first URL as Go writes it (fragment kept): a redirect's Referer
   SlistPtr headers;     // libcurl: the spec's headers with the defaults; null: the defaults only
   // libcurl, after an absolute redirect: the same without the spec's Host.
   SlistPtr headers_without_host;

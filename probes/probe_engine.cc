@@ -239,9 +239,9 @@ void ProbeEngine::Loop::StartCurl(std::shared_ptr<const PreparedProbe> probe, Do
   SetUpTransfer(easy, left, transfer->error);
   if (spec.kind == ProbeSpec::Kind::kHttp) {
     const bool redirected = !redirect.empty();
-    // A redirect handed over follows the first request, to probe->url: its Referer.
+    // A redirect handed over follows the first request: its Referer.
     StartHttp(easy, *probe, redirected ? redirect : probe->url, Steady::now() + left,
-              redirected ? 1 : 0, keep_host, redirected ? probe->url : "", &transfer->http);
+              redirected ? 1 : 0, keep_host, redirected ? probe->referer : "", &transfer->http);
   } else {
     StartTcp(easy, spec);
   }

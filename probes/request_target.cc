@@ -7,20 +7,23 @@
 namespace vigil {
 namespace {
 
+enum class Part { kPath, kFragment };
+
 bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 
 int HexValue(char c) {
   return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10);
 }
 
-// Go's shouldEscape(c, encodePath).
-bool ShouldEscape(unsigned char c) {
+// Go's shouldEscape(c, encodePath | encodeFragment).
+bool ShouldEscape(unsigned char c, Part part) {
   if (std::isalnum(c)) return false;
   switch (c) {
     case '-':
     case '_':
     case '.':
     case '~':
+      return false;
     case '$':
     case '&':
     case '+':
@@ -29,18 +32,24 @@ bool ShouldEscape(unsigned char c) {
     case ':':
     case ';':
     case '=':
+    case '?':
     case '@':
-      return false;
+      return part == Part::kPath && c == '?';
+    case '!':
+    case '(':
+    case ')':
+    case '*':
+      return part == Part::kPath;
     default:
-      return true;  // '?' included
+      return true;
   }
 }
 
-// Go's validEncoded(s, encodePath): `s` may be sent as it is.
-bool ValidEncoded(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) {
+// Go's validEncoded: `s` may be written as it is.
+bool ValidEncoded(std::string_view s, Part part) {
+  return std::all_of(s.begin(), s.end(), [part](char c) {
     return std::string_view("!$&'()*+,;=:@[]%").find(c) != std::string_view::npos ||
-           !ShouldEscape(static_cast<unsigned char>(c));
+           !ShouldEscape(static_cast<unsigned char>(c), part);
   });
 }
 
@@ -60,12 +69,12 @@ std::optional<std::string> Unescape(std::string_view s) {
   return out;
 }
 
-// Go's escape(s, encodePath).
-std::string Escape(std::string_view s) {
+// Go's escape.
+std::string Escape(std::string_view s, Part part) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (ShouldEscape(c)) {
+    if (ShouldEscape(c, part)) {
       out += '%';
       out += kHex[c >> 4];
       out += kHex[c & 15];
@@ -82,19 +91,33 @@ bool HasControlByte(std::string_view s) {
   });
 }
 
-// url.Parse(path).RequestURI(); nullopt where url.Parse fails.
-std::optional<std::string> ParsedTarget(std::string_view path) {
-  if (HasControlByte(path)) return std::nullopt;
-  const size_t hash = path.find('#');
-  std::string_view rest = path.substr(0, hash);
-  if (hash != std::string_view::npos && !Unescape(path.substr(hash + 1))) return std::nullopt;
-  bool force_query = false;
-  std::string_view query;
+// What url.Parse makes of a path, as URL.String() and RequestURI() write it.
+struct ParsedPath {
+  std::string path;      // EscapedPath(), maybe empty
+  std::string query;     // "?..." when there is one
+  std::string fragment;  // "#..." when there is one
+};
+
+std::optional<ParsedPath> Parse(std::string_view raw) {
+  if (HasControlByte(raw)) return std::nullopt;
+  ParsedPath out;
+  const size_t hash = raw.find('#');
+  std::string_view rest = raw.substr(0, hash);
+  if (hash != std::string_view::npos) {
+    const std::string_view fragment = raw.substr(hash + 1);
+    const std::optional<std::string> decoded = Unescape(fragment);
+    if (!decoded) return std::nullopt;
+    if (!decoded->empty()) {
+      out.fragment =
+          "#" + (ValidEncoded(fragment, Part::kFragment) ? std::string(fragment)
+                                                         : Escape(*decoded, Part::kFragment));
+    }
+  }
   if (!rest.empty() && rest.back() == '?' && std::count(rest.begin(), rest.end(), '?') == 1) {
-    force_query = true;
+    out.query = "?";
     rest.remove_suffix(1);
   } else if (const size_t q = rest.find('?'); q != std::string_view::npos) {
-    query = rest.substr(q + 1);
+    if (q + 1 < rest.size()) out.query = std::string(rest.substr(q));
     rest = rest.substr(0, q);
   }
   if (!rest.empty() && rest.front() != '/' &&
@@ -103,10 +126,8 @@ std::optional<std::string> ParsedTarget(std::string_view path) {
   }
   const std::optional<std::string> decoded = Unescape(rest);
   if (!decoded) return std::nullopt;
-  std::string target = ValidEncoded(rest) ? std::string(rest) : Escape(*decoded);
-  if (target.empty()) target = "/";
-  if (force_query || !query.empty()) target.append("?").append(query);
-  return target;
+  out.path = ValidEncoded(rest, Part::kPath) ? std::string(rest) : Escape(*decoded, Part::kPath);
+  return out;
 }
 
 }  // namespace
@@ -116,10 +137,26 @@ bool IsNetworkPath(std::string_view path) {
 }
 
 std::string RequestTarget(std::string_view path) {
-  if (std::optional<std::string> target = ParsedTarget(path)) return *target;
+  if (std::optional<ParsedPath> parsed = Parse(path)) {
+    return (parsed->path.empty() ? "/" : parsed->path) + parsed->query;
+  }
   // kubelet's fallback: the whole path as the URL's path, escaped.
-  std::string target = Escape(path);
+  std::string target = Escape(path, Part::kPath);
   return target.empty() ? "/" : target;
+}
+
+std::string UrlTail(std::string_view path) {
+  if (std::optional<ParsedPath> parsed = Parse(path)) {
+    return parsed->path + parsed->query + parsed->fragment;
+  }
+  return Escape(path, Part::kPath);
+}
+
+bool ParsesAsGoUrl(std::string_view url) {
+  if (HasControlByte(url)) return false;
+  const size_t hash = url.find('#');
+  if (hash != std::string_view::npos && !Unescape(url.substr(hash + 1))) return false;
+  return Unescape(url.substr(0, std::min(hash, url.find('?')))).has_value();
 }
 
 }  // namespace vigil

@@ -23,4 +23,13 @@ bool IsNetworkPath(std::string_view path);
 // "/a b" -> "/a%20b", "/a%zz" -> "/a%25zz". `path` is not a network path.
 std::string RequestTarget(std::string_view path);
 
+// What Go's URL.String() writes after scheme://host:port for kubelet's URL
+// of `path` (the Referer of a first redirect): the fragment kept, an empty
+// path left empty. "/ready#frag" -> "/ready#frag", "?foo" -> "?foo".
+std::string UrlTail(std::string_view path);
+
+// Whether Go's url.Parse takes `url` (a Location): no control bytes, and
+// every "%" outside the query followed by two hex digits.
+bool ParsesAsGoUrl(std::string_view url);
+
 }  // namespace vigil

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "probes/http_probe.h"
 #include "probes/http_response_parser.h"
 #include "probes/prepared_probe.h"
 #include "probes/probe_result.h"
@@ -84,6 +85,8 @@ class SocketProbes {
     Time deadline;
     size_t sent = 0;
     HttpResponseParser parser;
+    bool planned = false;   // once the headers have come:
+    RedirectPlan redirect;  // what kubelet's client does with the answer
   };
 
   static uint64_t Key(uint32_t slot, uint32_t generation) {
@@ -94,6 +97,8 @@ class SocketProbes {
   void Connected(uint32_t slot, uint32_t events);
   void Send(uint32_t slot, uint32_t events);
   void Read(uint32_t slot);
+  // Plans the answer's redirect once its headers have come (PlanRedirect).
+  static void Plan(Socket& s);
   void Judge(uint32_t slot);
   void Finish(uint32_t slot, ProbeResult result);
   // Closes the slot's socket and frees the slot; returns its probe, done

@@ -252,6 +252,23 @@ TEST_F(ProberTest, AnErrorAfterItsRetriesLeavesReadinessAlone) {
   EXPECT_EQ(details->message, "unexpected EOF");
 }
 
+// A probe the engine cannot attempt would fail the same way again: one try.
+TEST_F(ProberTest, AProbeThatCannotBeAttemptedIsNotRetried) {
+  TestHttpServer server;
+  const Endpoint endpoint{"127.0.0.1", server.port()};
+  Service service = HttpService("bad", {endpoint}, 5);
+  std::get<HttpGetAction>(service.readiness_probe->handler).headers = {{"X-A", "b\r\nc"}};
+  Apply({service});
+  ASSERT_TRUE(
+      WaitUntil([&] { return !observer_.results(endpoint.HostPort()).empty(); }, seconds(5)));
+  // Retries would come within milliseconds; the next period is 5 s away.
+  EXPECT_FALSE(WaitUntil([&] { return observer_.results(endpoint.HostPort()).size() > 1; },
+                         milliseconds(500)));
+  EXPECT_EQ(observer_.results(endpoint.HostPort()),
+            std::vector<ProbeOutcome>{ProbeOutcome::kError});
+  EXPECT_EQ(server.request_count(), 0u);
+}
+
 // kubelet: pkg/kubelet/prober/prober_test.go TestGetURLParts and TestGetTCPAddrParts
 // "found" (a named port resolves to its number).
 TEST_F(ProberTest, NamedPortIsTheServicePortNotTheEndpointPort) {

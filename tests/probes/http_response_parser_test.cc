@@ -53,7 +53,7 @@ TEST(HttpResponseParserTest, ChunkedBodiesEndAtTheLastChunk) {
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
       "5\r\nhello\r\n1A;ext=1\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Trailer: 1\r\n\r\n",
       200, 31);
-  ExpectDone("HTTP/1.1 404 Not Found\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n0\r\n\r\n", 404, 0);
+  ExpectDone("HTTP/1.1 404 Not Found\r\nTransfer-Encoding: Chunked\r\n\r\n0\r\n\r\n", 404, 0);
 }
 
 TEST(HttpResponseParserTest, WithoutALengthTheBodyEndsWithTheConnection) {
@@ -61,8 +61,6 @@ TEST(HttpResponseParserTest, WithoutALengthTheBodyEndsWithTheConnection) {
   HttpResponseParser open = Parse(bytes, bytes.size(), /*eof=*/false);
   EXPECT_EQ(open.state(), State::kMore);
   ExpectDone(bytes, 200, 9, /*eof=*/true);
-  // Another coding than chunked: the same.
-  ExpectDone("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxyz", 200, 3, /*eof=*/true);
 }
 
 TEST(HttpResponseParserTest, AnswersWithoutABody) {
@@ -140,6 +138,59 @@ TEST(HttpResponseParserTest, StatusLinesThatAreNotHttp) {
   ExpectMalformed("HTTP/1.10 200 OK\r\n\r\n", "status line \"HTTP/1.10 200 OK\"");
 }
 
+// Go's transfer rules: from HTTP/1.1 on, one Transfer-Encoding field and only
+// "chunked"; HTTP/1.0 ignores the field; an empty Content-Length is none.
+TEST(HttpResponseParserTest, FramingAsGoReadsIt) {
+  ExpectMalformed("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+                  "unsupported transfer encoding: \"gzip, chunked\"");
+  ExpectMalformed("HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\n",
+                  "unsupported transfer encoding: \"identity\"");
+  ExpectMalformed(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "too many transfer encodings");
+  HttpResponseParser old;
+  old.Feed("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\nok");
+  EXPECT_EQ(old.state(), State::kDone);
+  HttpResponseParser chunked;
+  chunked.Feed("HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked\r\nContent-Length: 99\r\n\r\n");
+  EXPECT_EQ(chunked.content_length(), std::nullopt);  // a length beside chunked is ignored
+  EXPECT_EQ(chunked.Feed("2\r\nok\r\n0\r\n\r\n"), State::kDone);
+  HttpResponseParser empty_length;
+  empty_length.Feed("HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\nbody");
+  EXPECT_EQ(empty_length.state(), State::kMore);  // until the close
+  EXPECT_EQ(empty_length.Finish(), State::kDone);
+}
+
+TEST(HttpResponseParserTest, AtMostFiveInterimAnswers) {
+  std::string five;
+  for (int i = 0; i < 5; ++i) five += "HTTP/1.1 100 Continue\r\n\r\n";
+  HttpResponseParser parser;
+  EXPECT_EQ(parser.Feed(five + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), State::kDone);
+  EXPECT_EQ(parser.status(), 200);
+  ExpectMalformed(five + "HTTP/1.1 103 Early Hints\r\n\r\n",
+                  "net/http: too many 1xx informational responses");
+}
+
+// Below 100 a status is no informational one: its body is read.
+TEST(HttpResponseParserTest, StatusBelowOneHundredHasABody) {
+  HttpResponseParser parser;
+  EXPECT_EQ(parser.Feed("HTTP/1.1 099 X\r\nContent-Length: 4\r\n\r\n"), State::kMore);
+  EXPECT_EQ(parser.Feed("body"), State::kDone);
+}
+
+TEST(HttpResponseParserTest, LimitBodyEndsTheBodyEarly) {
+  HttpResponseParser parser;
+  parser.Feed("HTTP/1.1 302 Found\r\nLocation: /x\r\n\r\n" + std::string(100, 'a'));
+  EXPECT_EQ(parser.state(), State::kMore);
+  parser.LimitBody(2048);
+  EXPECT_EQ(parser.Feed(std::string(1947, 'a')), State::kMore);
+  EXPECT_EQ(parser.Feed("a"), State::kDone);
+  HttpResponseParser read_enough;
+  read_enough.Feed("HTTP/1.1 302 Found\r\n\r\n" + std::string(3000, 'a'));
+  read_enough.LimitBody(2048);
+  EXPECT_EQ(read_enough.state(), State::kDone);
+}
+
 TEST(HttpResponseParserTest, MalformedHeadersAndFraming) {
   ExpectMalformed("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "header line \"no colon here\"");
   ExpectMalformed("HTTP/1.1 200 OK\r\n: empty name\r\n\r\n", "header line \": empty name\"");
@@ -149,6 +200,7 @@ TEST(HttpResponseParserTest, MalformedHeadersAndFraming) {
                   "two different Content-Lengths");
   ExpectMalformed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
                   "chunk size \"zz\"");
+  ExpectMalformed("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", "Content-Length \"x\"");
   ExpectMalformed("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n",
                   "a chunk's data is longer than its size");
 }

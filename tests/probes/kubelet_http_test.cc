@@ -351,8 +351,9 @@ TEST_P(KubeletHttpTest, TheBodyLimitEndsTheRead) {
   result =
       Answered(Head(20000) + std::string(10 * 1024 - 1, 'a'), RawTcpServer::End::kStall, 500ms);
   EXPECT_EQ(result.outcome, ProbeOutcome::kError);
-  EXPECT_EQ(result.message,
-            "context deadline exceeded (Client.Timeout or context cancellation while reading body)");
+  EXPECT_EQ(
+      result.message,
+      "context deadline exceeded (Client.Timeout or context cancellation while reading body)");
 }
 
 // --- The request kubelet's client sends ----------------------------------------
@@ -476,6 +477,84 @@ TEST_P(KubeletHttpTest, BrokenBodyOfAFollowedRedirectIsDropped) {
   const ProbeResult result = runner_.Run(HttpSpec(server.port()));
   EXPECT_EQ(result.outcome, ProbeOutcome::kSuccess) << result.message;
   EXPECT_EQ(target.request_count(), 1u);
+}
+
+// Go's client drains at most 2 KiB of a redirect it follows, and none when
+// its Content-Length says more; a drain that stalls runs out the time.
+TEST_P(KubeletHttpTest, RedirectBodiesAreDrainedAsGoDrainsThem) {
+  TestHttpServer target;
+  const std::string head =
+      "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:" + std::to_string(target.port()) + "/\r\n";
+  struct Case {
+    std::string response;
+    ProbeOutcome outcome;
+  };
+  for (const Case& c : std::vector<Case>{
+           {head + "Content-Length: 5000\r\n\r\n" + std::string(100, 'a'), ProbeOutcome::kSuccess},
+           {head + "\r\n" + std::string(3000, 'a'), ProbeOutcome::kSuccess},
+           {head + "\r\n" + std::string(100, 'a'), ProbeOutcome::kTimeout},
+       }) {
+    RawTcpServer server(RawTcpServer::Script{c.response, RawTcpServer::End::kStall});
+    ProbeSpec spec = HttpSpec(server.port());
+    spec.timeout = 500ms;
+    const ProbeResult result = runner_.Run(spec);
+    EXPECT_EQ(result.outcome, c.outcome) << c.response.substr(0, 80) << ": " << result.message;
+    if (c.outcome == ProbeOutcome::kSuccess) {
+      EXPECT_LT(result.latency, 400ms);
+    }
+  }
+}
+
+// Go's client fails on a Location it cannot parse.
+TEST_P(KubeletHttpTest, UnparsableLocationIsAFailure) {
+  const ProbeResult result =
+      Answered("HTTP/1.1 302 Found\r\nLocation: /a%zz\r\nContent-Length: 0\r\n\r\n",
+               RawTcpServer::End::kStall, 2s);
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
+  EXPECT_EQ(result.message, "failed to parse Location header \"/a%zz\"");
+  EXPECT_EQ(result.code, 302);
+}
+
+// A redirect to another host is kubelet's final answer: its body is read as
+// any other, and one that breaks off is an error.
+TEST_P(KubeletHttpTest, BrokenBodyOfARedirectToAnotherHostIsAnError) {
+  const std::string head = "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.2:1/\r\n";
+  ProbeResult result =
+      Answered(head + "Content-Length: 100\r\n\r\nshort", RawTcpServer::End::kClose);
+  EXPECT_EQ(result.outcome, ProbeOutcome::kError);
+  EXPECT_EQ(result.message, "unexpected EOF");
+  result = Answered(head + "\r\nshort", RawTcpServer::End::kStall, 500ms);
+  EXPECT_EQ(result.outcome, ProbeOutcome::kError);
+  EXPECT_EQ(
+      result.message,
+      "context deadline exceeded (Client.Timeout or context cancellation while reading body)");
+}
+
+// Go's Referer is the previous URL as it writes it: with its fragment.
+TEST_P(KubeletHttpTest, TheFirstRefererKeepsTheFragment) {
+  TestHttpServer server;
+  server.SetStatus("/a", 302, "/b");
+  EXPECT_EQ(runner_.Run(HttpSpec(server.port(), "/a#top")).outcome, ProbeOutcome::kSuccess);
+  ASSERT_EQ(server.request_count(), 2u);
+  EXPECT_EQ(server.requests()[1].Header("Referer"),
+            "http://127.0.0.1:" + std::to_string(server.port()) + "/a#top");
+}
+
+// Go's client takes one Transfer-Encoding, "chunked", and at most 5 interim
+// answers; anything else fails the probe.
+TEST_P(KubeletHttpTest, FramingGoRefusesIsAFailure) {
+  ProbeResult result =
+      Answered("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+               RawTcpServer::End::kClose);
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
+  EXPECT_EQ(result.message,
+            "malformed HTTP response: unsupported transfer encoding: \"gzip, chunked\"");
+  std::string interim;
+  for (int i = 0; i < 6; ++i) interim += "HTTP/1.1 100 Continue\r\n\r\n";
+  result = Answered(interim + kOk, RawTcpServer::End::kClose);
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure);
+  EXPECT_EQ(result.message,
+            "malformed HTTP response: net/http: too many 1xx informational responses");
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, KubeletHttpTest, ::testing::Bool(),

@@ -57,6 +57,26 @@ TEST(RequestTargetTest, WhatUrlParseRefusesIsEscapedWhole) {
           {"/a\x01", "/a%01"}});
 }
 
+// Go's URL.String() of kubelet's URL, after the authority: the Referer of a
+// first redirect.
+TEST(RequestTargetTest, UrlTailKeepsTheFragment) {
+  EXPECT_EQ(UrlTail("/ready#frag"), "/ready#frag");
+  EXPECT_EQ(UrlTail("/ready?a=1#f(x)!"), "/ready?a=1#f(x)!");
+  EXPECT_EQ(UrlTail("/a#b c"), "/a#b%20c");
+  EXPECT_EQ(UrlTail("/a#"), "/a");
+  EXPECT_EQ(UrlTail(""), "");
+  EXPECT_EQ(UrlTail("?foo"), "?foo");
+  EXPECT_EQ(UrlTail("/a%zz#x"), "/a%25zz%23x");
+}
+
+TEST(RequestTargetTest, LocationsGoParses) {
+  EXPECT_TRUE(ParsesAsGoUrl("/next"));
+  EXPECT_TRUE(ParsesAsGoUrl("http://127.0.0.1:80/a%20b?q=%zz#f"));
+  EXPECT_FALSE(ParsesAsGoUrl("/a%zz"));
+  EXPECT_FALSE(ParsesAsGoUrl("/a#%"));
+  EXPECT_FALSE(ParsesAsGoUrl("/a\x7f"));
+}
+
 TEST(RequestTargetTest, NetworkPaths) {
   EXPECT_TRUE(IsNetworkPath("//host/path"));
   EXPECT_TRUE(IsNetworkPath("//"));
