@@ -3,9 +3,10 @@
 // ends the read; 200 <= status < 400 is a success; same-host redirects are
 // followed while fewer than 10 requests have been made, within the probe's
 // one timeout, each with the Referer Go's client sends, the spec's Host only
-// while every redirect was relative; a redirect to another host ends the
-// probe as a success; a body that breaks off after the headers is an error
-// (BodyError), not a failure; certificates are not verified.
+// while every redirect was relative, after at most 2 KiB of the redirect's
+// body (PlanRedirect); a redirect to another host ends the probe as a
+// success; a body that breaks off after the headers is an error (BodyError),
+// not a failure; certificates are not verified.
 //
 // An HttpExchange is one probe's state across its redirects. It and its easy
 // handle belong to one thread.
@@ -68,7 +69,9 @@ struct HttpExchange {
   // Whether the spec's Host header still goes out: Go's client keeps it
   // across relative redirects only.
   bool keep_host = true;
-  std::string url;  // of the request being made: the Referer of the next
+  // Of the request being made, as Go writes it (the first one's fragment
+  // kept): the Referer of the next.
+  std::string url;
   // Of the response being read:
   size_t body_bytes = 0;
   size_t body_limit = HttpResponseParser::kMaxBodyBytes;
