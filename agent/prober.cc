@@ -243,6 +243,14 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
   auto it = targets_.find(id);
   if (it == targets_.end()) return;  // removed while its probe ran
   Target& target = it->second;
+  // A probe that cannot be attempted would fail the same way: not retried.
+  const bool attempted = target.spec.ok() && (*target.spec)->invalid.ok();
+  if (result.outcome == ProbeOutcome::kError && attempted && ++target.tries < kMaxProbeTries) {
+    if (observer_ != nullptr) observer_->OnProbeDone(id, result);  // each try is counted
+    engine_.Probe(*target.spec, [this, id](const ProbeResult& again) { OnResult(id, again); });
+    return;
+  }
+  target.tries = 0;
   scheduler_.Finish(id);
   board_.RecordProbe(target.details, target.service, target.key,
                      ProbeDetails{clock_.WallNow(), result.outcome, result.message});
@@ -250,7 +258,8 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
 
   if (result.outcome == ProbeOutcome::kError) {
     if (result.message != target.last_error) {
-      spdlog::warn("{} {}: probe could not run: {}", target.service, target.key, result.message);
+      spdlog::warn("{} {}: probe errored, readiness unchanged: {}", target.service, target.key,
+                   result.message);
       target.last_error = result.message;
     }
     return;

@@ -728,10 +728,16 @@ class Decoder {
                          std::none_of(text->begin(), text->end(), [](char c) {
                            return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
                          });
-      if (valid) {
+      // kubelet would read "//host/path" as a host and a path: refused.
+      const bool network_path = valid && text->rfind("//", 0) == 0 && text->rfind("///", 0) != 0;
+      if (valid && !network_path) {
         http.path = *text;
       } else {
-        if (text) Error(*path, "must start with \"/\" and hold no spaces or control characters");
+        if (network_path) {
+          Error(*path, "must not start with \"//\" (what follows would be read as a host)");
+        } else if (text) {
+          Error(*path, "must start with \"/\" and hold no spaces or control characters");
+        }
         ok = false;
       }
     }

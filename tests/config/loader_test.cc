@@ -1023,6 +1023,30 @@ TEST(LoaderHandlerTest, RejectsBadHttpGetFields) {
             }));
 }
 
+// kubelet's url.Parse reads "//other/ready" as host "other" and path "/ready"
+// (its own comment says this may be wrong); vigil refuses such a path.
+TEST(LoaderHandlerTest, RejectsAPathThatWouldBeReadAsAHost) {
+  EXPECT_EQ(Errors(R"(services:
+  - name: web
+    endpoints: [10.0.0.1:80]
+    readinessProbe:
+      httpGet:
+        path: //other/ready
+)"),
+            (Lines{
+                "test.yaml:6:15: services[0].readinessProbe.httpGet.path: must not start with "
+                "\"//\" (what follows would be read as a host)",
+            }));
+  EXPECT_TRUE(Errors(R"(services:
+  - name: web
+    endpoints: [10.0.0.1:80]
+    readinessProbe:
+      httpGet:
+        path: "///ready#frag"
+)")
+                  .empty());
+}
+
 TEST(LoaderHandlerTest, RejectsEmptyPathAndHost) {
   EXPECT_EQ(Errors(R"(services:
   - name: web
