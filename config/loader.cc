@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -16,6 +17,7 @@
 
 #include "config/address.h"
 #include "config/names.h"
+#include "config/yaml_precheck.h"
 
 namespace vigil {
 namespace {
@@ -49,8 +51,10 @@ constexpr double kMinSeconds = 0.05;
 // A day: beyond any sensible probe timing, and far from overflowing a clock.
 constexpr double kMaxSeconds = 86400;
 constexpr int kMaxThreshold = 10000;
-// A config holding 10,000 endpoints is well under a megabyte.
-constexpr std::streamsize kMaxFileBytes = 64 << 20;
+// Nodes past which a file is refused: yaml-cpp holds about 500 bytes per
+// node, so this bounds the tree at about 250 MB. A config of 10,000 services,
+// each with labels, a port, an endpoint and a probe, holds 360,000 nodes.
+constexpr YamlLimits kYamlLimits{};
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
@@ -134,7 +138,9 @@ class Decoder {
  public:
   explicit Decoder(std::string file) : file_(std::move(file)) {}
 
+  // The first kMaxConfigErrors errors by position, in order, and how many more there were.
   std::vector<Diagnostic> TakeErrors() { return std::move(errors_); }
+  size_t more_errors() const { return more_errors_; }
 
   void Error(const YAML::Mark& mark, const std::string& path, std::string message) {
     Diagnostic d;
@@ -143,7 +149,7 @@ class Decoder {
     d.column = mark.is_null() ? 1 : mark.column + 1;
     d.path = path;
     d.message = std::move(message);
-    errors_.push_back(std::move(d));
+    Keep(std::move(d));
   }
 
   void Error(const Field& f, std::string message) { Error(f.mark, f.path, std::move(message)); }
@@ -802,8 +808,24 @@ class Decoder {
   }
 
  private:
+  // Errors come mostly in the order of their positions: most past the cap
+  // are dropped at one comparison, and the memory kept stays bounded.
+  void Keep(Diagnostic d) {
+    const auto before = [](const Diagnostic& a, const Diagnostic& b) {
+      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    };
+    if (errors_.size() >= kMaxConfigErrors) {
+      ++more_errors_;
+      if (!before(d, errors_.back())) return;
+      errors_.pop_back();
+    }
+    // After the errors at the same position: equal positions keep the order found.
+    errors_.insert(std::upper_bound(errors_.begin(), errors_.end(), d, before), std::move(d));
+  }
+
   std::string file_;
-  std::vector<Diagnostic> errors_;
+  std::vector<Diagnostic> errors_;  // sorted by position
+  size_t more_errors_ = 0;
 };
 
 ConfigLoad FileError(std::string_view path, std::string message) {
@@ -828,38 +850,55 @@ std::string Diagnostic::ToString() const {
 std::string ConfigLoad::ErrorText() const {
   std::string text;
   for (const Diagnostic& d : errors) text += d.ToString() + "\n";
+  if (more_errors > 0) {
+    text += "\u2026 " + std::to_string(more_errors) +
+            (more_errors == 1 ? " more error\n" : " more errors\n");
+  }
   return text;
 }
 
 ConfigLoad LoadConfig(std::string_view yaml, std::string_view file_name) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    ConfigLoad load = FileError(file_name, "YAML syntax error: " + e.msg);
-    load.errors[0].line = e.mark.is_null() ? 1 : e.mark.line + 1;
-    load.errors[0].column = e.mark.is_null() ? 1 : e.mark.column + 1;
+  if (yaml.size() > kMaxConfigBytes) {
+    return FileError(file_name,
+                     "the config is larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB");
+  }
+  if (std::optional<YamlProblem> problem = PrecheckYaml(yaml, kYamlLimits)) {
+    ConfigLoad load = FileError(file_name, std::move(problem->message));
+    load.errors[0].line = problem->line;
+    load.errors[0].column = problem->column;
     return load;
   }
-  // A trailing "---" yields an empty last document: not a second config.
-  while (documents.size() > 1 && documents.back().IsNull()) documents.pop_back();
-  if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
-    return FileError(file_name, "the file is empty: expected a mapping with a \"services\" list");
+  try {
+    std::vector<YAML::Node> documents;
+    try {
+      documents = YAML::LoadAll(std::string(yaml));
+    } catch (const YAML::Exception& e) {
+      ConfigLoad load = FileError(file_name, "YAML syntax error: " + e.msg);
+      load.errors[0].line = e.mark.is_null() ? 1 : e.mark.line + 1;
+      load.errors[0].column = e.mark.is_null() ? 1 : e.mark.column + 1;
+      return load;
+    }
+    // A trailing "---" yields an empty last document: not a second config.
+    while (documents.size() > 1 && documents.back().IsNull()) documents.pop_back();
+    if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
+      return FileError(file_name, "the file is empty: expected a mapping with a \"services\" list");
+    }
+    Decoder decoder{std::string(file_name)};
+    if (documents.size() > 1) {
+      decoder.Error(documents[1].Mark(), "",
+                    "expected one YAML document, found " + std::to_string(documents.size()));
+    }
+    Config config = decoder.DecodeConfig(Field{documents[0], YAML::Mark(), ""});
+    ConfigLoad load;
+    load.errors = decoder.TakeErrors();
+    load.more_errors = decoder.more_errors();
+    if (load.errors.empty()) load.config = std::move(config);
+    return load;
+  } catch (const std::exception& e) {
+    // Nothing above throws by design; should yaml-cpp or an allocation
+    // fail anyway, the file is refused and the caller goes on.
+    return FileError(file_name, std::string("cannot load the config: ") + e.what());
   }
-  Decoder decoder{std::string(file_name)};
-  if (documents.size() > 1) {
-    decoder.Error(documents[1].Mark(), "",
-                  "expected one YAML document, found " + std::to_string(documents.size()));
-  }
-  Config config = decoder.DecodeConfig(Field{documents[0], YAML::Mark(), ""});
-  ConfigLoad load;
-  load.errors = decoder.TakeErrors();
-  std::stable_sort(load.errors.begin(), load.errors.end(),
-                   [](const Diagnostic& a, const Diagnostic& b) {
-                     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-                   });
-  if (load.errors.empty()) load.config = std::move(config);
-  return load;
 }
 
 ConfigLoad LoadConfigFile(const std::string& path) {
@@ -868,16 +907,18 @@ ConfigLoad LoadConfigFile(const std::string& path) {
     return FileError(path, std::string("cannot read config file: ") + std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) return FileError(path, "cannot read config file: it is a directory");
+  const std::string too_large =
+      "cannot read config file: larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB";
+  if (S_ISREG(st.st_mode) && static_cast<uintmax_t>(st.st_size) > kMaxConfigBytes) {
+    return FileError(path, too_large);
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return FileError(path, std::string("cannot read config file: ") + std::strerror(errno));
   std::string text;
   char buffer[1 << 16];
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     text.append(buffer, static_cast<size_t>(in.gcount()));
-    if (static_cast<std::streamsize>(text.size()) > kMaxFileBytes) {
-      return FileError(path, "cannot read config file: larger than " +
-                                 std::to_string(kMaxFileBytes >> 20) + " MiB");
-    }
+    if (text.size() > kMaxConfigBytes) return FileError(path, too_large);
   }
   if (in.bad()) return FileError(path, "cannot read config file: read error");
   return LoadConfig(text, path);
