@@ -1,7 +1,6 @@
 #include "config/loader.h"
 
 #include <sys/stat.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -14,10 +13,11 @@
 #include <sstream>
 #include <tuple>
 #include <utility>
+#include <variant>
 
 #include "config/address.h"
 #include "config/names.h"
-#include "config/yaml_precheck.h"
+#include "config/yaml_tree.h"
 
 namespace vigil {
 namespace {
@@ -51,17 +51,15 @@ constexpr double kMinSeconds = 0.05;
 // A day: beyond any sensible probe timing, and far from overflowing a clock.
 constexpr double kMaxSeconds = 86400;
 constexpr int kMaxThreshold = 10000;
-// Nodes past which a file is refused: yaml-cpp holds about 500 bytes per
-// node, so this bounds the tree at about 250 MB. A config of 10,000 services,
-// each with labels, a port, an endpoint and a probe, holds 360,000 nodes.
+// What a file may hold (config/yaml_tree.h). A config of 10,000 services,
+// each with labels, a port, an endpoint and a probe, holds 360,000 nodes;
+// 500,000 take about 110 MB to load.
 constexpr YamlLimits kYamlLimits{};
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // A scalar the author marked as a string: quoted, or tagged !!str.
-bool IsStringTagged(const YAML::Node& node) {
-  return node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str";
-}
+bool IsStringTagged(const YamlNode& node) { return node.StringTagged(); }
 
 std::string Join(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
@@ -78,30 +76,31 @@ std::string FormatNumber(double v) {
 }
 
 // A node's value as a user would describe it, for type errors.
-std::string Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
+std::string Describe(const YamlNode& node) {
+  switch (node.kind()) {
+    case YamlNode::Kind::kScalar:
       return IsStringTagged(node) ? "the string " + Quote(node.Scalar()) : Quote(node.Scalar());
-    case YAML::NodeType::Sequence:
+    case YamlNode::Kind::kSequence:
       return "a list";
-    case YAML::NodeType::Map:
+    case YamlNode::Kind::kMap:
       return "a mapping";
-    default:
-      return "nothing";
+    case YamlNode::Kind::kNull:
+      break;
   }
+  return "nothing";
 }
 
 // A value in the document with where it is, for messages.
 struct Field {
-  YAML::Node value;
-  YAML::Mark mark;  // the value's position, or its key's when the value is empty
+  YamlNode value;
+  YamlMark mark;  // the value's position, or its key's when the value is empty
   std::string path;
 };
 
 // The fields of one mapping, after unknown and duplicate keys were reported.
 class Fields {
  public:
-  Fields(YAML::Mark mark, std::string path) : mark_(mark), path_(std::move(path)) {}
+  Fields(YamlMark mark, std::string path) : mark_(mark), path_(std::move(path)) {}
 
   // The field named `key` when it is present with a non-null value.
   std::optional<Field> Get(std::string_view key) const {
@@ -124,11 +123,11 @@ class Fields {
 
   void Add(std::string key, Field field) { fields_.emplace_back(std::move(key), std::move(field)); }
 
-  const YAML::Mark& mark() const { return mark_; }
+  const YamlMark& mark() const { return mark_; }
   const std::string& path() const { return path_; }
 
  private:
-  YAML::Mark mark_;
+  YamlMark mark_;
   std::string path_;
   std::vector<std::pair<std::string, Field>> fields_;
 };
@@ -142,7 +141,7 @@ class Decoder {
   std::vector<Diagnostic> TakeErrors() { return std::move(errors_); }
   size_t more_errors() const { return more_errors_; }
 
-  void Error(const YAML::Mark& mark, const std::string& path, std::string message) {
+  void Error(const YamlMark& mark, const std::string& path, std::string message) {
     Diagnostic d;
     d.file = file_;
     d.line = mark.is_null() ? 1 : mark.line + 1;
@@ -166,8 +165,8 @@ class Decoder {
     }
     Fields fields(f.mark, f.path);
     std::map<std::string, int> seen_at_line;
-    for (const auto& item : f.value) {
-      const YAML::Node& key = item.first;
+    for (const auto& item : f.value.pairs()) {
+      const YamlNode& key = item.first;
       if (!key.IsScalar()) {
         Error(key.Mark(), f.path, "expected a key, got " + Describe(key));
         continue;
@@ -189,7 +188,7 @@ class Decoder {
         continue;
       }
       seen_at_line[name] = key.Mark().line + 1;
-      const YAML::Node& value = item.second;
+      const YamlNode& value = item.second;
       fields.Add(name, Field{value, value.IsNull() ? key.Mark() : value.Mark(), path});
     }
     return fields;
@@ -202,8 +201,8 @@ class Decoder {
       return std::nullopt;
     }
     std::vector<Field> items;
-    for (size_t i = 0; i < f.value.size(); ++i) {
-      const YAML::Node item = f.value[i];
+    for (size_t i = 0; i < f.value.items().size(); ++i) {
+      const YamlNode item = f.value.items()[i];
       items.push_back(Field{item, item.IsNull() ? f.mark : item.Mark(), Indexed(f.path, i)});
     }
     return items;
@@ -512,7 +511,7 @@ class Decoder {
       Error(f, "expected a mapping, got " + Describe(f.value));
       return labels;
     }
-    for (const auto& item : f.value) {
+    for (const auto& item : f.value.pairs()) {
       const Field key{item.first, item.first.Mark(), f.path};
       std::optional<std::string> k = String(key);
       if (!k) continue;
@@ -862,22 +861,15 @@ ConfigLoad LoadConfig(std::string_view yaml, std::string_view file_name) {
     return FileError(file_name,
                      "the config is larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB");
   }
-  if (std::optional<YamlProblem> problem = PrecheckYaml(yaml, kYamlLimits)) {
-    ConfigLoad load = FileError(file_name, std::move(problem->message));
-    load.errors[0].line = problem->line;
-    load.errors[0].column = problem->column;
-    return load;
-  }
   try {
-    std::vector<YAML::Node> documents;
-    try {
-      documents = YAML::LoadAll(std::string(yaml));
-    } catch (const YAML::Exception& e) {
-      ConfigLoad load = FileError(file_name, "YAML syntax error: " + e.msg);
-      load.errors[0].line = e.mark.is_null() ? 1 : e.mark.line + 1;
-      load.errors[0].column = e.mark.is_null() ? 1 : e.mark.column + 1;
+    std::variant<YamlTree, YamlProblem> parsed = YamlTree::Parse(yaml, kYamlLimits);
+    if (YamlProblem* problem = std::get_if<YamlProblem>(&parsed)) {
+      ConfigLoad load = FileError(file_name, std::move(problem->message));
+      load.errors[0].line = problem->line;
+      load.errors[0].column = problem->column;
       return load;
     }
+    std::vector<YamlNode> documents = std::get<YamlTree>(parsed).documents();
     // A trailing "---" yields an empty last document: not a second config.
     while (documents.size() > 1 && documents.back().IsNull()) documents.pop_back();
     if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
@@ -888,15 +880,15 @@ ConfigLoad LoadConfig(std::string_view yaml, std::string_view file_name) {
       decoder.Error(documents[1].Mark(), "",
                     "expected one YAML document, found " + std::to_string(documents.size()));
     }
-    Config config = decoder.DecodeConfig(Field{documents[0], YAML::Mark(), ""});
+    Config config = decoder.DecodeConfig(Field{documents[0], YamlMark(), ""});
     ConfigLoad load;
     load.errors = decoder.TakeErrors();
     load.more_errors = decoder.more_errors();
     if (load.errors.empty()) load.config = std::move(config);
     return load;
   } catch (const std::exception& e) {
-    // Nothing above throws by design; should yaml-cpp or an allocation
-    // fail anyway, the file is refused and the caller goes on.
+    // Nothing above throws by design; should an allocation fail anyway,
+    // the file is refused and the caller goes on.
     return FileError(file_name, std::string("cannot load the config: ") + e.what());
   }
 }

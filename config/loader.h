@@ -6,7 +6,7 @@
 // first problem: every error is reported, each with the position in the file
 // and the key path it concerns, up to kMaxConfigErrors of them. Any input is
 // refused or accepted in time and memory bounded by kMaxConfigBytes (see
-// config/yaml_precheck.h for the YAML-level limits). Pure functions, no
+// config/yaml_tree.h for the YAML-level limits). Pure functions, no
 // shared state.
 #pragma once
 

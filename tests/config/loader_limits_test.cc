@@ -82,6 +82,17 @@ TEST(LoaderLimitsTest, CommaAfterAFlowSequenceDocument) {
             "test.yaml:1:3: YAML syntax error: did not find expected <document start>\n");
 }
 
+// Found by tests/fuzz: well-formed YAML (a tagged plain scalar continued on
+// a line that starts with ","), which libyaml reads as the scalar "a ,".
+// yaml-cpp 0.7.0 looped on it as on the commas above, so configs are not
+// read with yaml-cpp's parser at all.
+TEST(LoaderLimitsTest, ATaggedScalarContinuedOnACommaLine) {
+  const BoundedRun run = Load("!a a\n,");
+  EXPECT_QUICK(run);
+  EXPECT_EQ(run.output, "test.yaml:1:1: expected a mapping, got \"a ,\"\n");
+  EXPECT_EQ(Load("&x a\n,").output, "test.yaml:1:1: expected a mapping, got \"a ,\"\n");
+}
+
 // ---- Aliases ----
 
 // An anchored list of 2,000 services referenced 37,000 times: 170 KB of text

@@ -372,8 +372,8 @@ TEST(LoaderEndpointTest, SameEndpointInTwoServicesIsFine) {
   EXPECT_EQ(config.services[1].endpoints, (std::vector<Endpoint>{{"10.0.0.1", 80}}));
 }
 
-// yaml-cpp gives an empty item ("-" alone) the position of the token after it, so the error
-// points at the list; the key path names the item.
+// An empty item ("-" alone) has no text to point at, so the error points at the list; the
+// key path names the item.
 TEST(LoaderEndpointTest, EmptyListItemIsNamedByItsIndex) {
   EXPECT_EQ(Errors(R"(services:
   - name: web
