@@ -40,6 +40,7 @@ class HttpResponseParser {
   const std::string& error() const { return error_; }
   // Whether the error is an early end of the stream rather than bad bytes.
   bool truncated() const { return truncated_; }
+  // The body bytes read: at most kMaxBodyBytes.
   uint64_t body_bytes() const { return body_bytes_; }
 
  private:

@@ -15,8 +15,9 @@ packages=(
 # etcd-server, etcd-client: a real etcd for the etcd client and registry tests.
 # python3-yaml: the chart test reads the manifests helm renders.
 # curl: the end-to-end tests run the README's curl commands.
+# clang-14, libclang-rt-14-dev: the fuzz targets (libFuzzer), scripts/dev fuzz.
 test_packages=(libgtest-dev libgmock-dev libssl-dev prometheus etcd-server etcd-client python3-yaml
-  curl)
+  curl clang-14 libclang-rt-14-dev)
 
 case "${1:-}" in
   --test) packages+=("${test_packages[@]}") ;;
