@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "agent/api/kubernetes/api_error.h"
+#include "agent/api/kubernetes/discovery.h"
 #include "agent/api/kubernetes/envelopes.h"
 #include "agent/api/kubernetes/objects.h"
+#include "common/version.h"
 #include "tests/agent/api/kubernetes/fixtures.h"
 
 namespace vigil::kube {
@@ -86,6 +88,13 @@ void Samples() {
         ApiError::NotAcceptable(accepted), ApiError::Expired(1, 1000)}) {
     Model("V1Status", StatusJson(e));
   }
+
+  Model("VersionInfo", VersionJson(kVersion, BuildPlatform()));
+  Model("V1APIVersions", ApiVersionsJson("127.0.0.1:9476"));
+  Model("V1APIGroupList", ApiGroupListJson());
+  Model("V1APIGroup", DiscoveryGroupJson());
+  Model("V1APIResourceList", ResourceListJson("v1"));
+  Model("V1APIResourceList", ResourceListJson("discovery.k8s.io/v1"));
 
   Watch("V1Endpoints", EncodeWatchEvent(WatchEventType::kAdded, EncodeEndpoints(alpaca)));
   Watch("V1Endpoints", EncodeWatchEvent(WatchEventType::kModified, EncodeEndpoints(not_ready)));
