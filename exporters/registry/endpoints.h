@@ -57,11 +57,14 @@ struct Transition {
 
 struct EndpointsObject {
   std::string name;
+  std::string namespace_name = "default";
   std::map<std::string, std::string> labels;
   std::vector<ServicePort> ports;
   WallTime creation_time;
   uint64_t resource_version = 0;  // of the object's last change
+  uint64_t service_resource_version = 0;  // of the last change to labels or ports; 0: resource_version
   std::vector<EndpointStatus> endpoints;
+  bool publish_not_ready_addresses = false;
 
   size_t CountReady() const;
 };
