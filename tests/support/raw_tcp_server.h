@@ -25,6 +25,9 @@ class RawTcpServer {
     kResetAfterRequest,  // reads the request, then closes with SO_LINGER 0 (a reset)
     kNotHttp,            // reads the request, answers an SSH banner, closes
     kHugeBody,           // reads the request, answers 200 with a body of kHugeBodyBytes
+    kEndlessBody,        // reads the request, answers 200 with a body that never ends
+    kHugeStatusLine,     // reads the request, answers a status line of 32 KiB, then "{}"
+    kNotJson,            // reads the request, answers 200 application/json "not json"
     kOk,                 // reads the request, answers 200 "ok"
   };
   static constexpr uint64_t kHugeBodyBytes = 50 * 1024 * 1024;
