@@ -195,8 +195,10 @@ void HostileEtcd::Decide(Connection& c) {
     case Attack::kHugeValue:
       c.to_client = stream_head;
       AppendChunk(&c.to_client, created + put);
-      c.left = (plan.bytes + 2) / 3 * 4;  // the base64 of `bytes` zero bytes
-      c.suffix = "\"}}]}}\n";
+      // The base64 of `bytes` zero bytes: "AAAA" per three, then the padded rest.
+      c.left = plan.bytes / 3 * 4;
+      c.suffix = std::string(plan.bytes % 3 == 1 ? "AA==" : plan.bytes % 3 == 2 ? "AAA=" : "") +
+                 "\"}}]}}\n";
       break;
     case Attack::kEndlessLine:
       c.to_client = stream_head;
@@ -228,7 +230,10 @@ void HostileEtcd::Generate(Connection& c) {
       c.left -= n;
       if (c.left == 0) AppendChunk(&c.to_client, c.suffix);
     }
+  } else if (c.left == 0 && !c.suffix.empty()) {  // a value of fewer than 3 bytes
+    AppendChunk(&c.to_client, c.suffix);
   }
+  if (c.left == 0) c.suffix.clear();
   if (c.next_trickle <= Clock::now()) {
     AppendChunk(&c.to_client, "A");
     c.next_trickle += kTrickleInterval;

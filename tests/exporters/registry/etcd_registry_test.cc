@@ -14,6 +14,7 @@
 #include "exporters/registry/etcd_records.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/etcd_test.h"
+#include "tests/support/hostile_etcd.h"
 #include "tests/support/wait.h"
 
 namespace vigil {
@@ -241,6 +242,55 @@ TEST_F(EtcdRegistryTest, HealthAndMetricsTellWhenEtcdIsAway) {
       << registry_->Health().message();
   EXPECT_NE(metrics_.Render().find("vigil_registry_connected{backend=\"etcd\"} 1"),
             std::string::npos);
+}
+
+// etcd answers, but its watch sends a 150 MB value: /readyz says why, the
+// agent's own state stays published, and health comes back once the watch
+// behaves (the next change of the board reaches the view through it).
+TEST_F(EtcdRegistryTest, HealthNamesAWatchThatMisbehavesUntilItBehaves) {
+  testing::HostileEtcd hostile(server_.client_port());
+  hostile.Set(testing::HostileEtcd::Attack::kHugeValue, "/v3/watch", "/vigil/services/web/x",
+              150 * 1024 * 1024);
+  EtcdConfig config;
+  config.endpoints = {hostile.endpoint()};
+  config.prefix = "/vigil";
+  config.lease_ttl_seconds = 30;
+  EtcdRegistry::Options options;
+  options.backoff_initial = 20ms;
+  options.backoff_max = 200ms;
+  options.client = FastClient();
+  StatusBoard local;
+  local.Put({Web({Endpoint("10.0.0.1", true)})});
+  EtcdRegistry registry(config, "node-a", local, {}, options);
+  registry.Start();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return registry.Health().message().find("the watch of etcd misbehaved") !=
+               std::string::npos;
+      },
+      10s))
+      << registry.Health().message();
+  const std::string why = registry.Health().message();
+  EXPECT_NE(why.find("a watch message over 16 MiB"), std::string::npos) << why;
+  EXPECT_NE(why.find("etcd at " + hostile.endpoint()), std::string::npos) << why;
+  EXPECT_TRUE(registry.publisher_state().connected);
+  EXPECT_TRUE(WaitUntil([&] { return HeldEndpoint(kFirst).has_value(); }, 10s));
+
+  hostile.Set(testing::HostileEtcd::Attack::kNone);
+  // The view's next list may take the first change; a watch set up after
+  // it delivers the second.
+  local.Put({Web({Endpoint("10.0.0.1", false)})});
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return registry.view_state().connected &&
+               registry.view_state().revision >= registry.publisher_state().revision &&
+               HeldEndpoint(kFirst).has_value() && !HeldEndpoint(kFirst)->status.conditions.ready;
+      },
+      10s));
+  local.Put({Web({Endpoint("10.0.0.1", true)})});
+  EXPECT_TRUE(WaitUntil([&] { return registry.Health().ok(); }, 10s))
+      << registry.Health().message();
+  registry.Stop();
 }
 
 }  // namespace
