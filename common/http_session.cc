@@ -62,6 +62,12 @@ bool HttpSession::ValidUrl(const std::string& url) {
   return valid;
 }
 
+void HttpSession::AppendCapped(std::string* body, std::string_view data, size_t cap) {
+  const size_t need = body->size() + data.size();
+  if (need > body->capacity()) body->reserve(std::max(need, std::min(2 * body->capacity(), cap)));
+  body->append(data);
+}
+
 size_t HttpSession::OnHeader(char*, size_t size, size_t count, void* p) {
   auto* transfer = static_cast<Transfer*>(p);
   const size_t n = size * count;

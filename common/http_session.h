@@ -78,6 +78,10 @@ class HttpSession {
   // Any thread: makes the Perform in flight ask `keep_going` now.
   void Wake();
 
+  // Appends `data` to `body`, growing it by doubling but never past `cap`,
+  // so that a body read up to the cap holds no more memory than the cap.
+  static void AppendCapped(std::string* body, std::string_view data, size_t cap);
+
   // Whether `url` is one Perform takes ("http://host[:port][/...]" or
   // https://).
   static bool ValidUrl(const std::string& url);

@@ -101,13 +101,7 @@ Result<EtcdClient::Answer> EtcdClient::Call(const std::string& path, const std::
       request.timeout = options_.connect_timeout + options_.request_timeout;
       request.max_body_bytes = kEtcdMaxAnswerBytes;
       request.on_body = [&](int, std::string_view data) {
-        // Grown by doubling, but never past the cap: an answer at the cap
-        // holds no more than it.
-        const size_t need = answer.size() + data.size();
-        if (need > answer.capacity()) {
-          answer.reserve(std::min(std::max(need, 2 * answer.capacity()), kEtcdMaxAnswerBytes));
-        }
-        answer.append(data);
+        HttpSession::AppendCapped(&answer, data, kEtcdMaxAnswerBytes);
         return true;
       };
       request.keep_going = [&] { return interrupts_.load() == interrupts; };

@@ -75,7 +75,8 @@ struct RawTcpServer::Connection {
   int trickled = 0;
 };
 
-RawTcpServer::RawTcpServer(Behavior behavior, const std::string& address) : behavior_(behavior) {
+RawTcpServer::RawTcpServer(Behavior behavior, const std::string& address, std::string answer)
+    : behavior_(behavior), answer_(std::move(answer)) {
   listen_fd_ = Listen(address, &port_);
   stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (listen_fd_ < 0 || stop_fd_ < 0) throw std::runtime_error("cannot listen on " + address);
@@ -187,6 +188,10 @@ void RawTcpServer::OnRequest(Connection& connection) {
       connection.out =
           "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n"
           "not json\n";
+      break;
+    case Behavior::kFixedAnswer:
+      connection.out = answer_;
+      connection.close_when_sent = true;
       break;
     case Behavior::kOk:
       connection.out =

@@ -29,10 +29,15 @@ class RawTcpServer {
     kHugeStatusLine,     // reads the request, answers a status line of 32 KiB, then "{}"
     kNotJson,            // reads the request, answers 200 application/json "not json"
     kOk,                 // reads the request, answers 200 "ok"
+    kFixedAnswer,        // reads the request, answers the bytes given, then closes
   };
   static constexpr uint64_t kHugeBodyBytes = 50 * 1024 * 1024;
 
-  explicit RawTcpServer(Behavior behavior, const std::string& address = "127.0.0.1");
+  // `answer`: kFixedAnswer's bytes (status line, headers and body).
+  explicit RawTcpServer(Behavior behavior, const std::string& address = "127.0.0.1",
+                        std::string answer = "");
+  explicit RawTcpServer(std::string answer)
+      : RawTcpServer(Behavior::kFixedAnswer, "127.0.0.1", std::move(answer)) {}
   ~RawTcpServer();
 
   RawTcpServer(const RawTcpServer&) = delete;
@@ -52,6 +57,7 @@ class RawTcpServer {
   bool Write(Connection& connection);
 
   const Behavior behavior_;
+  const std::string answer_;  // kFixedAnswer's
   int listen_fd_ = -1;
   int stop_fd_ = -1;
   int port_ = 0;
