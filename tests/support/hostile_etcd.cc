@@ -121,6 +121,11 @@ void HostileEtcd::Wake() {
   (void)!write(wake_, &one, sizeof one);
 }
 
+void HostileEtcd::CutAll() {
+  ++cuts_requested_;
+  Wake();
+}
+
 void HostileEtcd::Set(Attack attack, const std::string& path, const std::string& key,
                       uint64_t bytes) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -197,7 +202,9 @@ void HostileEtcd::Decide(Connection& c) {
       AppendChunk(&c.to_client, created + put);
       // The base64 of `bytes` zero bytes: "AAAA" per three, then the padded rest.
       c.left = plan.bytes / 3 * 4;
-      c.suffix = std::string(plan.bytes % 3 == 1 ? "AA==" : plan.bytes % 3 == 2 ? "AAA=" : "") +
+      c.suffix = std::string(plan.bytes % 3 == 1   ? "AA=="
+                             : plan.bytes % 3 == 2 ? "AAA="
+                                                   : "") +
                  "\"}}]}}\n";
       break;
     case Attack::kEndlessLine:
@@ -249,7 +256,12 @@ void HostileEtcd::Run() {
     c.closed = true;
   };
   char buffer[65536];
+  int cuts_done = 0;
   while (!stopping_) {
+    if (cuts_requested_ != cuts_done) {
+      cuts_done = cuts_requested_;
+      for (Connection& c : connections) close_connection(c);
+    }
     connections.remove_if([](const Connection& c) { return c.closed; });
     std::vector<pollfd> fds = {{listener_, POLLIN, 0}, {wake_, POLLIN, 0}};
     std::vector<Connection*> owners = {nullptr, nullptr};

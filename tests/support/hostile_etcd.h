@@ -51,6 +51,10 @@ class HostileEtcd {
   void Set(Attack attack, const std::string& path = "/v3/watch", const std::string& key = "",
            uint64_t bytes = 0);
 
+  // Closes every open connection, both ways (the next ones are judged by
+  // the attack set then).
+  void CutAll();
+
   int port() const { return port_; }
   std::string endpoint() const;                               // "http://127.0.0.1:PORT"
   size_t attacked() const { return attacked_.load(); }        // connections attacked so far
@@ -77,6 +81,7 @@ class HostileEtcd {
   std::mutex mutex_;
   Plan plan_;  // GUARDED_BY(mutex_)
   std::atomic<bool> stopping_{false};
+  std::atomic<int> cuts_requested_{0};
   std::atomic<size_t> attacked_{0};
   std::atomic<uint64_t> bytes_sent_{0};
   std::thread thread_;
