@@ -14,6 +14,7 @@
 #include "tests/support/hostile_etcd.h"
 #include "tests/support/raw_tcp_server.h"
 #include "tests/support/test_http_server.h"
+#include "tests/support/wait.h"
 
 namespace vigil {
 namespace {
@@ -88,14 +89,18 @@ TEST(HttpSessionTest, WakeEndsARequestInFlightAtOnce) {
   RawTcpServer silent(RawTcpServer::Behavior::kNeverAnswer);
   HttpSession session;
   std::atomic<bool> stop{false};
+  std::atomic<int> asked{0};
   HttpSession::Request request;
   request.url = Url(silent.port());
   request.tick = std::chrono::minutes(1);  // only Wake can end it
-  request.keep_going = [&] { return !stop.load(); };
+  request.keep_going = [&] {
+    ++asked;
+    return !stop.load();
+  };
   SteadyClock::time_point woken;
   std::thread waker([&] {
-    while (silent.accepted() == 0) std::this_thread::yield();
-    std::this_thread::sleep_for(100ms);  // the request waits for its answer by now
+    // Connected, the request sent, and asked again: it waits for its answer.
+    testing::WaitUntil([&] { return silent.accepted() > 0 && asked >= 3; }, 5s);
     woken = SteadyClock::now();
     stop = true;
     session.Wake();
