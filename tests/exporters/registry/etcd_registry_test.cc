@@ -291,5 +291,46 @@ TEST_F(EtcdRegistryTest, HealthNamesAWatchThatMisbehavesUntilItBehaves) {
   registry.Stop();
 }
 
+// A watch that is stuck while etcd answers every other call: a message
+// trickling without end, or a stream silent past its idle timeout (short
+// here; 11 minutes by default, past etcd's progress notifications).
+TEST_F(EtcdRegistryTest, HealthNamesAStuckWatch) {
+  testing::HostileEtcd hostile(server_.client_port());
+  EtcdConfig config;
+  config.endpoints = {hostile.endpoint()};
+  config.prefix = "/vigil";
+  config.lease_ttl_seconds = 30;
+  EtcdRegistry::Options options;
+  options.backoff_initial = 20ms;
+  options.backoff_max = 200ms;
+  options.client = FastClient();
+  struct Case {
+    testing::HostileEtcd::Attack attack;
+    std::chrono::milliseconds line_timeout;
+    std::chrono::milliseconds idle_timeout;
+    const char* says;
+  };
+  for (const Case& c :
+       {Case{testing::HostileEtcd::Attack::kTrickleLine, 300ms, 1min, "did not end within 300 ms"},
+        Case{testing::HostileEtcd::Attack::kSilence, 1min, 300ms,
+             "delivered nothing (not even a progress notification) for 300 ms"}}) {
+    const std::string says = c.says;
+    SCOPED_TRACE(says);
+    options.client.watch_line_timeout = c.line_timeout;
+    options.client.watch_idle_timeout = c.idle_timeout;
+    hostile.Set(c.attack);
+    StatusBoard local;
+    local.Put({Web({Endpoint("10.0.0.1", true)})});
+    EtcdRegistry registry(config, "node-a", local, {}, options);
+    registry.Start();
+    ASSERT_TRUE(
+        WaitUntil([&] { return registry.Health().message().find(says) != std::string::npos; }, 10s))
+        << registry.Health().message();
+    EXPECT_NE(registry.Health().message().find("the watch of etcd misbehaved"), std::string::npos);
+    EXPECT_TRUE(registry.publisher_state().connected);
+    registry.Stop();
+  }
+}
+
 }  // namespace
 }  // namespace vigil
