@@ -14,10 +14,10 @@ size_t EndpointsObject::CountReady() const {
 
 namespace {
 
-// Equal apart from the version stamp.
-bool SameContent(const EndpointsObject& a, const EndpointsObject& b) {
+// Equal apart from the version stamp and the endpoints.
+bool SameHeader(const EndpointsObject& a, const EndpointsObject& b) {
   return a.name == b.name && a.labels == b.labels && a.ports == b.ports &&
-         a.creation_time == b.creation_time && a.endpoints == b.endpoints;
+         a.creation_time == b.creation_time;
 }
 
 }  // namespace
@@ -43,7 +43,13 @@ bool StatusBoard::PutLocked(std::vector<EndpointsObject>& objects,
   bool changed = false;
   for (EndpointsObject& object : objects) {
     auto it = objects_.find(object.name);
-    if (it != objects_.end() && SameContent(*it->second, object)) continue;
+    // Shares the endpoints that did not change with the version before,
+    // whoever built the object: the history then costs only the changes.
+    // (ShareWithCurrent did the work unless another commit came between.)
+    if (it != objects_.end() && object.endpoints.ShareWith(it->second->endpoints) &&
+        SameHeader(*it->second, object)) {
+      continue;
+    }
     version_ = version.value_or(version_ + 1);
     object.resource_version = version_;
     auto shared = std::make_shared<const EndpointsObject>(std::move(object));
@@ -76,7 +82,24 @@ bool StatusBoard::DeleteLocked(const std::vector<std::string>& names,
   return changed;
 }
 
+void StatusBoard::ShareWithCurrent(std::vector<EndpointsObject>& objects) const {
+  std::vector<std::shared_ptr<const EndpointsObject>> current;
+  current.reserve(objects.size());
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const EndpointsObject& object : objects) {
+      auto it = objects_.find(object.name);
+      current.push_back(it == objects_.end() ? nullptr : it->second);
+    }
+  }
+  // Committed objects are immutable: compared without the lock.
+  for (size_t i = 0; i < objects.size(); ++i) {
+    if (current[i] != nullptr) objects[i].endpoints.ShareWith(current[i]->endpoints);
+  }
+}
+
 void StatusBoard::Put(std::vector<EndpointsObject> objects) {
+  ShareWithCurrent(objects);
   std::lock_guard<std::mutex> lock(mutex_);
   if (PutLocked(objects, std::nullopt)) changed_.notify_all();
 }
@@ -88,6 +111,7 @@ void StatusBoard::Delete(const std::vector<std::string>& names) {
 
 void StatusBoard::CommitAt(uint64_t version, std::vector<EndpointsObject> objects,
                            const std::vector<std::string>& deleted) {
+  ShareWithCurrent(objects);
   std::lock_guard<std::mutex> lock(mutex_);
   // One version for the whole commit: computed once, before any change.
   const uint64_t at = NextVersion(version);
@@ -97,6 +121,7 @@ void StatusBoard::CommitAt(uint64_t version, std::vector<EndpointsObject> object
 }
 
 void StatusBoard::ReplaceAt(uint64_t version, std::vector<EndpointsObject> objects) {
+  ShareWithCurrent(objects);
   std::lock_guard<std::mutex> lock(mutex_);
   std::set<std::string> kept;
   for (const EndpointsObject& object : objects) kept.insert(object.name);

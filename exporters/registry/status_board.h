@@ -7,10 +7,14 @@
 // bounded history, from which watchers resume. A board that mirrors another
 // store (the cluster view of an etcd registry) commits at that store's
 // versions instead: then versions grow but need not be consecutive, and the
-// changes of one store revision share its version. Objects are immutable once
-// committed and shared by pointer, so readers get consistent snapshots
-// without copying endpoints. Probe details (ProbeDetails) are kept beside the
-// objects and refreshed without new versions.
+// changes of one store revision share its version.
+//
+// Objects are immutable once committed and shared by pointer, so readers get
+// consistent snapshots without copying endpoints; a committed object shares
+// with the version before it every endpoint that did not change (see
+// SharedVector), so the history costs about what changed, not the size of
+// the services. Probe details (ProbeDetails) are kept beside the objects and
+// refreshed without new versions.
 //
 // Thread-safe: all methods may be called from any thread.
 #pragma once
@@ -136,6 +140,9 @@ class StatusBoard final : public ProbeDetailsSource {
   // below the board's), else the next version of its own. Returns whether
   // anything changed.
   bool PutLocked(std::vector<EndpointsObject>& objects, std::optional<uint64_t> version);
+  // Before a commit, without holding the lock through the comparisons:
+  // shares each object's unchanged endpoints with the board's version of it.
+  void ShareWithCurrent(std::vector<EndpointsObject>& objects) const;
   bool DeleteLocked(const std::vector<std::string>& names, std::optional<uint64_t> version);
   uint64_t NextVersion(uint64_t proposed) const;  // REQUIRES(mutex_)
 

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "tests/exporters/registry/endpoints_fixtures.h"
+#include "tests/support/heap.h"
 
 namespace vigil {
 namespace {
@@ -300,6 +303,83 @@ TEST(StatusBoardProbeSlotTest, ASlotHoldsNothingUntilAProbeIsRecordedThere) {
   for (int i = 0; i < 1000; ++i) board.ProbeSlot("a", "10.0.1." + std::to_string(i) + ":80");
   board.RecordProbe(slot, "a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
   EXPECT_EQ(board.Probe("a", "10.0.0.1:80")->result, ProbeOutcome::kSuccess);
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+using testing::Flip;
+using testing::HeapInUse;
+using testing::MakeLargeEndpoints;
+
+TEST(StatusBoardSharingTest, AVersionSharesTheEndpointsThatDidNotChangeWithTheOneBefore) {
+  StatusBoard board;
+  EndpointsObject object = MakeLargeEndpoints("web", 1010);
+  board.Put({object});
+  const auto first = board.Get("web");
+  Flip(object, 600);
+  board.Put({object});
+  const auto second = board.Get("web");
+  ASSERT_NE(first, second);
+  EXPECT_TRUE(first->endpoints[600].conditions.ready);  // as committed
+  EXPECT_FALSE(second->endpoints[600].conditions.ready);
+  for (size_t i = 0; i < 1010; ++i) {
+    ASSERT_EQ(&first->endpoints[i] == &second->endpoints[i], i != 600) << i;
+  }
+
+  // An object built anew (as the cluster view builds them) shares as much.
+  EndpointsObject rebuilt = MakeLargeEndpoints("web", 1010);
+  Flip(rebuilt, 600);
+  Flip(rebuilt, 3);
+  board.Put({rebuilt});
+  const auto third = board.Get("web");
+  EXPECT_EQ(third->resource_version, 3u);
+  for (size_t i = 0; i < 1010; ++i) {
+    ASSERT_EQ(&third->endpoints[i] == &second->endpoints[i], i != 3) << i;
+  }
+  // Equal content built anew is still no change.
+  board.Put({rebuilt});
+  EXPECT_EQ(board.resource_version(), 3u);
+}
+
+// A service of 1,010 endpoints that flap, one flip per event, for the whole
+// history: with a copy of the service per version the history held 4,096
+// copies of it (hundreds of megabytes); shared, it holds the flips.
+TEST(StatusBoardSharingTest, TheHistoryOfAFlappingServiceCostsTheFlipsNotTheService) {
+  constexpr size_t kEndpoints = 1010;
+  constexpr size_t kEvents = 4096;
+  StatusBoard board(/*history=*/kEvents);
+  // Changed and committed as the prober does: its own object, a copy put.
+  EndpointsObject object = MakeLargeEndpoints("web", kEndpoints);
+  board.Put({object});
+  const size_t before = HeapInUse();
+  for (size_t i = 0; i < kEvents; ++i) {
+    Flip(object, (i * 37) % kEndpoints);
+    board.Put({object});
+  }
+  const size_t kept = HeapInUse() - before;
+  RecordProperty("history_bytes", std::to_string(kept));
+  std::printf("the history of %zu flaps of a %zu-endpoint service: %.1f MB\n", kEvents, kEndpoints,
+              static_cast<double>(kept) / 1e6);
+  EXPECT_LT(kept, size_t{50} << 20);
+
+  // Every version kept is the one committed.
+  ASSERT_EQ(board.resource_version(), kEvents + 1);
+  const auto events = board.EventsSince(1);
+  ASSERT_TRUE(events.has_value());
+  ASSERT_EQ(events->size(), kEvents);
+  for (size_t i : {size_t{0}, size_t{1}, size_t{2000}, kEvents - 1}) {
+    const EndpointsObject& at = *(*events)[i].object;
+    const EndpointsObject& before_it = *(*events)[i].previous;
+    const size_t flipped = (i * 37) % kEndpoints;
+    EXPECT_NE(at.endpoints[flipped].conditions.ready,
+              before_it.endpoints[flipped].conditions.ready);
+    EXPECT_EQ(at.endpoints[(flipped + 1) % kEndpoints],
+              before_it.endpoints[(flipped + 1) % kEndpoints]);
+  }
 }
 
 }  // namespace
