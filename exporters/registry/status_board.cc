@@ -220,15 +220,23 @@ std::optional<ProbeDetails> StatusBoard::Probe(const std::string& service,
   return e->second.details;
 }
 
-std::optional<std::vector<BoardEvent>> StatusBoard::EventsSince(uint64_t resource_version) const {
+std::optional<std::vector<BoardEvent>> StatusBoard::EventsSince(uint64_t resource_version,
+                                                                size_t max_events) const {
   std::lock_guard<std::mutex> lock(mutex_);
   if (resource_version >= version_) return std::vector<BoardEvent>{};
   if (resource_version < dropped_through_) return std::nullopt;
   // The history is sorted by version; events of one version are adjacent.
-  const auto first = std::upper_bound(
-      history_.begin(), history_.end(), resource_version,
-      [](uint64_t version, const BoardEvent& event) { return version < event.resource_version; });
-  return std::vector<BoardEvent>(first, history_.end());
+  const auto after = [](uint64_t version, const BoardEvent& event) {
+    return version < event.resource_version;
+  };
+  const auto first = std::upper_bound(history_.begin(), history_.end(), resource_version, after);
+  auto last = history_.end();
+  if (static_cast<size_t>(last - first) > std::max<size_t>(max_events, 1)) {
+    // Up to the end of the version of the last event allowed.
+    const auto allowed = first + static_cast<std::ptrdiff_t>(std::max<size_t>(max_events, 1) - 1);
+    last = std::upper_bound(allowed, history_.end(), allowed->resource_version, after);
+  }
+  return std::vector<BoardEvent>(first, last);
 }
 
 void StatusBoard::ResetTo(uint64_t version, std::vector<EndpointsObject> objects) {

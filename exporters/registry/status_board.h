@@ -120,9 +120,13 @@ class StatusBoard final : public ProbeDetailsSource {
   // The service's recent transitions, oldest first.
   std::vector<Transition> Transitions(const std::string& service) const;
 
-  // The events after `resource_version`, oldest first; nullopt when some of
-  // them are no longer kept (the watcher must list again).
-  std::optional<std::vector<BoardEvent>> EventsSince(uint64_t resource_version) const;
+  // The events after `resource_version`, oldest first: at most
+  // `max_events` (at least 1), and more only to end with all the events of
+  // the last version given (a watcher sees the changes of one version
+  // whole); none when `resource_version` is the board's or above. Nullopt
+  // when some of them are no longer kept (the watcher must list again).
+  std::optional<std::vector<BoardEvent>> EventsSince(uint64_t resource_version,
+                                                     size_t max_events = SIZE_MAX) const;
   // The oldest version a watcher can resume after.
   uint64_t oldest_resumable_version() const;
   // Counts the history's restarts (ResetTo): a watcher whose epoch is not the

@@ -233,6 +233,29 @@ TEST_F(WatchApiTest, TooOldIsOneError410ThenTheEnd) {
   EXPECT_EQ(events[0]["object"]["code"], 410);
 }
 
+TEST_F(WatchApiTest, ABacklogOfManyBatchesComesWholeAndInOrder) {
+  // More than one batch (WatchStream::kBatchBytes) of events after version 2.
+  EndpointsObject big = testing::MakeLargeEndpoints("big", 60);
+  for (int i = 0; i < 75; ++i) {
+    testing::Flip(big, static_cast<size_t>(i % 60));
+    board_.Put({big});
+  }
+  auto watch = Watch("/api/v1/endpoints?watch=true&resourceVersion=2");
+  ASSERT_TRUE(watch->WaitForChanges(75, std::chrono::seconds(60)));
+  board_.Put({MakeEndpoints("bandicoot-prod", {true})});
+  ASSERT_TRUE(watch->WaitForChanges(76));
+  size_t bytes = 0;
+  std::vector<std::string> versions;
+  for (const auto& e : watch->changes()) {
+    versions.push_back(e["object"]["resourceVersion"]);
+    bytes += e.dump().size();
+  }
+  EXPECT_GT(bytes, vigil::WatchStream::kBatchBytes);
+  std::vector<std::string> expected;
+  for (int v = 3; v <= 78; ++v) expected.push_back(std::to_string(v));
+  EXPECT_EQ(versions, expected);
+}
+
 TEST_F(WatchApiTest, OneService) {
   auto watch = Watch("/api/v1/endpoints/bandicoot-prod?watch=true");
   ASSERT_TRUE(watch->WaitForChanges(1));

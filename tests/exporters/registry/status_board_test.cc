@@ -384,3 +384,30 @@ TEST(StatusBoardSharingTest, TheHistoryOfAFlappingServiceCostsTheFlipsNotTheServ
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+using testing::MakeEndpoints;
+
+TEST(StatusBoardTest, EventsSinceGivesAtMostTheNumberAskedEndingWithAWholeVersion) {
+  StatusBoard board;
+  for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
+  EXPECT_EQ(Summary(*board.EventsSince(2, 3)),
+            (std::vector<std::pair<EventType, uint64_t>>{
+                {EventType::kModified, 3}, {EventType::kModified, 4}, {EventType::kModified, 5}}));
+  EXPECT_EQ(board.EventsSince(8, 5)->size(), 2u);
+  // A mirrored store's revision of three changes is given whole.
+  board.CommitAt(
+      20, {MakeEndpoints("b", {true}), MakeEndpoints("c", {true}), MakeEndpoints("d", {true})}, {});
+  EXPECT_EQ(Summary(*board.EventsSince(9, 2)),
+            (std::vector<std::pair<EventType, uint64_t>>{{EventType::kModified, 10},
+                                                         {EventType::kAdded, 20},
+                                                         {EventType::kAdded, 20},
+                                                         {EventType::kAdded, 20}}));
+  EXPECT_EQ(board.EventsSince(10, 1)->size(), 3u);
+  EXPECT_TRUE(board.EventsSince(20, 1)->empty());
+}
+
+}  // namespace
+}  // namespace vigil
