@@ -1,6 +1,7 @@
 #include "exporters/registry/status_board.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <utility>
 
@@ -20,9 +21,20 @@ bool SameHeader(const EndpointsObject& a, const EndpointsObject& b) {
          a.creation_time == b.creation_time;
 }
 
+uint64_t WallClockMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
 }  // namespace
 
-StatusBoard::StatusBoard(size_t history) : history_limit_(std::max<size_t>(history, 1)) {}
+StatusBoard::StatusBoard() : StatusBoard(Options{}) {}
+
+StatusBoard::StatusBoard(Options options)
+    : history_limit_(std::max<size_t>(options.history, 1)),
+      version_(options.start_version.value_or(WallClockMicros())),
+      dropped_through_(version_) {}
 
 void StatusBoard::Record(EventType type, std::shared_ptr<const EndpointsObject> object,
                          std::shared_ptr<const EndpointsObject> previous) {

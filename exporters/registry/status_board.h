@@ -4,10 +4,15 @@
 //
 // Every committed change to a service's Endpoints object gets the next
 // resourceVersion and is recorded as an event (ADDED, MODIFIED, DELETED) in a
-// bounded history, from which watchers resume. A board that mirrors another
-// store (the cluster view of an etcd registry) commits at that store's
-// versions instead: then versions grow but need not be consecutive, and the
-// changes of one store revision share its version.
+// bounded history, from which watchers resume. The versions of a board start
+// above the wall clock's microseconds at its construction, so that those of
+// an agent started again are above every version the agent handed out
+// before (as long as it made fewer than a million changes a second): a
+// client resuming from one of those is told its version is too old, never
+// given a wrong history. A board that mirrors another store (the cluster
+// view of an etcd registry) starts at 0 and commits at that store's versions
+// instead: then versions grow but need not be consecutive, and the changes
+// of one store revision share its version.
 //
 // Objects are immutable once committed and shared by pointer, so readers get
 // consistent snapshots without copying endpoints; a committed object shares
@@ -62,8 +67,17 @@ class StatusBoard final : public ProbeDetailsSource {
  public:
   static constexpr size_t kTransitionsPerService = 50;
 
-  // Keeps at least `history` events for watchers to resume from.
-  explicit StatusBoard(size_t history = 4096);
+  struct Options {
+    // The events kept for watchers to resume from (at least 1).
+    size_t history = 4096;
+    // The version before the first change, and the oldest a watcher can
+    // resume after. Unset: the wall clock's microseconds since the epoch
+    // (about 1.8e15, exact in a JSON client's double).
+    std::optional<uint64_t> start_version;
+  };
+
+  StatusBoard();
+  explicit StatusBoard(Options options);
 
   // Writes. `objects` replace the services of the same names (ADDED when new,
   // MODIFIED when different, nothing when equal); each change gets its own
@@ -124,7 +138,8 @@ class StatusBoard final : public ProbeDetailsSource {
   // `max_events` (at least 1), and more only to end with all the events of
   // the last version given (a watcher sees the changes of one version
   // whole); none when `resource_version` is the board's or above. Nullopt
-  // when some of them are no longer kept (the watcher must list again).
+  // when some of them are no longer kept, or the version is below the
+  // board's start (the watcher must list again).
   std::optional<std::vector<BoardEvent>> EventsSince(uint64_t resource_version,
                                                      size_t max_events = SIZE_MAX) const;
   // The oldest version a watcher can resume after.

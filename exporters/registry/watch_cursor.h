@@ -4,8 +4,9 @@
 //
 // Without a starting version the cursor first yields the current objects as
 // ADDED, then every change after them; with one, exactly the changes after it,
-// or a single ERROR (code 410) when the board no longer keeps them or its
-// history restarted. A name and a label selector filter as Kubernetes does: an
+// or a single ERROR (code 410) when the board no longer keeps them (the
+// version is older than its history, or than its start) or its history
+// restarted. A name and a label selector filter as Kubernetes does: an
 // object that stops matching is yielded as DELETED, one that starts matching
 // as ADDED.
 //

@@ -31,7 +31,7 @@ std::vector<std::tuple<std::string, std::string, std::string>> Events(
 using E = std::tuple<std::string, std::string, std::string>;
 
 TEST(WatchStreamTest, StartsWithTheCurrentObjectsThenFollowsChanges) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("b", {true}), MakeEndpoints("a", {false})});
   WatchStream cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(),
                      std::nullopt);
@@ -46,7 +46,7 @@ TEST(WatchStreamTest, StartsWithTheCurrentObjectsThenFollowsChanges) {
 }
 
 TEST(WatchStreamTest, VersionZeroStartsWithTheCurrentObjects) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {true})});
   board.Put({MakeEndpoints("a", {false})});
   WatchStream cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), 0);
@@ -54,7 +54,7 @@ TEST(WatchStreamTest, VersionZeroStartsWithTheCurrentObjects) {
 }
 
 TEST(WatchStreamTest, ResumingReplaysExactlyTheEventsAfterTheVersion) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   // Each put differs from the last (one more endpoint), so each makes a version.
   for (int i = 0; i < 6; ++i) {
     board.Put({MakeEndpoints(i % 2 ? "a" : "b", std::vector<bool>(i + 1, true))});
@@ -69,7 +69,7 @@ TEST(WatchStreamTest, ResumingReplaysExactlyTheEventsAfterTheVersion) {
 }
 
 TEST(WatchStreamTest, AVersionNoLongerKeptIsOneError410) {
-  StatusBoard board(/*history=*/3);
+  StatusBoard board({.history = 3, .start_version = 0});
   for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
   WatchStream cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), 2);
   const std::vector<std::string> lines = cursor.Take();
@@ -85,7 +85,7 @@ TEST(WatchStreamTest, AVersionNoLongerKeptIsOneError410) {
 }
 
 TEST(WatchStreamTest, OneObjectByName) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {true}), MakeEndpoints("b", {true})});
   WatchStream cursor(board, board, WatchKind::kEndpoints, "b", LabelSelector(), std::nullopt);
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"ADDED", "b", "2"}}));
@@ -95,7 +95,7 @@ TEST(WatchStreamTest, OneObjectByName) {
 }
 
 TEST(WatchStreamTest, ObjectsEnterAndLeaveTheSelection) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   EndpointsObject web = MakeEndpoints("web", {true});
   web.labels = {{"env", "prod"}};
   board.Put({web, MakeEndpoints("other", {true})});
@@ -117,7 +117,7 @@ TEST(WatchStreamTest, ObjectsEnterAndLeaveTheSelection) {
 }
 
 TEST(WatchStreamTest, ServicesCarryCountsAndTheirKind) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {true, false, true})});
   WatchStream cursor(board, board, WatchKind::kServices, std::nullopt, LabelSelector(),
                      std::nullopt);
@@ -131,7 +131,7 @@ TEST(WatchStreamTest, ServicesCarryCountsAndTheirKind) {
 }
 
 TEST(WatchStreamTest, BookmarkCarriesTheVersionReached) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {true})});
   WatchStream cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(),
                      std::nullopt);
@@ -148,7 +148,7 @@ namespace vigil {
 namespace {
 
 TEST(WatchStreamResetTest, AWatcherFromBeforeTheHistoryRestartedIsToldToListAgain) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.CommitAt(10, {testing::MakeEndpoints("a", {true})}, {});
   WatchStream cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(),
                      std::nullopt);
@@ -192,7 +192,7 @@ TEST(WatchStreamBatchTest, AResumeOverALongHistoryHoldsOneBatchAtATime) {
   constexpr size_t kEndpoints = 30;
   constexpr size_t kEvents = 200;
   constexpr size_t kBudget = 32 << 10;
-  StatusBoard board(/*history=*/kEvents);
+  StatusBoard board({.history = kEvents, .start_version = 0});
   EndpointsObject object = testing::MakeLargeEndpoints("web", kEndpoints);
   board.Put({object});
   const uint64_t since = board.resource_version();

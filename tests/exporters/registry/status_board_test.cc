@@ -21,7 +21,7 @@ std::vector<std::pair<EventType, uint64_t>> Summary(const std::vector<BoardEvent
 }
 
 TEST(StatusBoardTest, EachChangeGetsTheNextVersionAndAnEvent) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   EXPECT_EQ(board.resource_version(), 0u);
   board.Put({MakeEndpoints("a", {false}), MakeEndpoints("b", {true})});
   EXPECT_EQ(board.resource_version(), 2u);
@@ -46,7 +46,7 @@ TEST(StatusBoardTest, EachChangeGetsTheNextVersionAndAnEvent) {
 }
 
 TEST(StatusBoardTest, PuttingTheSameContentIsNoChange) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {true, false})});
   board.Put({MakeEndpoints("a", {true, false})});
   EXPECT_EQ(board.resource_version(), 1u);
@@ -55,7 +55,7 @@ TEST(StatusBoardTest, PuttingTheSameContentIsNoChange) {
 }
 
 TEST(StatusBoardTest, SnapshotsAreImmutableAndSortedByName) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("zebra", {true}), MakeEndpoints("alpaca", {false})});
   const BoardSnapshot before = board.Snapshot();
   board.Put({MakeEndpoints("alpaca", {true})});
@@ -68,7 +68,7 @@ TEST(StatusBoardTest, SnapshotsAreImmutableAndSortedByName) {
 }
 
 TEST(StatusBoardTest, EventsSinceReplaysExactlyWhatFollows) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
   const auto events = board.EventsSince(7);
   ASSERT_TRUE(events.has_value());
@@ -80,7 +80,7 @@ TEST(StatusBoardTest, EventsSinceReplaysExactlyWhatFollows) {
 }
 
 TEST(StatusBoardTest, VersionsOlderThanTheHistoryAreGone) {
-  StatusBoard board(/*history=*/5);
+  StatusBoard board({.history = 5, .start_version = 0});
   for (int i = 0; i < 12; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
   // Kept: versions 8..12. Resuming after 7 needs 8 onwards: still possible.
   ASSERT_TRUE(board.EventsSince(7).has_value());
@@ -90,7 +90,7 @@ TEST(StatusBoardTest, VersionsOlderThanTheHistoryAreGone) {
 }
 
 TEST(StatusBoardTest, ProbeDetailsDoNotMakeVersions) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {false})});
   board.RecordProbe("a", "10.0.0.1:80",
                     ProbeDetails{WallTime(), ProbeOutcome::kFailure, "HTTP probe failed"});
@@ -108,18 +108,18 @@ TEST(StatusBoardTest, ProbeDetailsDoNotMakeVersions) {
 }
 
 TEST(StatusBoardTest, WaitForChangeReturnsAtOnceWhenAlreadyNewer) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {true})});
   EXPECT_EQ(board.WaitForChange(0, std::chrono::hours(1)), 1u);
 }
 
 TEST(StatusBoardTest, WaitForChangeTimesOutWithoutAChange) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   EXPECT_EQ(board.WaitForChange(0, std::chrono::milliseconds(20)), 0u);
 }
 
 TEST(StatusBoardTest, WaitForChangeWakesOnAPutFromAnotherThread) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   uint64_t seen = 0;
   std::thread waiter([&] { seen = board.WaitForChange(0, std::chrono::seconds(30)); });
   board.Put({MakeEndpoints("a", {true})});
@@ -139,7 +139,7 @@ namespace vigil {
 namespace {
 
 TEST(StatusBoardTransitionsTest, KeepsTheLastFewPerServiceAndForgetsDeletedServices) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({testing::MakeEndpoints("a", {true})});
   for (size_t i = 0; i < StatusBoard::kTransitionsPerService + 5; ++i) {
     board.RecordTransition("a", Transition{WallTime(), "10.0.0.1:8080", "node-a", i % 2 == 0,
@@ -165,7 +165,7 @@ using testing::MakeEndpoints;
 
 // A board that mirrors a store with versions of its own (etcd's revisions).
 TEST(StatusBoardMirrorTest, ChangesOfOneCommitShareTheStoresVersion) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.CommitAt(17, {MakeEndpoints("a", {true}), MakeEndpoints("b", {false})}, {});
   EXPECT_EQ(board.resource_version(), 17u);
   board.CommitAt(25, {MakeEndpoints("a", {false})}, {"b"});
@@ -187,7 +187,7 @@ TEST(StatusBoardMirrorTest, ChangesOfOneCommitShareTheStoresVersion) {
 }
 
 TEST(StatusBoardMirrorTest, ReplaceAtDeletesWhatTheStoreNoLongerHas) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.CommitAt(5, {MakeEndpoints("a", {true}), MakeEndpoints("b", {true})}, {});
   board.ReplaceAt(9, {MakeEndpoints("b", {true}), MakeEndpoints("c", {false})});
   const auto events = board.EventsSince(5);
@@ -202,7 +202,7 @@ TEST(StatusBoardMirrorTest, ReplaceAtDeletesWhatTheStoreNoLongerHas) {
 }
 
 TEST(StatusBoardMirrorTest, AStoreVersionThatWentBackStillMovesTheBoardForward) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.CommitAt(100, {MakeEndpoints("a", {true})}, {});
   // The store lost its data and counts from 3 again; an unversioned local
   // change (0) takes the next version too.
@@ -218,7 +218,7 @@ TEST(StatusBoardMirrorTest, AStoreVersionThatWentBackStillMovesTheBoardForward) 
 }
 
 TEST(StatusBoardMirrorTest, ResumingBeforeDroppedEventsIsRefused) {
-  StatusBoard board(/*history=*/3);
+  StatusBoard board({.history = 3, .start_version = 0});
   board.CommitAt(10, {MakeEndpoints("a", {true}), MakeEndpoints("b", {true})}, {});
   board.CommitAt(20, {MakeEndpoints("a", {false})}, {});
   board.CommitAt(30, {MakeEndpoints("b", {false})}, {});
@@ -232,7 +232,7 @@ TEST(StatusBoardMirrorTest, ResumingBeforeDroppedEventsIsRefused) {
 }
 
 TEST(StatusBoardProbeChangesTest, NotesFirstProbesAndChangedResultsOnlyWhenTracking) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   const WallTime t = WallTime() + std::chrono::hours(24 * 365 * 56);
   board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
   EXPECT_TRUE(board.TakeProbeChanges().empty());
@@ -263,7 +263,7 @@ namespace vigil {
 namespace {
 
 TEST(StatusBoardResetTest, StartsTheHistoryOverAtALowerVersionInANewEpoch) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.CommitAt(10, {testing::MakeEndpoints("a", {true}), testing::MakeEndpoints("b", {true})},
                  {});
   board.CommitAt(0, {testing::MakeEndpoints("a", {false})}, {});
@@ -292,7 +292,7 @@ namespace vigil {
 namespace {
 
 TEST(StatusBoardProbeSlotTest, ASlotHoldsNothingUntilAProbeIsRecordedThere) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   StatusBoard::ProbeEntry* slot = board.ProbeSlot("a", "10.0.0.1:80");
   EXPECT_FALSE(board.Probe("a", "10.0.0.1:80").has_value());
   const WallTime t = WallTime() + std::chrono::hours(24 * 365 * 56);
@@ -316,7 +316,7 @@ using testing::HeapInUse;
 using testing::MakeLargeEndpoints;
 
 TEST(StatusBoardSharingTest, AVersionSharesTheEndpointsThatDidNotChangeWithTheOneBefore) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   EndpointsObject object = MakeLargeEndpoints("web", 1010);
   board.Put({object});
   const auto first = board.Get("web");
@@ -351,7 +351,7 @@ TEST(StatusBoardSharingTest, AVersionSharesTheEndpointsThatDidNotChangeWithTheOn
 TEST(StatusBoardSharingTest, TheHistoryOfAFlappingServiceCostsTheFlipsNotTheService) {
   constexpr size_t kEndpoints = 1010;
   constexpr size_t kEvents = 4096;
-  StatusBoard board(/*history=*/kEvents);
+  StatusBoard board({.history = kEvents, .start_version = 0});
   // Changed and committed as the prober does: its own object, a copy put.
   EndpointsObject object = MakeLargeEndpoints("web", kEndpoints);
   board.Put({object});
@@ -391,7 +391,7 @@ namespace {
 using testing::MakeEndpoints;
 
 TEST(StatusBoardTest, EventsSinceGivesAtMostTheNumberAskedEndingWithAWholeVersion) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
   EXPECT_EQ(Summary(*board.EventsSince(2, 3)),
             (std::vector<std::pair<EventType, uint64_t>>{
@@ -407,6 +407,46 @@ TEST(StatusBoardTest, EventsSinceGivesAtMostTheNumberAskedEndingWithAWholeVersio
                                                          {EventType::kAdded, 20}}));
   EXPECT_EQ(board.EventsSince(10, 1)->size(), 3u);
   EXPECT_TRUE(board.EventsSince(20, 1)->empty());
+}
+
+uint64_t WallClockMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+TEST(StatusBoardStartTest, VersionsStartAtTheWallClocksMicroseconds) {
+  const uint64_t before = WallClockMicros();
+  StatusBoard board;
+  const uint64_t after = WallClockMicros();
+  const uint64_t start = board.resource_version();
+  EXPECT_GE(start, before);
+  EXPECT_LE(start, after);
+  EXPECT_LT(start, uint64_t{1} << 53);  // exact in a JSON client's double
+  EXPECT_EQ(board.oldest_resumable_version(), start);
+  board.Put({MakeEndpoints("a", {true})});
+  EXPECT_EQ(board.resource_version(), start + 1);
+  EXPECT_EQ(board.Get("a")->resource_version, start + 1);
+  EXPECT_EQ(board.EventsSince(start)->size(), 1u);
+}
+
+// An agent started again must not hand out versions it handed out before:
+// a client resuming from one would get a wrong history.
+TEST(StatusBoardStartTest, ABoardStartedLaterIssuesVersionsAboveAnEarlierOnesAndRefusesThose) {
+  constexpr uint64_t kFirstStart = 1'795'000'000'000'000;  // microseconds since the epoch
+  StatusBoard first({.start_version = kFirstStart});
+  for (int i = 0; i < 1000; ++i) first.Put({MakeEndpoints("a", {i % 2 == 0})});
+  const uint64_t handed_out = first.resource_version();
+
+  StatusBoard second({.start_version = kFirstStart + 1'000'000});  // a second later
+  EXPECT_GT(second.resource_version(), handed_out);
+  second.Put({MakeEndpoints("a", {true})});
+  EXPECT_GT(second.Get("a")->resource_version, handed_out);
+  // Any version of the first board is too old for the second.
+  for (uint64_t version : {kFirstStart, kFirstStart + 1, handed_out}) {
+    EXPECT_FALSE(second.EventsSince(version).has_value()) << version;
+  }
+  EXPECT_EQ(second.EventsSince(kFirstStart + 1'000'000)->size(), 1u);
 }
 
 }  // namespace

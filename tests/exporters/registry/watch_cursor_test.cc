@@ -29,7 +29,7 @@ std::vector<E> Events(const std::vector<WatchEvent>& events) {
 }
 
 TEST(WatchCursorTest, StartsWithTheCurrentObjectsThenFollowsChanges) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("b", {true}), MakeEndpoints("a", {false})});
   WatchCursor cursor(board, std::nullopt, LabelSelector(), std::nullopt);
   EXPECT_EQ(Events(cursor.Take()),
@@ -45,7 +45,7 @@ TEST(WatchCursorTest, StartsWithTheCurrentObjectsThenFollowsChanges) {
 }
 
 TEST(WatchCursorTest, ResumesExactlyAfterTheVersion) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   for (int i = 0; i < 4; ++i) board.Put({MakeEndpoints("a", std::vector<bool>(i + 1, true))});
   WatchCursor cursor(board, std::nullopt, LabelSelector(), 2);
   EXPECT_EQ(Events(cursor.Take()),
@@ -53,7 +53,7 @@ TEST(WatchCursorTest, ResumesExactlyAfterTheVersion) {
 }
 
 TEST(WatchCursorTest, SelectorTurnsLeavingIntoDeletedAndEnteringIntoAdded) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   EndpointsObject web = MakeEndpoints("web", {true});
   web.labels = {{"env", "prod"}};
   board.Put({web});
@@ -68,7 +68,7 @@ TEST(WatchCursorTest, SelectorTurnsLeavingIntoDeletedAndEnteringIntoAdded) {
 }
 
 TEST(WatchCursorTest, AVersionNoLongerKeptIsOneErrorThenNothing) {
-  StatusBoard board(/*history=*/3);
+  StatusBoard board({.history = 3, .start_version = 0});
   for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
   WatchCursor cursor(board, "a", LabelSelector(), 2);
   EXPECT_EQ(
@@ -81,6 +81,7 @@ TEST(WatchCursorTest, AVersionNoLongerKeptIsOneErrorThenNothing) {
 
 }  // namespace
 }  // namespace vigil
+
 namespace vigil {
 namespace {
 
@@ -96,11 +97,10 @@ EndpointsObject Changed(const std::string& name, int i) {
 }
 
 TEST(WatchCursorBatchTest, ABacklogComesInBoundedBatchesEachEventOnceInOrder) {
-  StatusBoard board;
-  board.Put({Changed("listed", 0)});  // version 1, where the watcher resumes
+  StatusBoard board({.start_version = 1000});
   for (int i = 0; i < 100; ++i) board.Put({Changed(i % 3 == 0 ? "b" : "a", i)});
-  ASSERT_EQ(board.resource_version(), 101u);
-  WatchCursor cursor(board, std::nullopt, LabelSelector(), 1);
+  ASSERT_EQ(board.resource_version(), 1100u);
+  WatchCursor cursor(board, std::nullopt, LabelSelector(), 1000);
   std::vector<uint64_t> versions;
   size_t batches = 0;
   while (true) {
@@ -117,16 +117,16 @@ TEST(WatchCursorBatchTest, ABacklogComesInBoundedBatchesEachEventOnceInOrder) {
   }
   EXPECT_EQ(batches, 15u);  // 14 of 7, then 2
   std::vector<uint64_t> all(100);
-  std::iota(all.begin(), all.end(), 2);
+  std::iota(all.begin(), all.end(), 1001);
   EXPECT_EQ(versions, all);
   // Later changes come after, as usual.
   board.Put({Changed("a", 1000)});
   ASSERT_EQ(cursor.Take(7).size(), 1u);
-  EXPECT_EQ(cursor.version(), 102u);
+  EXPECT_EQ(cursor.version(), 1101u);
 }
 
 TEST(WatchCursorBatchTest, ABatchEndsBetweenVersionsOnly) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.CommitAt(10, {MakeEndpoints("a", {true})}, {});
   board.CommitAt(
       20, {MakeEndpoints("b", {true}), MakeEndpoints("c", {true}), MakeEndpoints("d", {true})}, {});
@@ -145,7 +145,7 @@ TEST(WatchCursorBatchTest, ABatchEndsBetweenVersionsOnly) {
 }
 
 TEST(WatchCursorBatchTest, ASelectiveWatcherPassesOverWhatItDoesNotSeeInOneTake) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   for (int i = 0; i < 3000; ++i) board.Put({Changed("other", i)});
   board.Put({Changed("web", 0)});
   WatchCursor cursor(board, std::nullopt, *LabelSelector::Parse("app=web"), 1);
@@ -157,7 +157,7 @@ TEST(WatchCursorBatchTest, ASelectiveWatcherPassesOverWhatItDoesNotSeeInOneTake)
 }
 
 TEST(WatchCursorBatchTest, TheListingComesInBatchesToo) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("s" + std::to_string(i), {true})});
   WatchCursor cursor(board, std::nullopt, LabelSelector(), std::nullopt);
   std::vector<size_t> sizes;
@@ -179,7 +179,7 @@ TEST(WatchCursorBatchTest, TheListingComesInBatchesToo) {
 }
 
 TEST(WatchCursorBatchTest, AWatcherOvertakenByTheHistoryInItsBacklogIsTold410) {
-  StatusBoard board(/*history=*/10);
+  StatusBoard board({.history = 10, .start_version = 0});
   for (int i = 0; i < 10; ++i) board.Put({Changed("a", i)});
   WatchCursor cursor(board, std::nullopt, LabelSelector(), 1);
   ASSERT_EQ(cursor.Take(3).size(), 3u);  // 2, 3, 4
@@ -190,6 +190,24 @@ TEST(WatchCursorBatchTest, AWatcherOvertakenByTheHistoryInItsBacklogIsTold410) {
   EXPECT_EQ(events[0].code, 410);
   EXPECT_EQ(events[0].message, "too old resource version: 4 (the oldest to resume after is 10)");
   EXPECT_TRUE(cursor.finished());
+}
+
+TEST(WatchCursorStartTest, AVersionFromBeforeTheBoardsStartIsTooOld) {
+  StatusBoard board({.start_version = 5000});
+  board.Put({MakeEndpoints("a", {true})});
+  WatchCursor cursor(board, std::nullopt, LabelSelector(), 4999);
+  const std::vector<WatchEvent> events = cursor.Take();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, Type::kError);
+  EXPECT_EQ(events[0].code, 410);
+  EXPECT_EQ(events[0].message,
+            "too old resource version: 4999 (the oldest to resume after is 5000)");
+
+  WatchCursor from_start(board, std::nullopt, LabelSelector(), 5000);
+  const std::vector<WatchEvent> all = from_start.Take();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].type, Type::kAdded);
+  EXPECT_EQ(all[0].object->resource_version, 5001u);
 }
 
 }  // namespace
