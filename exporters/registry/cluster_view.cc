@@ -207,7 +207,7 @@ std::optional<EndpointsObject> ClusterView::Build(const std::string& name) const
       object.creation_time = std::min(object.creation_time, e.last_transition_time);
     }
   }
-  std::sort(object.endpoints.begin(), object.endpoints.end(), EndpointLess);
+  object.endpoints.Sort(EndpointLess);
   return object;
 }
 

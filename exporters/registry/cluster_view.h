@@ -127,7 +127,8 @@ class ClusterView final : public ProbeDetailsSource {
   EtcdClient client_;
   const Options options_;
   const StatusBoard& local_;
-  StatusBoard board_;
+  // Its versions are etcd's revisions (persistent, cluster-wide): from 0.
+  StatusBoard board_{StatusBoard::Options{.start_version = 0}};
 
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;       // revision_, stopping_

@@ -171,7 +171,8 @@ TEST(ObjectsTest, EndpointsLeaveTerminatingOut) {
             R"([{"addresses":[{"ip":"10.0.0.3","nodeName":"a"}],)"
             R"("ports":[{"name":"http","port":8080,"protocol":"TCP"}]}])");
   // Nothing but terminating endpoints: no subset, and then no "subsets".
-  o.endpoints.pop_back();
+  o.endpoints = {Endpoint("10.0.0.1", true, "a", /*terminating=*/true),
+                 Endpoint("10.0.0.2", false, "a", /*terminating=*/true)};
   EXPECT_FALSE(EncodeEndpoints(o).contains("subsets"));
   o.endpoints.clear();
   EXPECT_EQ(EncodeEndpoints(o).dump(),
