@@ -30,6 +30,7 @@ RUN apt-get update \
         libldns3 \
         libprometheus-cpp-core1.0 \
         libspdlog1.10 \
+        libyaml-0-2 \
         libyaml-cpp0.7 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/agent/vigil /usr/local/bin/vigil

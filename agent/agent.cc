@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <optional>
 #include <random>
 
 #include "agent/health.h"
@@ -111,11 +112,30 @@ void Agent::Stop() {
 Status Agent::Reload() {
   std::lock_guard<std::mutex> lock(reload_mutex_);
   if (!source_) return Status::Error("this agent has no config file to reload");
-  ConfigLoad load = source_();
+  ConfigLoad load;
+  // The loader returns its errors; what it could not return (running out of
+  // memory) fails the reload all the same, and the running config stays.
+  std::optional<std::string> thrown;
+  try {
+    load = source_();
+  } catch (const std::exception& e) {
+    thrown = e.what();
+  } catch (...) {
+    thrown = "unknown error";
+  }
+  if (thrown) {
+    spdlog::error("reload failed ({}); the running config stays", *thrown);
+    metrics_.RecordReload(false, clock_.WallNow());
+    return Status::Error("cannot load the config: " + *thrown);
+  }
   if (!load.ok()) {
     for (const Diagnostic& d : load.errors) spdlog::error("reload: {}", d.ToString());
-    spdlog::error("reload failed ({} {}); the running config stays", load.errors.size(),
-                  load.errors.size() == 1 ? "error" : "errors");
+    if (load.more_errors > 0) {
+      spdlog::error("reload: \u2026 {} more error{}", load.more_errors,
+                    load.more_errors == 1 ? "" : "s");
+    }
+    spdlog::error("reload failed ({} {}); the running config stays", load.error_count(),
+                  load.error_count() == 1 ? "error" : "errors");
     metrics_.RecordReload(false, clock_.WallNow());
     std::string errors = load.ErrorText();
     if (!errors.empty() && errors.back() == '\n') errors.pop_back();

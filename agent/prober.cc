@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
+#include <utility>
 
 namespace vigil {
 namespace {
@@ -146,7 +147,7 @@ void Prober::Apply(const std::vector<Service>& services) {
                                             previous.ports != service.ports);
 
     std::map<std::string, Scheduler::Id> old_targets = std::move(existing[service.name]);
-    std::vector<EndpointStatus> old_statuses = std::move(entry.object.endpoints);
+    const EndpointList old_statuses = std::move(entry.object.endpoints);
     entry.object.endpoints.assign(service.endpoints.size(), EndpointStatus{});
     for (size_t i = 0; i < service.endpoints.size(); ++i) {
       const Endpoint& endpoint = service.endpoints[i];
@@ -204,8 +205,10 @@ void Prober::Terminate() {
   terminating_ = true;
   const WallTime now = clock_.WallNow();
   for (auto& [name, entry] : services_) {
-    for (EndpointStatus& status : entry.object.endpoints) {
-      if (status.conditions.terminating) continue;
+    EndpointList& endpoints = entry.object.endpoints;
+    for (size_t i = 0; i < endpoints.size(); ++i) {
+      if (std::as_const(endpoints)[i].conditions.terminating) continue;
+      EndpointStatus& status = endpoints[i];
       status.conditions.terminating = true;
       status.conditions.ready = false;
       status.last_transition_time = now;
@@ -245,6 +248,14 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
   auto it = targets_.find(id);
   if (it == targets_.end()) return;  // removed while its probe ran
   Target& target = it->second;
+  // A probe that cannot be attempted would fail the same way: not retried.
+  const bool attempted = target.spec.ok() && (*target.spec)->invalid.ok();
+  if (result.outcome == ProbeOutcome::kError && attempted && ++target.tries < kMaxProbeTries) {
+    if (observer_ != nullptr) observer_->OnProbeDone(id, result);  // each try is counted
+    engine_.Probe(*target.spec, [this, id](const ProbeResult& again) { OnResult(id, again); });
+    return;
+  }
+  target.tries = 0;
   scheduler_.Finish(id);
   board_.RecordProbe(target.details, target.service, target.key,
                      ProbeDetails{clock_.WallNow(), result.outcome, result.message});
@@ -252,7 +263,8 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
 
   if (result.outcome == ProbeOutcome::kError) {
     if (result.message != target.last_error) {
-      spdlog::warn("{} {}: probe could not run: {}", target.service, target.key, result.message);
+      spdlog::warn("{} {}: probe errored, readiness unchanged: {}", target.service, target.key,
+                   result.message);
       target.last_error = result.message;
     }
     return;

@@ -38,6 +38,11 @@ class Prober {
   // A failing endpoint logs the first failure of its run and each transition;
   // the failures in between are summarized this often.
   static constexpr Duration kFailureSummaryInterval = std::chrono::seconds(60);
+  // As kubelet's runProbeWithRetries: a probe that errors (kError) is run
+  // again at once, within its period, up to this many tries in all, each
+  // counted; when the last errors too, the endpoint keeps its readiness and
+  // its run. A probe that cannot be attempted is not retried.
+  static constexpr int kMaxProbeTries = 3;
 
   // All references must outlive the Prober. `observer` may be null.
   Prober(const Clock& clock, ProbeEngine& engine, StatusBoard& board, std::string node,
@@ -78,6 +83,7 @@ class Prober {
     std::string type;           // "http", "https", "tcp" or "none"
     std::string last_error;     // the error last logged, so that a repeat is not
     int unlogged_failures = 0;  // since the last summary
+    int tries = 0;              // of the probe in flight, when it errored
     std::string last_failure;
     ReadinessTracker tracker{1, 3};
   };

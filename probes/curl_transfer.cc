@@ -13,7 +13,8 @@ namespace vigil {
 namespace {
 
 // Closing a socket with SO_LINGER {1, 0} sends a reset instead of a FIN, so
-// the probe's side never enters TIME_WAIT (kubelet's fix for its issue #89898).
+// the probe's side never enters TIME_WAIT (kubelet lingers 1 s instead, which
+// keeps the FIN but not the node free of TIME_WAIT).
 int SetLingerZero(void*, curl_socket_t fd, curlsocktype purpose) {
   if (purpose == CURLSOCKTYPE_IPCXN) {
     const linger reset{.l_onoff = 1, .l_linger = 0};

@@ -9,7 +9,10 @@
 
 #include "common/version.h"
 #include "probes/curl_transfer.h"
+#include "probes/http_response_parser.h"
+#include "probes/prepared_probe.h"
 #include "probes/probe_messages.h"
+#include "probes/request_target.h"
 
 namespace vigil {
 
@@ -17,24 +20,7 @@ void SlistFree::operator()(curl_slist* list) const { curl_slist_free_all(list); 
 
 namespace {
 
-constexpr size_t kMaxBodyBytes = 10 * 1024;
 constexpr int kMaxRedirects = 10;
-
-bool NameIs(std::string_view name, const char* wanted) {
-  return name.size() == std::strlen(wanted) && strncasecmp(name.data(), wanted, name.size()) == 0;
-}
-
-// RFC 9110 token characters: a header name can hold nothing else.
-bool IsToken(std::string_view name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) ||
-           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-  });
-}
-
-bool IsFieldValue(std::string_view value) {
-  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
 
 SlistPtr ToSlist(const std::vector<std::string>& lines) {
   curl_slist* list = nullptr;
@@ -44,16 +30,17 @@ SlistPtr ToSlist(const std::vector<std::string>& lines) {
 
 // Most probes set no header: they share one list, built once.
 const curl_slist* DefaultHeaders() {
-  static const SlistPtr kList = ToSlist(*HeaderLines({}));
+  static const SlistPtr kList = ToSlist(CurlHeaderLines(*BuildRequestHeaders({}), true));
   return kList.get();
 }
 
-// Reads and drops the body; past kMaxBodyBytes it stops the transfer (curl
-// then ends with CURLE_WRITE_ERROR), so a huge body costs neither memory nor time.
+// Reads and drops the body; once its limit (10 KiB) has come it stops the
+// transfer (curl then ends with CURLE_WRITE_ERROR), as Go's ReadAtMost stops
+// reading at its limit: a huge or endless body costs neither memory nor time.
 size_t CountBody(char*, size_t size, size_t count, void* userdata) {
   auto* exchange = static_cast<HttpExchange*>(userdata);
   exchange->body_bytes += size * count;
-  return exchange->body_bytes > kMaxBodyBytes ? 0 : size * count;
+  return exchange->body_bytes >= exchange->body_limit ? 0 : size * count;
 }
 
 struct UrlParts {
@@ -86,27 +73,6 @@ ProbeResult Answer(ProbeOutcome outcome, std::string message) {
   return result;
 }
 
-// kubelet's redirect policy for an answer pointing at `location`; nullopt:
-// follow it.
-std::optional<ProbeResult> JudgeRedirect(const std::string& location, const ProbeSpec& spec,
-                                         const HttpExchange& exchange) {
-  const std::optional<UrlParts> target = ParseUrl(location);
-  const std::optional<UrlParts> origin = ParseUrl(HttpUrl(spec));
-  if (!target || !origin || strcasecmp(target->host.c_str(), origin->host.c_str()) != 0) {
-    return Answer(ProbeOutcome::kSuccess, "Probe terminated redirects");
-  }
-  if (exchange.redirects >= kMaxRedirects) {
-    return Answer(ProbeOutcome::kFailure, "stopped after 10 redirects");
-  }
-  if (target->scheme != "http" && target->scheme != "https") {
-    return Answer(ProbeOutcome::kFailure, "unsupported protocol scheme \"" + target->scheme + "\"");
-  }
-  if (exchange.deadline <= std::chrono::steady_clock::now()) {
-    return Answer(ProbeOutcome::kTimeout, TimeoutMessage(spec.timeout));
-  }
-  return std::nullopt;
-}
-
 // `location` resolved against `base`, as a browser (and Go) would; nullopt
 // when it is not a URL.
 std::optional<std::string> Resolve(const std::string& base, const std::string& location) {
@@ -120,6 +86,18 @@ std::optional<std::string> Resolve(const std::string& base, const std::string& l
   std::string out = url;
   curl_free(url);
   return out;
+}
+
+// kubelet's prober error for a body that broke off, with Go's message.
+ProbeResult CurlBodyError(CURL* easy, CURLcode code, const char* error, const ProbeSpec& spec) {
+  switch (code) {
+    case CURLE_OPERATION_TIMEDOUT:
+      return BodyError(BodyTimeoutMessage());
+    case CURLE_PARTIAL_FILE:
+      return BodyError(kUnexpectedEof);
+    default:
+      return BodyError(TransportFailure(easy, code, error, spec).message);
+  }
 }
 
 }  // namespace
@@ -141,101 +119,233 @@ ProbeResult JudgeStatus(long status) {
   return result;
 }
 
-std::optional<ProbeResult> FirstRedirect(const ProbeSpec& spec, const std::string& url,
-                                         const std::string& location,
-                                         std::chrono::steady_clock::time_point deadline,
-                                         std::string* next) {
-  const std::optional<std::string> target = Resolve(url, location);
-  // As libcurl's REDIRECT_URL would be missing: the 3xx is the answer.
-  if (!target) return Answer(ProbeOutcome::kSuccess, "Probe terminated redirects");
-  HttpExchange exchange;
-  exchange.deadline = deadline;
-  std::optional<ProbeResult> stop = JudgeRedirect(*target, spec, exchange);
-  if (!stop) *next = *target;
-  return stop;
+RedirectPlan PlanRedirect(const ProbeSpec& spec, const std::string& url, long status,
+                          const std::string& location) {
+  RedirectPlan plan;
+  if (!IsFollowedRedirect(status) || location.empty()) return plan;
+  const std::optional<std::string> next =
+      ParsesAsGoUrl(location) ? Resolve(url, location) : std::nullopt;
+  const std::optional<UrlParts> target = next ? ParseUrl(*next) : std::nullopt;
+  if (!target) {
+    plan.kind = RedirectPlan::Kind::kBadLocation;
+    plan.result =
+        Answer(ProbeOutcome::kFailure, "failed to parse Location header \"" + location + "\"");
+    return plan;
+  }
+  // kubelet's checker compares host names, as Go writes them: exactly.
+  const std::optional<UrlParts> origin = ParseUrl(HttpUrl(spec));
+  if (!origin || target->host != origin->host) {
+    plan.kind = RedirectPlan::Kind::kOtherHost;
+    plan.result = Answer(ProbeOutcome::kSuccess, "Probe terminated redirects");
+    return plan;
+  }
+  plan.kind = RedirectPlan::Kind::kSameHost;
+  plan.next = *next;
+  plan.scheme = target->scheme;
+  plan.keep_host = !IsAbsoluteLocation(location);
+  return plan;
+}
+
+size_t DrainLimit(std::optional<uint64_t> content_length) {
+  constexpr size_t kMaxBodySlurp = 2 * 1024;  // Go's maxBodySlurpSize
+  return content_length && *content_length > kMaxBodySlurp ? 0 : kMaxBodySlurp;
+}
+
+std::optional<ProbeResult> JudgeFollow(const ProbeSpec& spec, const RedirectPlan& plan,
+                                       int redirects,
+                                       std::chrono::steady_clock::time_point deadline) {
+  // Go's client checks before each redirect how many requests it has made.
+  if (redirects + 1 >= kMaxRedirects) {
+    return Answer(ProbeOutcome::kFailure, "stopped after 10 redirects");
+  }
+  if (plan.scheme != "http" && plan.scheme != "https") {
+    return Answer(ProbeOutcome::kFailure, "unsupported protocol scheme \"" + plan.scheme + "\"");
+  }
+  if (deadline <= std::chrono::steady_clock::now()) {
+    return Answer(ProbeOutcome::kTimeout, TimeoutMessage(spec.timeout));
+  }
+  return std::nullopt;
+}
+
+bool IsAbsoluteLocation(std::string_view location) {
+  // Go's getScheme: a letter, then letters, digits, "+", "-" or ".", then ":".
+  for (size_t i = 0; i < location.size(); ++i) {
+    const auto c = static_cast<unsigned char>(location[i]);
+    if (std::isalpha(c)) continue;
+    if (i > 0 && (std::isdigit(c) || c == '+' || c == '-' || c == '.')) continue;
+    return c == ':' && i > 0;
+  }
+  return false;
+}
+
+ProbeResult BodyError(std::string message) {
+  return Answer(ProbeOutcome::kError, std::move(message));
 }
 
 std::string HttpUrl(const ProbeSpec& spec) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string url = spec.https ? "https://" : "http://";
-  url += JoinHostPort(spec.host, spec.port);
-  if (spec.path.empty() || spec.path[0] != '/') url += '/';
-  for (unsigned char c : spec.path) {
-    if (c <= 0x20 || c >= 0x7f || std::strchr("\"<>\\^`{|}", c) != nullptr) {
-      url += '%';
-      url += kHex[c >> 4];
-      url += kHex[c & 15];
-    } else {
-      url += static_cast<char>(c);
-    }
-  }
-  return url;
+  std::string path = spec.path;
+  if (!path.empty() && path[0] != '/' && path[0] != '?') path.insert(0, "/");
+  return (spec.https ? "https://" : "http://") + JoinHostPort(spec.host, spec.port) +
+         RequestTarget(path);
 }
 
-Result<std::vector<std::string>> HeaderLines(const std::vector<ProbeSpec::Header>& headers) {
+std::vector<std::string> CurlHeaderLines(const RequestHeaders& headers, bool with_host) {
   std::vector<std::string> lines;
-  bool has_user_agent = false;
-  bool has_accept = false;
-  bool has_connection = false;
-  for (const ProbeSpec::Header& header : headers) {
-    if (!IsToken(header.name) || !IsFieldValue(header.value)) {
-      return Status::Error("invalid HTTP header \"" + header.name + "\"");
-    }
-    has_user_agent |= NameIs(header.name, "User-Agent");
-    has_accept |= NameIs(header.name, "Accept");
-    has_connection |= NameIs(header.name, "Connection");
-    if (!header.value.empty()) {
-      lines.push_back(header.name + ": " + header.value);
-    } else if (NameIs(header.name, "Accept")) {
-      lines.push_back(header.name + ":");  // curl's syntax to remove its own Accept
-    } else if (!NameIs(header.name, "Host") && !NameIs(header.name, "User-Agent")) {
-      lines.push_back(header.name + ";");  // curl's syntax for an empty value
-    }
+  if (with_host && !headers.host.empty()) lines.push_back("Host: " + headers.host);
+  bool accept = false;
+  for (const auto& [name, value] : headers.fields) {
+    accept |= name == "Accept";
+    lines.push_back(value.empty() ? name + ";"
+                                  : name + ": " + value);  // "Name;": curl's empty value
   }
-  if (!has_user_agent) lines.push_back(std::string("User-Agent: vigil-probe/") + kVersion);
-  if (!has_accept) lines.push_back("Accept: */*");
-  // As kubelet: one connection per probe, which the server may close at once.
-  if (!has_connection) lines.push_back("Connection: close");
+  if (!accept) lines.push_back("Accept:");  // curl's syntax to remove its own Accept
   return lines;
 }
 
-void StartHttp(CURL* easy, const std::string& url, const curl_slist* headers,
-               std::chrono::steady_clock::time_point deadline, int redirects,
-               HttpExchange* exchange) {
+// Notes each response's status, Location and the end of its headers (an
+// interim 1xx answer's end is not the end). There, it plans a redirect
+// (PlanRedirect) and refuses what Go's client refuses (HttpResponseParser's
+// framing rules), stopping the transfer (CURLE_WRITE_ERROR) where Go would
+// read no more.
+static size_t ReadHeader(char* data, size_t size, size_t count, void* userdata) {
+  auto* exchange = static_cast<HttpExchange*>(userdata);
+  const size_t n = size * count;
+  std::string_view line(data, n);
+  if (line.substr(0, 5) == "HTTP/") {
+    exchange->headers_done = false;
+    exchange->location.clear();
+    exchange->transfer_encodings = 0;
+    exchange->http10 = line.substr(0, 8) == "HTTP/1.0" || line.substr(0, 6) == "HTTP/0";
+    exchange->status = 0;
+    const size_t space = line.find(' ');
+    if (space != std::string_view::npos) {
+      std::string_view code = line.substr(space + 1);
+      while (!code.empty() && code.front() == ' ') code.remove_prefix(1);
+      for (size_t i = 0;
+           i < 3 && i < code.size() && std::isdigit(static_cast<unsigned char>(code[i])); ++i) {
+        exchange->status = exchange->status * 10 + (code[i] - '0');
+      }
+    }
+    return n;
+  }
+  if (line == "\r\n" || line == "\n") {
+    const long status = exchange->status;
+    if (status >= 100 && status < 200 && status != 101) {
+      if (++exchange->interim_answers > HttpResponseParser::kMaxInterimAnswers) {
+        exchange->refused = "net/http: too many 1xx informational responses";
+        return 0;
+      }
+      return n;
+    }
+    if (exchange->transfer_encodings > 0 && !exchange->http10) {
+      if (exchange->transfer_encodings > 1) {
+        exchange->refused = "too many transfer encodings";
+        return 0;
+      }
+      if (strcasecmp(exchange->transfer_encoding.c_str(), "chunked") != 0) {
+        exchange->refused =
+            "unsupported transfer encoding: \"" + exchange->transfer_encoding + "\"";
+        return 0;
+      }
+    }
+    exchange->headers_done = true;
+    exchange->redirect = PlanRedirect(*exchange->spec, exchange->url, status, exchange->location);
+    if (exchange->redirect.kind == RedirectPlan::Kind::kBadLocation) return 0;
+    if (exchange->redirect.kind == RedirectPlan::Kind::kSameHost) {
+      curl_off_t length = -1;
+      curl_easy_getinfo(exchange->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+      exchange->body_limit = DrainLimit(
+          length >= 0 ? std::optional<uint64_t>(static_cast<uint64_t>(length)) : std::nullopt);
+      if (exchange->body_limit == 0) return 0;  // Go follows without reading it
+    }
+    return n;
+  }
+  const auto value_of = [&](size_t name_length) {
+    std::string_view value = line.substr(name_length);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
+    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
+      value.remove_suffix(1);
+    }
+    return std::string(value);
+  };
+  if (line.size() > 9 && strncasecmp(line.data(), "Location:", 9) == 0) {
+    exchange->location = value_of(9);
+  } else if (line.size() > 18 && strncasecmp(line.data(), "Transfer-Encoding:", 18) == 0) {
+    ++exchange->transfer_encodings;
+    exchange->transfer_encoding = value_of(18);
+  }
+  return n;
+}
+
+void StartHttp(CURL* easy, const PreparedProbe& probe, const std::string& url,
+               std::chrono::steady_clock::time_point deadline, int redirects, bool keep_host,
+               const std::string& referer, HttpExchange* exchange) {
+  *exchange = HttpExchange{};
+  exchange->spec = &probe.spec;
+  exchange->easy = easy;
   exchange->deadline = deadline;
   exchange->redirects = redirects;
+  exchange->keep_host = keep_host;
+  // As Go writes it, fragment included: the Referer of the next request.
+  exchange->url = url == probe.url ? probe.referer : url;
+  const curl_slist* headers = !keep_host && probe.headers_without_host
+                                  ? probe.headers_without_host.get()
+                                  : probe.headers.get();
   curl_easy_setopt(easy, CURLOPT_URL, url.c_str());
+  // As Go's client: "/a/../b" is sent as it is.
+  curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers != nullptr ? headers : DefaultHeaders());
+  curl_easy_setopt(easy, CURLOPT_REFERER, referer.empty() ? nullptr : referer.c_str());
   curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, CountBody);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, exchange);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, ReadHeader);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, exchange);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
 }
 
 std::optional<ProbeResult> FinishHttp(CURL* easy, CURLcode code, const char* error,
-                                      const ProbeSpec& spec, HttpExchange* exchange) {
+                                      const PreparedProbe& probe, HttpExchange* exchange) {
+  const ProbeSpec& spec = probe.spec;
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-  const bool body_capped = code == CURLE_WRITE_ERROR && exchange->body_bytes > kMaxBodyBytes;
-  char* redirect_url = nullptr;
-  curl_easy_getinfo(easy, CURLINFO_REDIRECT_URL, &redirect_url);
+  const bool body_capped =
+      code == CURLE_WRITE_ERROR && exchange->body_bytes >= exchange->body_limit;
+  const bool body_broke = code != CURLE_OK && !body_capped && exchange->headers_done;
+  const RedirectPlan& plan = exchange->redirect;
 
   ProbeResult result;
-  if (code != CURLE_OK && !body_capped) {
+  if (!exchange->refused.empty()) {
+    result = Answer(ProbeOutcome::kFailure, "malformed HTTP response: " + exchange->refused);
+  } else if (code != CURLE_OK && !body_capped && !exchange->headers_done) {
     result = TransportFailure(easy, code, error, spec);
-  } else if (IsFollowedRedirect(status) && redirect_url != nullptr) {
-    const std::string location = redirect_url;  // curl's copy dies with the next transfer
-    std::optional<ProbeResult> stop = JudgeRedirect(location, spec, *exchange);
+  } else if (plan.kind == RedirectPlan::Kind::kSameHost) {
+    // Go drains the body (errors dropped), then checks and follows.
+    std::optional<ProbeResult> stop =
+        code == CURLE_OPERATION_TIMEDOUT
+            ? Answer(ProbeOutcome::kTimeout, TimeoutMessage(spec.timeout))
+            : JudgeFollow(spec, plan, exchange->redirects, exchange->deadline);
     if (!stop) {
-      ++exchange->redirects;
-      exchange->body_bytes = 0;
-      curl_easy_setopt(easy, CURLOPT_URL, location.c_str());
+      const std::string previous = exchange->url;
+      const RedirectPlan next = plan;  // StartHttp resets the exchange
+      // Go's Referer: the previous URL, unless that would leak https to http.
+      const bool leaks = previous.rfind("https:", 0) == 0 && next.next.rfind("http:", 0) == 0;
+      const HttpExchange before = *exchange;
+      StartHttp(easy, probe, next.next, before.deadline, before.redirects + 1,
+                before.keep_host && next.keep_host, leaks ? "" : previous, exchange);
       curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
                        TimeoutMillis(exchange->deadline - std::chrono::steady_clock::now()));
       return std::nullopt;
     }
     result = std::move(*stop);
+  } else if (plan.kind == RedirectPlan::Kind::kBadLocation) {
+    result = plan.result;
+  } else if (body_broke) {
+    result = CurlBodyError(easy, code, error, spec);
+  } else if (plan.kind == RedirectPlan::Kind::kOtherHost) {
+    result = plan.result;
   } else {
     return JudgeStatus(status);
   }

@@ -55,14 +55,20 @@ HttpResponseParser::State HttpResponseParser::Feed(std::string_view bytes) {
         break;
       default: {
         const size_t newline = bytes.find('\n');
-        const size_t limit = phase_ == Phase::kChunkSize || phase_ == Phase::kChunkDataEnd
+        const bool chunk_line = phase_ == Phase::kChunkSize || phase_ == Phase::kChunkDataEnd;
+        const size_t limit = chunk_line
                                  ? kMaxChunkLineBytes
                                  : kMaxHeaderBytes - std::min(header_bytes_, kMaxHeaderBytes);
+        const auto fail_too_long = [&] {
+          Fail(chunk_line
+                   ? "a chunk line longer than " + std::to_string(kMaxChunkLineBytes) + " bytes"
+                   : "headers longer than " + std::to_string(kMaxHeaderBytes / 1024) + " KiB");
+        };
         if (newline == std::string_view::npos) {
-          if (partial_.size() + bytes.size() > limit) {
-            Fail(phase_ == Phase::kStatusLine || phase_ == Phase::kHeaders
-                     ? "headers longer than " + std::to_string(kMaxHeaderBytes / 1024) + " KiB"
-                     : "a chunk line longer than " + std::to_string(kMaxChunkLineBytes) + " bytes");
+          // One byte more may be the "\r" of a line of the limit: whether
+          // the line is too long must not depend on where the bytes split.
+          if (partial_.size() + bytes.size() > limit + 1) {
+            fail_too_long();
             break;
           }
           partial_.append(bytes);
@@ -77,7 +83,7 @@ HttpResponseParser::State HttpResponseParser::Feed(std::string_view bytes) {
         }
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.size() > limit) {
-          Fail("headers longer than " + std::to_string(kMaxHeaderBytes / 1024) + " KiB");
+          fail_too_long();
           break;
         }
         Line(line);
@@ -96,9 +102,13 @@ HttpResponseParser::State HttpResponseParser::Finish() {
     return state_;
   }
   truncated_ = true;
-  Fail(phase_ == Phase::kStatusLine && status_ == 0 && partial_.empty() && header_bytes_ == 0
-           ? "empty reply from server"
-           : "the server closed the connection before the response was complete");
+  if (headers_complete_) {
+    Fail("unexpected EOF");  // Go's error for a body cut short
+  } else {
+    Fail(phase_ == Phase::kStatusLine && status_ == 0 && partial_.empty() && header_bytes_ == 0
+             ? "empty reply from server"
+             : "the server closed the connection before the response was complete");
+  }
   return state_;
 }
 
@@ -108,9 +118,10 @@ void HttpResponseParser::Fail(std::string error) {
 }
 
 bool HttpResponseParser::Body(size_t n) {
-  body_bytes_ += n;
-  // kubelet reads at most this much and judges by the status all the same.
-  if (body_bytes_ <= kMaxBodyBytes) return false;
+  // kubelet reads at most this much, stops there, and judges by the status.
+  // What is counted does not depend on how the bytes were split.
+  body_bytes_ += std::min<uint64_t>(n, body_limit_ > body_bytes_ ? body_limit_ - body_bytes_ : 0);
+  if (body_bytes_ < body_limit_) return false;
   state_ = State::kDone;
   return true;
 }
@@ -142,18 +153,35 @@ void HttpResponseParser::Line(std::string_view line) {
   }
 }
 
-// "HTTP/1.1 200 OK": the version, a space, three digits, then a reason or nothing.
+// As Go's http.ReadResponse: the version up to the first space
+// ("HTTP/x.y"), then the status after any spaces: three characters up to
+// the next space that strconv.Atoi reads as a number >= 0.
 void HttpResponseParser::StatusLine(std::string_view line) {
-  const bool versioned = line.size() >= 12 && line.substr(0, 5) == "HTTP/" &&
-                         std::isdigit(static_cast<unsigned char>(line[5])) && line[6] == '.' &&
-                         std::isdigit(static_cast<unsigned char>(line[7])) && line[8] == ' ';
-  const bool coded = versioned && std::all_of(line.begin() + 9, line.begin() + 12, [](char c) {
-                       return std::isdigit(static_cast<unsigned char>(c));
-                     });
-  if (!coded || (line.size() > 12 && line[12] != ' ')) {
-    return Fail("status line " + Shown(line));
+  const size_t space = line.find(' ');
+  const std::string_view version = line.substr(0, space);
+  const bool versioned = version.size() == 8 && version.substr(0, 5) == "HTTP/" &&
+                         std::isdigit(static_cast<unsigned char>(version[5])) &&
+                         version[6] == '.' && std::isdigit(static_cast<unsigned char>(version[7]));
+  std::string_view code;
+  if (space != std::string_view::npos) {
+    code = line.substr(space + 1);
+    while (!code.empty() && code.front() == ' ') code.remove_prefix(1);
+    code = code.substr(0, code.find(' '));
   }
-  status_ = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+  std::string_view digits = code;
+  const bool negative = !digits.empty() && digits.front() == '-';
+  if (!digits.empty() && (digits.front() == '+' || digits.front() == '-')) digits.remove_prefix(1);
+  const bool numeric =
+      code.size() == 3 && !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      });
+  int value = 0;
+  if (numeric) {
+    for (char c : digits) value = value * 10 + (c - '0');
+  }
+  if (!versioned || !numeric || (negative && value != 0)) return Fail("status line " + Shown(line));
+  status_ = value;
+  http10_ = version[5] == '0' || (version[5] == '1' && version[7] == '0');
   phase_ = Phase::kHeaders;
 }
 
@@ -167,7 +195,8 @@ void HttpResponseParser::Header(std::string_view line) {
   const std::string_view value = Trim(line.substr(colon + 1));
   if (Is(name, "Content-Length")) {
     uint64_t length = 0;
-    if (value.empty() || value.size() > 18 || !std::all_of(value.begin(), value.end(), [](char c) {
+    if (value.empty()) return;  // Go's client takes an empty one as no length
+    if (value.size() > 18 || !std::all_of(value.begin(), value.end(), [](char c) {
           return std::isdigit(static_cast<unsigned char>(c));
         })) {
       return Fail("Content-Length " + Shown(value));
@@ -177,10 +206,8 @@ void HttpResponseParser::Header(std::string_view line) {
     has_length_ = true;
     length_ = length;
   } else if (Is(name, "Transfer-Encoding")) {
-    // The last coding decides; anything but chunked runs until the close.
-    const size_t comma = value.rfind(',');
-    chunked_ =
-        Is(Trim(comma == std::string_view::npos ? value : value.substr(comma + 1)), "chunked");
+    ++transfer_encodings_;
+    transfer_encoding_ = std::string(value);
   } else if (Is(name, "Location")) {
     location_ = std::string(value);
   }
@@ -189,26 +216,50 @@ void HttpResponseParser::Header(std::string_view line) {
 void HttpResponseParser::EndOfHeaders() {
   if (status_ >= 100 && status_ < 200 && status_ != 101) {
     // An interim answer (100 Continue, 103 Early Hints): the real one follows.
+    if (++interim_answers_ > kMaxInterimAnswers) {
+      return Fail("net/http: too many 1xx informational responses");
+    }
     phase_ = Phase::kStatusLine;
     status_ = 0;
     location_.clear();
-    chunked_ = false;
+    transfer_encodings_ = 0;
     has_length_ = false;
     return;
   }
-  if (status_ < 200 || status_ == 204 || status_ == 304) {
+  // As Go's client: HTTP/1.0 ignores Transfer-Encoding; from 1.1 on, one
+  // field, "chunked", is the only one it takes.
+  bool chunked = false;
+  if (transfer_encodings_ > 0 && !http10_) {
+    if (transfer_encodings_ > 1) return Fail("too many transfer encodings");
+    if (!Is(transfer_encoding_, "chunked")) {
+      return Fail("unsupported transfer encoding: " + Shown(transfer_encoding_));
+    }
+    chunked = true;
+  }
+  headers_complete_ = true;
+  if ((status_ >= 100 && status_ < 200) || status_ == 204 || status_ == 304) {
     state_ = State::kDone;
-  } else if (chunked_) {
+  } else if (chunked) {
+    has_length_ = false;  // a length beside chunked is ignored
     phase_ = Phase::kChunkSize;
   } else if (has_length_) {
     remaining_ = length_;
-    if (length_ == 0) {
+    if (length_ == 0 || body_limit_ == 0) {
       state_ = State::kDone;
     } else {
       phase_ = Phase::kBodyLength;
     }
+  } else if (body_limit_ == 0) {
+    state_ = State::kDone;
   } else {
     phase_ = Phase::kBodyUntilClose;
+  }
+}
+
+void HttpResponseParser::LimitBody(size_t limit) {
+  body_limit_ = std::min(limit, kMaxBodyBytes);
+  if (state_ == State::kMore && headers_complete_ && body_bytes_ >= body_limit_) {
+    state_ = State::kDone;
   }
 }
 

@@ -11,20 +11,11 @@
 #include "common/version.h"
 #include "probes/http_probe.h"
 #include "probes/probe_messages.h"
+#include "probes/request_headers.h"
+#include "probes/request_target.h"
 
 namespace vigil {
 namespace {
-
-bool NameIs(const std::string& name, const char* wanted) {
-  return strcasecmp(name.c_str(), wanted) == 0;
-}
-
-// The path as it goes on the request line: what HttpUrl puts after host:port.
-std::string RequestTarget(const ProbeSpec& spec) {
-  const std::string url = HttpUrl(spec);
-  const size_t scheme_end = url.find("://");
-  return url.substr(url.find('/', scheme_end + 3));
-}
 
 // An IP literal's socket address; false for anything else (a DNS name).
 bool ParseAddress(const ProbeSpec& spec, sockaddr_storage* address, socklen_t* length) {
@@ -59,37 +50,24 @@ Status Check(const ProbeSpec& spec) {
   if (spec.timeout <= std::chrono::nanoseconds::zero()) {
     return Status::Error("invalid probe timeout " + GoDuration(spec.timeout));
   }
+  if (spec.kind == ProbeSpec::Kind::kHttp && IsNetworkPath(spec.path)) {
+    return Status::Error("invalid probe path \"" + spec.path +
+                         "\": a path starting with \"//\" would be read as a host");
+  }
   return Status::Ok();
 }
 
 }  // namespace
 
 Result<std::string> HttpRequestBytes(const ProbeSpec& spec) {
-  // The same checks as for curl's header list.
-  if (Result<std::vector<std::string>> lines = HeaderLines(spec.headers); !lines.ok()) {
-    return lines.status();
-  }
-  std::string host = JoinHostPort(spec.host, spec.port);
-  bool user_agent = true;
-  bool accept = true;
-  bool connection = true;
-  std::string others;
-  for (const ProbeSpec::Header& h : spec.headers) {
-    if (NameIs(h.name, "Host")) {
-      if (!h.value.empty()) host = h.value;
-      continue;
-    }
-    if (NameIs(h.name, "User-Agent")) user_agent = false;
-    if (NameIs(h.name, "Accept")) accept = false;
-    if (NameIs(h.name, "Connection")) connection = false;
-    if (h.value.empty() && (NameIs(h.name, "User-Agent") || NameIs(h.name, "Accept"))) continue;
-    others += h.name + ": " + h.value + "\r\n";
-  }
-  std::string request = "GET " + RequestTarget(spec) + " HTTP/1.1\r\nHost: " + host + "\r\n";
-  if (user_agent) request += std::string("User-Agent: vigil-probe/") + kVersion + "\r\n";
-  if (accept) request += "Accept: */*\r\n";
-  if (connection) request += "Connection: close\r\n";
-  return request + others + "\r\n";
+  Result<RequestHeaders> headers = BuildRequestHeaders(spec.headers);
+  if (!headers.ok()) return headers.status();
+  const std::string url = HttpUrl(spec);
+  std::string request =
+      "GET " + url.substr(url.find('/', url.find("://") + 3)) + " HTTP/1.1\r\nHost: " +
+      (headers->host.empty() ? JoinHostPort(spec.host, spec.port) : headers->host) + "\r\n";
+  for (const auto& [name, value] : headers->fields) request += name + ": " + value + "\r\n";
+  return request + "\r\n";
 }
 
 std::shared_ptr<const PreparedProbe> PrepareProbe(ProbeSpec spec) {
@@ -97,15 +75,23 @@ std::shared_ptr<const PreparedProbe> PrepareProbe(ProbeSpec spec) {
   prepared->invalid = Check(spec);
   if (prepared->invalid.ok() && spec.kind == ProbeSpec::Kind::kHttp) {
     prepared->url = HttpUrl(spec);
-    if (!spec.headers.empty()) {
-      Result<std::vector<std::string>> lines = HeaderLines(spec.headers);
-      if (lines.ok()) {
-        curl_slist* list = nullptr;
-        for (const std::string& line : *lines) list = curl_slist_append(list, line.c_str());
-        prepared->headers.reset(list);
-      } else {
-        prepared->invalid = lines.status();
-      }
+    std::string path = spec.path;
+    if (!path.empty() && path[0] != '/' && path[0] != '?') path.insert(0, "/");
+    prepared->referer =
+        (spec.https ? "https://" : "http://") + JoinHostPort(spec.host, spec.port) + UrlTail(path);
+    Result<RequestHeaders> headers = BuildRequestHeaders(spec.headers);
+    if (!headers.ok()) {
+      prepared->invalid = headers.status();
+    } else if (!spec.headers.empty()) {
+      auto list = [&](bool with_host) {
+        curl_slist* slist = nullptr;
+        for (const std::string& line : CurlHeaderLines(*headers, with_host)) {
+          slist = curl_slist_append(slist, line.c_str());
+        }
+        return SlistPtr(slist);
+      };
+      prepared->headers = list(true);
+      prepared->headers_without_host = headers->host.empty() ? nullptr : list(false);
     }
   }
   const bool plain = spec.kind == ProbeSpec::Kind::kTcp || !spec.https;

@@ -31,17 +31,18 @@ struct PreparedProbe {
   socklen_t address_length = 0;
   std::string request;  // native HTTP: the request's bytes
   std::string url;      // libcurl: the first URL
+  std::string referer;  // the first URL as Go writes it (fragment kept): a redirect's Referer
   SlistPtr headers;     // libcurl: the spec's headers with the defaults; null: the defaults only
+  // libcurl, after an absolute redirect: the same without the spec's Host.
+  SlistPtr headers_without_host;
 };
 
 // Checks and prepares `spec`; never fails (an invalid spec yields `invalid`).
 std::shared_ptr<const PreparedProbe> PrepareProbe(ProbeSpec spec);
 
-// The bytes of the native HTTP request for `spec`: a GET of HTTP/1.1 with
-// Host, then User-Agent, Accept and "Connection: close" unless the spec's
-// headers set them (an empty User-Agent or Accept removes the header, an
-// empty Host keeps the default), then the spec's other headers. As kubelet,
-// the probe asks the server to close the connection after its answer.
+// The bytes of the native HTTP request for `spec`: "GET <RequestTarget>
+// HTTP/1.1", Host (the spec's, or host:port), then the fields of
+// RequestHeaders, as Go's client writes them.
 Result<std::string> HttpRequestBytes(const ProbeSpec& spec);
 
 }  // namespace vigil

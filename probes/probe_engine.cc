@@ -104,9 +104,10 @@ class ProbeEngine::Loop {
   void Defer(Done done, ProbeResult result);
   // Runs the probe on libcurl; `started` is when it began. A probe the
   // sockets hand over goes on at `redirect`, the first redirect it follows,
-  // within its deadline; otherwise (empty) libcurl starts at the first URL.
+  // within its deadline, with the spec's Host when `keep_host`; otherwise
+  // (empty) libcurl starts at the first URL.
   void StartCurl(std::shared_ptr<const PreparedProbe> probe, Done done, Time started,
-                 const std::string& redirect = "");
+                 const std::string& redirect = "", bool keep_host = true);
   // An easy handle with caches of its own (see AcquireHandle).
   struct Handle {
     CURL* easy = nullptr;
@@ -175,8 +176,9 @@ Status ProbeEngine::Loop::Start() {
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   sockets_ = std::make_unique<SocketProbes>(
       epoll_fd_, clock_,
-      [this](std::shared_ptr<const PreparedProbe> probe, Done done, Time started, std::string url) {
-        StartCurl(std::move(probe), std::move(done), started, url);
+      [this](std::shared_ptr<const PreparedProbe> probe, Done done, Time started, std::string url,
+             bool keep_host) {
+        StartCurl(std::move(probe), std::move(done), started, url, keep_host);
       },
       [this](Done done, ProbeResult result) { Defer(std::move(done), std::move(result)); });
   next_heartbeat_ = Steady::now();  // the wake handler's first run is on the first turn
@@ -217,7 +219,7 @@ void ProbeEngine::Loop::Probe(std::shared_ptr<const PreparedProbe> probe, Done d
 }
 
 void ProbeEngine::Loop::StartCurl(std::shared_ptr<const PreparedProbe> probe, Done done,
-                                  Time started, const std::string& redirect) {
+                                  Time started, const std::string& redirect, bool keep_host) {
   const ProbeSpec& spec = probe->spec;
   const Duration left = started + std::chrono::duration_cast<Duration>(spec.timeout) - clock_.Now();
   if (left <= Duration::zero()) {
@@ -237,8 +239,9 @@ void ProbeEngine::Loop::StartCurl(std::shared_ptr<const PreparedProbe> probe, Do
   SetUpTransfer(easy, left, transfer->error);
   if (spec.kind == ProbeSpec::Kind::kHttp) {
     const bool redirected = !redirect.empty();
-    StartHttp(easy, redirected ? redirect : probe->url, probe->headers.get(), Steady::now() + left,
-              redirected ? 1 : 0, &transfer->http);
+    // A redirect handed over follows the first request: its Referer.
+    StartHttp(easy, *probe, redirected ? redirect : probe->url, Steady::now() + left,
+              redirected ? 1 : 0, keep_host, redirected ? probe->referer : "", &transfer->http);
   } else {
     StartTcp(easy, spec);
   }
@@ -371,7 +374,7 @@ void ProbeEngine::Loop::Complete(Transfer* transfer, CURLcode code) {
   const ProbeSpec& spec = transfer->probe->spec;
   std::optional<ProbeResult> result =
       spec.kind == ProbeSpec::Kind::kHttp
-          ? FinishHttp(transfer->easy, code, transfer->error, spec, &transfer->http)
+          ? FinishHttp(transfer->easy, code, transfer->error, *transfer->probe, &transfer->http)
           : FinishTcp(transfer->easy, code, transfer->error, spec);
   if (!result) {  // a redirect to follow, on the same handle
     transfer->error[0] = '\0';

@@ -61,6 +61,10 @@ std::string TimeoutMessage(std::chrono::nanoseconds timeout) {
   return "probe timed out after " + GoDuration(timeout);
 }
 
+std::string BodyTimeoutMessage() {
+  return "context deadline exceeded (Client.Timeout or context cancellation while reading body)";
+}
+
 std::string StatusCodeMessage(long code) {
   return "HTTP probe failed with statuscode: " + std::to_string(code);
 }

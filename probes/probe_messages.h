@@ -23,6 +23,10 @@ std::string JoinHostPort(std::string_view host, long port);
 
 // "probe timed out after 1s"
 std::string TimeoutMessage(std::chrono::nanoseconds timeout);
+// Go's error for a body that ended before its length or last chunk.
+inline constexpr char kUnexpectedEof[] = "unexpected EOF";
+// Go's error for a body still being read when the probe's time ran out.
+std::string BodyTimeoutMessage();
 // "HTTP probe failed with statuscode: 503"
 std::string StatusCodeMessage(long code);
 // "dial tcp 127.0.0.9:8080: connect: connection refused"

@@ -12,7 +12,10 @@ enum class ProbeOutcome {
   kSuccess,  // the target answered as healthy
   kFailure,  // the target answered, or refused, as unhealthy
   kTimeout,  // no answer within timeoutSeconds: a failure for readiness
-  kError,    // the probe could not be attempted: logged and counted, not a result
+  // No verdict, as kubelet's prober errors: the probe could not be attempted,
+  // or the answer's body broke off after its headers. Logged and counted, not
+  // a result: the agent retries it, then keeps the previous readiness.
+  kError,
 };
 
 // The `result` label value of vigil_probe_total.

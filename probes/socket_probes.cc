@@ -84,6 +84,8 @@ void SocketProbes::Start(std::shared_ptr<const PreparedProbe> probe, Done done) 
   s.deadline = s.started + std::chrono::duration_cast<Duration>(p.spec.timeout);
   s.sent = 0;
   s.parser = HttpResponseParser();
+  s.planned = false;
+  s.redirect = RedirectPlan{};
   s.probe = std::move(probe);
   s.done = std::move(done);
   ++in_flight_;
@@ -162,10 +164,13 @@ void SocketProbes::Read(uint32_t slot) {
     Socket& s = sockets_[slot];
     const ssize_t n = recv(s.fd, buffer_.data(), buffer_.size(), 0);
     if (n > 0) {
-      if (s.parser.Feed(std::string_view(buffer_.data(), static_cast<size_t>(n))) !=
-          HttpResponseParser::State::kMore) {
-        return Judge(slot);
+      HttpResponseParser::State state =
+          s.parser.Feed(std::string_view(buffer_.data(), static_cast<size_t>(n)));
+      if (state == HttpResponseParser::State::kMore && !s.planned && s.parser.headers_complete()) {
+        Plan(s);
+        state = s.parser.state();
       }
+      if (state != HttpResponseParser::State::kMore) return Judge(slot);
       continue;
     }
     if (n == 0) {
@@ -175,38 +180,63 @@ void SocketProbes::Read(uint32_t slot) {
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return;
     const int err = errno;
-    return Finish(slot, Outcome(ProbeOutcome::kFailure,
-                                ConnectionMessage("read", LocalAddress(s.fd), Remote(s.probe->spec),
-                                                  ErrnoText(err))));
+    const std::string message =
+        ConnectionMessage("read", LocalAddress(s.fd), Remote(s.probe->spec), ErrnoText(err));
+    if (!s.parser.headers_complete()) {
+      return Finish(slot, Outcome(ProbeOutcome::kFailure, message));
+    }
+    if (!s.planned) Plan(s);
+    if (s.redirect.kind == RedirectPlan::Kind::kSameHost) return Judge(slot);  // body dropped
+    ProbeResult error = BodyError(message);
+    error.code = s.parser.status();
+    return Finish(slot, std::move(error));
+  }
+}
+
+void SocketProbes::Plan(Socket& s) {
+  s.planned = true;
+  s.redirect = PlanRedirect(s.probe->spec, s.probe->url, s.parser.status(), s.parser.location());
+  if (s.redirect.kind == RedirectPlan::Kind::kSameHost) {
+    s.parser.LimitBody(DrainLimit(s.parser.content_length()));
+  } else if (s.redirect.kind == RedirectPlan::Kind::kBadLocation) {
+    s.parser.LimitBody(0);  // Go reads no more of it
   }
 }
 
 void SocketProbes::Judge(uint32_t slot) {
   Socket& s = sockets_[slot];
   const HttpResponseParser& parser = s.parser;
-  if (parser.state() == HttpResponseParser::State::kError) {
+  const int status = parser.status();
+  if (parser.state() == HttpResponseParser::State::kError && !parser.headers_complete()) {
     return Finish(slot, Outcome(ProbeOutcome::kFailure,
                                 parser.truncated() ? parser.error()
                                                    : "malformed HTTP response: " + parser.error()));
   }
-  const int status = parser.status();
+  if (!s.planned) Plan(s);
   ProbeResult result;
-  if (IsFollowedRedirect(status) && !parser.location().empty()) {
+  if (s.redirect.kind == RedirectPlan::Kind::kSameHost) {
+    // Go drains the body (errors dropped), then checks and follows.
     const auto left = s.deadline - clock_.Now();
-    std::string next;
-    std::optional<ProbeResult> stop = FirstRedirect(s.probe->spec, s.probe->url, parser.location(),
-                                                    std::chrono::steady_clock::now() + left, &next);
+    std::optional<ProbeResult> stop =
+        JudgeFollow(s.probe->spec, s.redirect, 0, std::chrono::steady_clock::now() + left);
     if (!stop) {
       // The redirects that follow are libcurl's, within the same deadline.
       Socket ended = Release(slot);
       return handoff_(std::move(ended.probe), std::move(ended.done), ended.started,
-                      std::move(next));
+                      std::move(ended.redirect.next), ended.redirect.keep_host);
     }
     result = std::move(*stop);
-    result.code = status;
+  } else if (s.redirect.kind == RedirectPlan::Kind::kBadLocation) {
+    result = s.redirect.result;
+  } else if (parser.state() == HttpResponseParser::State::kError) {
+    // What broke after the headers: kubelet's prober error.
+    result = BodyError(parser.error());
+  } else if (s.redirect.kind == RedirectPlan::Kind::kOtherHost) {
+    result = s.redirect.result;
   } else {
-    result = JudgeStatus(status);
+    return Finish(slot, JudgeStatus(status));
   }
+  result.code = status;
   Finish(slot, std::move(result));
 }
 
@@ -217,6 +247,7 @@ SocketProbes::Socket SocketProbes::Release(uint32_t slot) {
   ended.probe = std::move(s.probe);
   ended.done = std::move(s.done);
   ended.started = s.started;
+  ended.redirect = std::move(s.redirect);
   s.fd = -1;
   s.phase = Phase::kFree;
   ++s.generation;
@@ -240,8 +271,16 @@ void SocketProbes::Expire(Time now) {
       const uint64_t key = deadlines_[i].queue.front().second;
       deadlines_[i].queue.pop_front();
       if (Socket* s = Find(key)) {
-        Finish(static_cast<uint32_t>(key & 0xffffffff),
-               Outcome(ProbeOutcome::kTimeout, TimeoutMessage(s->probe->spec.timeout)));
+        // Out of time in the body of a final answer: kubelet's prober
+        // error. In a redirect's, Go's client fails the next request.
+        const HttpResponseParser& parser = s->parser;
+        const bool in_body = s->phase == Phase::kReading && parser.headers_complete() &&
+                             s->redirect.kind != RedirectPlan::Kind::kSameHost;
+        ProbeResult result =
+            in_body ? BodyError(BodyTimeoutMessage())
+                    : Outcome(ProbeOutcome::kTimeout, TimeoutMessage(s->probe->spec.timeout));
+        if (in_body) result.code = parser.status();
+        Finish(static_cast<uint32_t>(key & 0xffffffff), std::move(result));
       }
     }
   }

@@ -7,14 +7,16 @@
 //
 // Each probe's socket:
 //  - SO_LINGER 0: closing it sends a reset, so no TIME_WAIT socket stays
-//    behind on the node (kubelet's fix for its issue #89898);
+//    behind on the node (kubelet, for its issue #89898, lingers 1 s instead);
 //  - TCP_QUICKACK off: the handshake's last ACK rides on the request instead
 //    of being a packet of its own (HAProxy's checks do the same). A TCP
 //    probe is a success once its SYN is answered, and is reset before the
 //    server's accept: the target's application is not woken for it.
-//  - HTTP: "GET path HTTP/1.1" with "Connection: close" (as kubelet); the
+//  - HTTP: the request kubelet's client would send (HttpRequestBytes); the
 //    response is read as far as HttpResponseParser says (status, headers,
-//    body to its end or 10 KiB), then the socket is closed.
+//    body to its end or 10 KiB), then the socket is closed. A body that
+//    breaks off, resets or outlasts the timeout after the headers is an
+//    error (BodyError), not a failure, as in kubelet.
 //
 // Messages are the engine's (kubelet's): "dial tcp 127.0.0.1:8080: connect:
 // connection refused", "read tcp L->R: read: connection reset by peer",
@@ -31,6 +33,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "probes/http_probe.h"
 #include "probes/http_response_parser.h"
 #include "probes/prepared_probe.h"
 #include "probes/probe_result.h"
@@ -41,10 +44,10 @@ class SocketProbes {
  public:
   using Done = std::function<void(const ProbeResult&)>;
   // Goes on with the probe on libcurl, within what is left of its time: the
-  // redirect to `url` (absolute) is the first one followed. `started` is
-  // when the probe began.
+  // redirect to `url` (absolute) is the first one followed, with the spec's
+  // Host header when `keep_host`. `started` is when the probe began.
   using Handoff = std::function<void(std::shared_ptr<const PreparedProbe>, Done, Time started,
-                                     std::string url)>;
+                                     std::string url, bool keep_host)>;
   // Delivers a result on a later turn of the loop (never inside Start).
   using Defer = std::function<void(Done, ProbeResult)>;
 
@@ -82,6 +85,8 @@ class SocketProbes {
     Time deadline;
     size_t sent = 0;
     HttpResponseParser parser;
+    bool planned = false;   // once the headers have come:
+    RedirectPlan redirect;  // what kubelet's client does with the answer
   };
 
   static uint64_t Key(uint32_t slot, uint32_t generation) {
@@ -92,6 +97,8 @@ class SocketProbes {
   void Connected(uint32_t slot, uint32_t events);
   void Send(uint32_t slot, uint32_t events);
   void Read(uint32_t slot);
+  // Plans the answer's redirect once its headers have come (PlanRedirect).
+  static void Plan(Socket& s);
   void Judge(uint32_t slot);
   void Finish(uint32_t slot, ProbeResult result);
   // Closes the slot's socket and frees the slot; returns its probe, done

@@ -8,15 +8,19 @@ set -euo pipefail
 
 packages=(
   cmake g++ ninja-build pkg-config
-  libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev
-  libcurl4-openssl-dev nlohmann-json3-dev libldns-dev
+  libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev libyaml-dev libspdlog-dev
+  libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libldns-dev
 )
 # prometheus: the Prometheus server and promtool, for the metrics tests.
 # etcd-server, etcd-client: a real etcd for the etcd client and registry tests.
 # python3-yaml: the chart test reads the manifests helm renders.
+# curl: the end-to-end tests run the README's curl commands.
+# clang-14, libclang-rt-14-dev: the fuzz targets (libFuzzer), scripts/dev fuzz.
+# python3-kubernetes: the official Kubernetes Python client, a real client of
+# the Kubernetes API view.
 # bind9-dnsutils: dig, the DNS server's tests' client.
-test_packages=(libgtest-dev libgmock-dev libssl-dev prometheus etcd-server etcd-client python3-yaml
-  bind9-dnsutils)
+test_packages=(libgtest-dev libgmock-dev prometheus etcd-server etcd-client python3-yaml
+  curl clang-14 libclang-rt-14-dev python3-kubernetes bind9-dnsutils)
 
 case "${1:-}" in
   --test) packages+=("${test_packages[@]}") ;;

@@ -101,7 +101,7 @@ int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
   ConfigLoad load = LoadConfigFile(values.config_path);
   if (!load.ok()) {
     err << load.ErrorText() << "vigil agent: " << values.config_path << " is not valid ("
-        << load.errors.size() << (load.errors.size() == 1 ? " error" : " errors") << ")\n";
+        << load.error_count() << (load.error_count() == 1 ? " error" : " errors") << ")\n";
     return kExitFailure;
   }
   Config config = std::move(*load.config);

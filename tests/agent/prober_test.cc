@@ -5,6 +5,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -49,6 +50,7 @@ class RecordingObserver final : public ProbeObserver {
     std::lock_guard<std::mutex> lock(mutex_);
     ++done_;
     results_[ids_[id]].push_back(result.outcome);
+    times_[ids_[id]].push_back(std::chrono::steady_clock::now());
   }
 
   int started() const {
@@ -63,6 +65,12 @@ class RecordingObserver final : public ProbeObserver {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = results_.find(endpoint);
     return it == results_.end() ? std::vector<ProbeOutcome>{} : it->second;
+  }
+  // When each result of `endpoint` came.
+  std::vector<std::chrono::steady_clock::time_point> times(const std::string& endpoint) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = times_.find(endpoint);
+    return it == times_.end() ? std::vector<std::chrono::steady_clock::time_point>{} : it->second;
   }
   std::string type(const std::string& endpoint) const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -82,6 +90,7 @@ class RecordingObserver final : public ProbeObserver {
   std::map<uint64_t, std::string> ids_;
   std::map<std::string, std::string> types_;
   std::map<std::string, std::vector<ProbeOutcome>> results_;
+  std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> times_;
   std::vector<std::string> removed_;
   std::vector<std::string> updated_;
   int started_ = 0;
@@ -145,6 +154,8 @@ class ProberTest : public ::testing::Test {
   Prober prober_;
 };
 
+// kubelet: pkg/kubelet/prober/worker_test.go TestDoProbe "Probe successful", then
+// TestFailureThreshold on a real server.
 TEST_F(ProberTest, HttpEndpointBecomesReadyAndLeavesAfterFailureThreshold) {
   TestHttpServer server;
   const Endpoint endpoint{"127.0.0.1", server.port()};
@@ -181,6 +192,85 @@ TEST_F(ProberTest, HttpEndpointBecomesReadyAndLeavesAfterFailureThreshold) {
             "not ready after 3 consecutive failures: HTTP probe failed with statuscode: 503");
 }
 
+// kubelet: pkg/kubelet/prober/worker_test.go TestInitialDelay (readiness): not ready,
+// and not probed, during the initial delay; ready after it.
+TEST_F(ProberTest, NotReadyAndNotProbedDuringTheInitialDelay) {
+  TestHttpServer server;
+  const Endpoint endpoint{"127.0.0.1", server.port()};
+  Service service = HttpService("late", {endpoint}, 0.05);
+  service.readiness_probe->timing.initial_delay_seconds = 0.5;
+  const auto applied = std::chrono::steady_clock::now();
+  Apply({service});
+  ASSERT_TRUE(
+      WaitUntil([&] { return Status("late", endpoint.HostPort()).has_value(); }, seconds(5)));
+  if (std::chrono::steady_clock::now() - applied < milliseconds(400)) {
+    EXPECT_FALSE(Status("late", endpoint.HostPort())->conditions.ready);
+    EXPECT_EQ(server.request_count(), 0u);
+  }
+  ASSERT_TRUE(WaitReady("late", endpoint.HostPort(), true));
+  EXPECT_GE(std::chrono::steady_clock::now() - applied, milliseconds(500));
+}
+
+// kubelet: pkg/kubelet/prober/prober.go runProbeWithRetries: a probe that errors is tried
+// again at once, up to 3 tries; a try that then succeeds is the result.
+TEST_F(ProberTest, AnErrorIsRetriedAtOnce) {
+  RawTcpServer server(RawTcpServer::Script{});
+  const std::string truncated = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort";
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  server.SetScripts({{truncated}, {truncated}, {ok}});
+  const Endpoint endpoint{"127.0.0.1", server.port()};
+  Apply({HttpService("flaky", {endpoint}, 5)});  // one period is all the test sees
+  ASSERT_TRUE(WaitReady("flaky", endpoint.HostPort(), true));
+  EXPECT_EQ(observer_.results(endpoint.HostPort()),
+            (std::vector<ProbeOutcome>{ProbeOutcome::kError, ProbeOutcome::kError,
+                                       ProbeOutcome::kSuccess}));
+  const auto times = observer_.times(endpoint.HostPort());
+  ASSERT_EQ(times.size(), 3u);
+  EXPECT_LT(times[2] - times[0], seconds(1));  // within the first period of 5 s
+}
+
+// kubelet: pkg/kubelet/prober/worker.go doProbe: after the last try errors, "Prober
+// error, throw away the result": readiness and the run stay as they were.
+TEST_F(ProberTest, AnErrorAfterItsRetriesLeavesReadinessAlone) {
+  RawTcpServer server(RawTcpServer::Script{"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"});
+  const Endpoint endpoint{"127.0.0.1", server.port()};
+  Service service = HttpService("breaks", {endpoint}, 0.05);
+  service.readiness_probe->timing.failure_threshold = 1;
+  Apply({service});
+  ASSERT_TRUE(WaitReady("breaks", endpoint.HostPort(), true));
+  server.SetScripts({{"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"}});
+  const auto errors = [&] {
+    const std::vector<ProbeOutcome> results = observer_.results(endpoint.HostPort());
+    return std::count(results.begin(), results.end(), ProbeOutcome::kError);
+  };
+  ASSERT_TRUE(WaitUntil([&] { return errors() >= 9; }, seconds(10)));
+  EXPECT_TRUE(Status("breaks", endpoint.HostPort())->conditions.ready);
+  EXPECT_EQ(board_.Transitions("breaks").size(), 1u);
+  const auto details = board_.Probe("breaks", endpoint.HostPort());
+  ASSERT_TRUE(details.has_value());
+  EXPECT_EQ(details->result, ProbeOutcome::kError);
+  EXPECT_EQ(details->message, "unexpected EOF");
+}
+
+// A probe the engine cannot attempt would fail the same way again: one try.
+TEST_F(ProberTest, AProbeThatCannotBeAttemptedIsNotRetried) {
+  TestHttpServer server;
+  const Endpoint endpoint{"127.0.0.1", server.port()};
+  Service service = HttpService("bad", {endpoint}, 5);
+  std::get<HttpGetAction>(service.readiness_probe->handler).headers = {{"X-A", "b\r\nc"}};
+  Apply({service});
+  ASSERT_TRUE(
+      WaitUntil([&] { return !observer_.results(endpoint.HostPort()).empty(); }, seconds(5)));
+  // Retries would come within milliseconds; the next period is 5 s away.
+  EXPECT_FALSE(WaitUntil([&] { return observer_.results(endpoint.HostPort()).size() > 1; },
+                         milliseconds(500)));
+  EXPECT_EQ(observer_.results(endpoint.HostPort()),
+            std::vector<ProbeOutcome>{ProbeOutcome::kError});
+  EXPECT_EQ(server.request_count(), 0u);
+}
+
+// kubelet: pkg/kubelet/prober/prober_test.go TestGetURLParts and TestGetTCPAddrParts
+// "found" (a named port resolves to its number).
 TEST_F(ProberTest, NamedPortIsTheServicePortNotTheEndpointPort) {
   TestHttpServer server;
   // The endpoint's own port (1) has nothing behind it; the probe targets port "web".
@@ -217,6 +307,7 @@ TEST_F(ProberTest, TcpProbe) {
   EXPECT_FALSE(Status("tcp", "127.0.0.1:1")->conditions.ready);
 }
 
+// kubelet: pkg/kubelet/prober/prober_test.go TestProbe "No probe": a success.
 TEST_F(ProberTest, EndpointsWithoutAProbeAreReadyAtOnce) {
   Service service;
   service.name = "static";
@@ -227,6 +318,8 @@ TEST_F(ProberTest, EndpointsWithoutAProbeAreReadyAtOnce) {
   EXPECT_EQ(observer_.started(), 0);
 }
 
+// kubelet: pkg/kubelet/prober/prober_test.go TestGetURLParts "not-found" (a named port
+// that resolves to nothing is an error, not a result).
 // Config validation rejects a named port that no service port has; should one
 // reach the loop anyway, it is an error result, and the loop goes on.
 TEST_F(ProberTest, UnresolvableNamedPortIsAnErrorResultNotACrash) {
@@ -398,6 +491,41 @@ TEST(ProberLogTest, FailuresAreSummarizedNotRepeated) {
       << out;
   EXPECT_NE(out.find("x: dial tcp 127.0.0.1:1: connect: connection refused)"), std::string::npos)
       << out;
+}
+
+// An error is logged once, with kubelet's message, and says readiness is kept.
+TEST(ProberLogTest, ErrorsAreLoggedWithKubeletsMessage) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  const auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+
+  RawTcpServer server(RawTcpServer::Script{"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"});
+  SystemClock clock;
+  StatusBoard board;
+  ProbeEngine engine(clock);
+  Prober prober(clock, engine, board, "node-a", 7);
+  engine.SetWakeHandler([&](Time now) { prober.OnWake(now); });
+  ASSERT_TRUE(engine.Start().ok());
+  Service service;
+  service.name = "cut";
+  service.endpoints = {{"127.0.0.1", server.port()}};
+  Probe probe;
+  probe.handler = HttpGetAction{};
+  probe.timing.period_seconds = 0.02;
+  service.readiness_probe = probe;
+  engine.Post([&] { prober.Apply({service}); });
+  ASSERT_TRUE(WaitUntil([&] { return server.accepted() >= 9; }, seconds(10)));
+  engine.Stop();
+  spdlog::set_default_logger(previous);
+  sink->flush();
+
+  const std::string out = log.str();
+  const std::string line = "cut 127.0.0.1:" + std::to_string(server.port()) +
+                           ": probe errored, readiness unchanged: unexpected EOF";
+  const size_t first = out.find(line);
+  EXPECT_NE(first, std::string::npos) << out;
+  EXPECT_EQ(out.find(line, first + 1), std::string::npos) << out;
 }
 
 }  // namespace

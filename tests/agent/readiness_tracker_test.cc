@@ -148,6 +148,48 @@ TEST(ReadinessTrackerTest, TimeoutsCountAsFailures) {
   EXPECT_EQ(Feed(timeouts_only, kT, 4), std::vector<int>{2});
 }
 
+// kubelet: pkg/kubelet/prober/worker_test.go TestFailureThreshold (readiness, success
+// threshold 1, failure threshold 3): three successes, two failures still
+// ready, the third and following not; twice over.
+TEST(ReadinessTrackerTest, KubeletFailureThreshold) {
+  ReadinessTracker tracker(1, 3);
+  for (int round = 0; round < 2; ++round) {
+    for (int j = 0; j < 3; ++j) {
+      tracker.Observe(kS);
+      EXPECT_TRUE(tracker.ready()) << round << " success " << j + 1;
+    }
+    for (int j = 0; j < 2; ++j) {
+      tracker.Observe(kF);
+      EXPECT_TRUE(tracker.ready()) << round << " failing " << j + 1;
+    }
+    for (int j = 0; j < 3; ++j) {
+      tracker.Observe(kF);
+      EXPECT_FALSE(tracker.ready()) << round << " failure " << j + 3;
+    }
+  }
+}
+
+// kubelet: pkg/kubelet/prober/worker_test.go TestSuccessThreshold (success threshold 3,
+// failure threshold 1, starting as a failure): two successes still not
+// ready, the third and following ready, one failure not ready; twice over.
+TEST(ReadinessTrackerTest, KubeletSuccessThreshold) {
+  ReadinessTracker tracker(3, 1);
+  for (int round = 0; round < 2; ++round) {
+    for (int j = 0; j < 2; ++j) {
+      tracker.Observe(kS);
+      EXPECT_FALSE(tracker.ready()) << round << " success " << j + 1;
+    }
+    for (int j = 0; j < 3; ++j) {
+      tracker.Observe(kS);
+      EXPECT_TRUE(tracker.ready()) << round << " success " << j + 3;
+    }
+    tracker.Observe(kF);
+    EXPECT_FALSE(tracker.ready()) << round << " 1 failure";
+  }
+}
+
+// kubelet: pkg/kubelet/prober/worker.go doProbe ("Prober error, throw away the result")
+// and pkg/kubelet/prober/prober_test.go TestProbe "Probe has an error".
 TEST(ReadinessTrackerTest, ErrorsAreNotResults) {
   ReadinessTracker tracker(2, 2);
   EXPECT_FALSE(tracker.Observe(kE));

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 #include "common/version.h"
 #include "tests/probes/probe_runner.h"
 
@@ -30,6 +33,8 @@ TEST(HttpRequestBytesTest, AsksForThePathAndTheClose) {
   EXPECT_EQ(Request(HttpSpec(80, "healthz")).substr(0, 22), "GET /healthz HTTP/1.1\r");
 }
 
+// As Go's client writes kubelet's request: Host, User-Agent, the other
+// fields by canonical name, then "Connection: close".
 TEST(HttpRequestBytesTest, TheSpecsHeadersWinOverTheDefaults) {
   ProbeSpec spec = HttpSpec(8080, "/");
   spec.headers = {{"Host", "example.com"},
@@ -38,14 +43,28 @@ TEST(HttpRequestBytesTest, TheSpecsHeadersWinOverTheDefaults) {
                   {"connection", "keep-alive"},
                   {"X-Empty", ""}};
   EXPECT_EQ(Request(spec),
-            "GET / HTTP/1.1\r\nHost: example.com\r\nAccept: */*\r\n"
-            "user-agent: custom/1\r\nX-A: b\r\nconnection: keep-alive\r\nX-Empty: \r\n\r\n");
+            "GET / HTTP/1.1\r\nHost: example.com\r\nUser-Agent: custom/1\r\nAccept: */*\r\n"
+            "Connection: keep-alive\r\nX-A: b\r\nX-Empty: \r\nConnection: close\r\n\r\n");
 }
 
 TEST(HttpRequestBytesTest, EmptyValuesRemoveOrKeepDefaultsAsKubelet) {
   ProbeSpec spec = HttpSpec(8080, "/");
   spec.headers = {{"Host", ""}, {"User-Agent", ""}, {"Accept", ""}};
   EXPECT_EQ(Request(spec), "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\n\r\n");
+}
+
+// kubelet: pkg/probe/http/request_test.go TestFormatURL (the request line of
+// each URL) and the fragment that url.Parse keeps out of it.
+TEST(HttpRequestBytesTest, RequestLineOfKubeletsUrl) {
+  for (const auto& [path, line] : std::vector<std::pair<std::string, std::string>>{
+           {"", "GET / HTTP/1.1"},
+           {"/path", "GET /path HTTP/1.1"},
+           {"?foo", "GET /?foo HTTP/1.1"},
+           {"/path?bar", "GET /path?bar HTTP/1.1"},
+           {"/ready#frag", "GET /ready HTTP/1.1"},
+           {"/ready?x=1#frag", "GET /ready?x=1 HTTP/1.1"}}) {
+    EXPECT_EQ(Request(HttpSpec(93, path)).substr(0, line.size() + 2), line + "\r\n") << path;
+  }
 }
 
 TEST(HttpRequestBytesTest, RefusesHeadersThatCannotBeSent) {

@@ -5,6 +5,7 @@
 #include "tests/probes/probe_runner.h"
 #include "tests/support/raw_tcp_server.h"
 #include "tests/support/tcp_sockets.h"
+#include "tests/support/test_http_server.h"
 #include "tests/support/wait.h"
 
 namespace vigil {
@@ -63,6 +64,18 @@ TEST_P(TcpProbeTest, ClosesAtOnceLeavingNoTimeWait) {
       [&] { return testing::CountTcpSockets(address, server.port(), /*ESTABLISHED*/ 0x01) == 0; },
       5s));
   EXPECT_EQ(testing::CountTcpSockets(address, server.port(), testing::kTcpTimeWait), 0);
+}
+
+// kubelet: pkg/probe/tcp/tcp_test.go TestTcpHealthChecker "A connection is made and
+// probing would succeed" (against an HTTP server), and "No connection can be
+// made" with port -1. Deliberate difference: kubelet's prober calls port -1 a
+// failure; vigil's config refuses it, and the engine reports an error.
+TEST_P(TcpProbeTest, KubeletTcpHealthChecker) {
+  testing::TestHttpServer server;
+  EXPECT_EQ(runner_.Run(TcpSpec(server.port())).outcome, ProbeOutcome::kSuccess);
+  const ProbeResult result = runner_.Run(TcpSpec(-1));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kError);
+  EXPECT_EQ(result.message, "invalid probe port -1: not in 1-65535");
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, TcpProbeTest, ::testing::Bool(),

@@ -73,9 +73,19 @@ struct RawTcpServer::Connection {
   bool close_when_sent = false;
   Clock::time_point next_trickle = Clock::time_point::max();
   int trickled = 0;
+  RawTcpServer::End end = RawTcpServer::End::kStall;  // once `out` is sent
+  Clock::time_point reset_at = Clock::time_point::max();
+  bool ended = false;
 };
 
-RawTcpServer::RawTcpServer(Behavior behavior, const std::string& address) : behavior_(behavior) {
+RawTcpServer::RawTcpServer(Script script, const std::string& address)
+    : RawTcpServer(Behavior::kScripted, address, std::move(script)) {}
+
+RawTcpServer::RawTcpServer(Behavior behavior, const std::string& address)
+    : RawTcpServer(behavior, address, Script{}) {}
+
+RawTcpServer::RawTcpServer(Behavior behavior, const std::string& address, Script script)
+    : behavior_(behavior), scripts_{std::move(script)} {
   listen_fd_ = Listen(address, &port_);
   stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (listen_fd_ < 0 || stop_fd_ < 0) throw std::runtime_error("cannot listen on " + address);
@@ -100,7 +110,7 @@ void RawTcpServer::Serve() {
     for (Connection& connection : connections) {
       const bool sending = connection.out_sent < connection.out.size() || connection.body_left > 0;
       fds.push_back({connection.fd, static_cast<short>(POLLIN | (sending ? POLLOUT : 0)), 0});
-      wake = std::min({wake, connection.expires, connection.next_trickle});
+      wake = std::min({wake, connection.expires, connection.next_trickle, connection.reset_at});
     }
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
     if (poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, wait))) < 0) continue;
@@ -119,6 +129,11 @@ void RawTcpServer::Serve() {
       Connection& connection = *it;
       const short revents = index < fds.size() ? fds[index].revents : 0;
       bool open = Clock::now() < connection.expires;
+      if (open && connection.reset_at <= Clock::now()) {
+        CloseWithReset(connection.fd);
+        connection.fd = -1;
+        open = false;
+      }
       if (open && connection.next_trickle <= Clock::now()) {
         connection.out += "X-Trickle-" + std::to_string(++connection.trickled) + ": a\r\n";
         connection.next_trickle += kTrickleInterval;
@@ -144,8 +159,12 @@ bool RawTcpServer::Read(Connection& connection) {
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return false;
   if (n < 0 || connection.answered) return true;
   connection.request.append(buffer, static_cast<size_t>(n));
-  if (connection.request.find("\r\n\r\n") != std::string::npos) {
+  if (const size_t end = connection.request.find("\r\n\r\n"); end != std::string::npos) {
     connection.answered = true;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      requests_.push_back(connection.request.substr(0, end + 4));
+    }
     OnRequest(connection);
     if (connection.fd < 0) return false;  // reset
   }
@@ -175,11 +194,61 @@ void RawTcpServer::OnRequest(Connection& connection) {
           std::to_string(kHugeBodyBytes) + "\r\n\r\n";
       connection.body_left = kHugeBodyBytes;
       break;
+    case Behavior::kEndlessBody:  // no length: the body lasts until the connection closes
+      connection.out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n";
+      connection.body_left = UINT64_MAX;
+      break;
+    case Behavior::kHugeStatusLine:
+      connection.out = "HTTP/1.1 200 " + std::string(32 * 1024, 'A') +
+                       "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+      break;
+    case Behavior::kNotJson:
+      connection.out =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n"
+          "not json\n";
+      break;
     case Behavior::kOk:
       connection.out =
           "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n";
       break;
+    case Behavior::kScripted: {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const Script& script = scripts_[std::min(next_script_, scripts_.size() - 1)];
+      ++next_script_;
+      connection.out = script.response;
+      connection.end = script.end;
+    }
+      if (connection.out.empty()) Ended(connection);
+      break;
   }
+}
+
+void RawTcpServer::Ended(Connection& connection) {
+  switch (connection.end) {
+    case End::kClose:
+      shutdown(connection.fd, SHUT_WR);
+      break;
+    case End::kStall:
+      break;
+    case End::kReset:
+      CloseWithReset(connection.fd);
+      connection.fd = -1;
+      break;
+    case End::kResetLater:
+      connection.reset_at = Clock::now() + std::chrono::milliseconds(100);
+      break;
+  }
+}
+
+void RawTcpServer::SetScripts(std::vector<Script> scripts) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  scripts_ = std::move(scripts);
+  next_script_ = 0;
+}
+
+std::vector<std::string> RawTcpServer::requests() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return requests_;
 }
 
 bool RawTcpServer::Write(Connection& connection) {
@@ -201,6 +270,11 @@ bool RawTcpServer::Write(Connection& connection) {
     connection.body_left -= static_cast<uint64_t>(n);
   }
   const bool done = connection.out_sent == connection.out.size() && connection.body_left == 0;
+  if (done && behavior_ == Behavior::kScripted && !connection.ended) {
+    connection.ended = true;
+    Ended(connection);
+    return connection.fd >= 0;
+  }
   return !(done && connection.close_when_sent);
 }
 

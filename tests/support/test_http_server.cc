@@ -85,7 +85,12 @@ TestHttpServer::~TestHttpServer() {
 
 void TestHttpServer::SetStatus(const std::string& path, int status, const std::string& location) {
   std::lock_guard<std::mutex> lock(mutex_);
-  routes_[path] = Route{status, location};
+  routes_[path] = Route{status, location, routes_[path].host};
+}
+
+void TestHttpServer::RequireHost(const std::string& path, const std::string& host) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  routes_[path].host = host;
 }
 
 void TestHttpServer::Answer(Request request, int* status, std::string* location) {
@@ -94,6 +99,11 @@ void TestHttpServer::Answer(Request request, int* status, std::string* location)
     auto route = routes_.find(request.path);
     *status = route == routes_.end() ? 200 : route->second.status;
     if (route != routes_.end()) *location = route->second.location;
+    if (route != routes_.end() && !route->second.host.empty() &&
+        request.Header("Host") != route->second.host) {
+      *status = 400;
+      location->clear();
+    }
     requests_.push_back(std::move(request));
   }
   request_came_.notify_all();

@@ -54,6 +54,8 @@ class TestHttpServer {
   // From now on, `path` answers `status`, with a Location header when
   // `location` is not empty.
   void SetStatus(const std::string& path, int status, const std::string& location = "");
+  // From now on, `path` answers 400 to a request whose Host is not `host`.
+  void RequireHost(const std::string& path, const std::string& host);
 
   std::vector<Request> requests() const;
   size_t request_count() const;
@@ -64,6 +66,7 @@ class TestHttpServer {
   struct Route {
     int status = 200;
     std::string location;
+    std::string host;  // required, when not empty
   };
 
   void Answer(Request request, int* status, std::string* location);

@@ -34,7 +34,7 @@ class ApiServerTest : public ::testing::Test {
     return nlohmann::json::parse(res->body);
   }
 
-  StatusBoard board_;
+  StatusBoard board_{StatusBoard::Options{.start_version = 0}};
   Status health_ = Status::Ok();
   Status ready_ = Status::Ok();
   Status reload_ = Status::Ok();
@@ -189,7 +189,7 @@ class WatchApiTest : public ::testing::Test {
     return types;
   }
 
-  StatusBoard board_;
+  StatusBoard board_{StatusBoard::Options{.start_version = 0}};
   ApiServer server_{board_, board_, ApiHooks{},
                     ApiOptions{/*max_watchers=*/4, std::chrono::milliseconds(100)}};
 };
@@ -221,7 +221,7 @@ TEST_F(WatchApiTest, ResumesWithoutDuplicatesOrGaps) {
 }
 
 TEST_F(WatchApiTest, TooOldIsOneError410ThenTheEnd) {
-  StatusBoard small(/*history=*/2);
+  StatusBoard small({.history = 2, .start_version = 0});
   for (int i = 0; i < 10; ++i) small.Put({MakeEndpoints("a", {i % 2 == 0})});
   ApiServer server(small, small, ApiHooks{});
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
@@ -231,6 +231,29 @@ TEST_F(WatchApiTest, TooOldIsOneError410ThenTheEnd) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["type"], "ERROR");
   EXPECT_EQ(events[0]["object"]["code"], 410);
+}
+
+TEST_F(WatchApiTest, ABacklogOfManyBatchesComesWholeAndInOrder) {
+  // More than one batch (WatchStream::kBatchBytes) of events after version 2.
+  EndpointsObject big = testing::MakeLargeEndpoints("big", 60);
+  for (int i = 0; i < 75; ++i) {
+    testing::Flip(big, static_cast<size_t>(i % 60));
+    board_.Put({big});
+  }
+  auto watch = Watch("/api/v1/endpoints?watch=true&resourceVersion=2");
+  ASSERT_TRUE(watch->WaitForChanges(75, std::chrono::seconds(60)));
+  board_.Put({MakeEndpoints("bandicoot-prod", {true})});
+  ASSERT_TRUE(watch->WaitForChanges(76));
+  size_t bytes = 0;
+  std::vector<std::string> versions;
+  for (const auto& e : watch->changes()) {
+    versions.push_back(e["object"]["resourceVersion"]);
+    bytes += e.dump().size();
+  }
+  EXPECT_GT(bytes, vigil::WatchStream::kBatchBytes);
+  std::vector<std::string> expected;
+  for (int v = 3; v <= 78; ++v) expected.push_back(std::to_string(v));
+  EXPECT_EQ(versions, expected);
 }
 
 TEST_F(WatchApiTest, OneService) {
@@ -367,6 +390,46 @@ TEST(ApiTransitionsTest, ListsAServicesTransitions) {
     "items": [{"time": "2026-11-26T10:20:30Z", "endpoint": "10.0.0.1:8080", "node": "node-a",
                "ready": false, "reason": "not ready after 3 consecutive failures: boom"}]})"));
   EXPECT_EQ(client.Get("/api/v1/endpoints/nope/transitions")->status, 404);
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// Versions start above the wall clock's microseconds at the start: one from
+// before (an agent's earlier run) is too old, not a place in this history.
+TEST(WatchApiStartTest, AVersionFromBeforeTheStartIs410AndOneAboveTheCurrentIs400) {
+  constexpr uint64_t kStart = 1'795'000'000'000'000;
+  StatusBoard board({.start_version = kStart});
+  board.Put({testing::MakeEndpoints("a", {true})});
+  ApiServer server(board, board, ApiHooks{});
+  ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
+
+  WatchStream old("127.0.0.1", server.port(),
+                  "/api/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart - 1));
+  ASSERT_TRUE(old.WaitForEnd());
+  ASSERT_EQ(old.events().size(), 1u);
+  EXPECT_EQ(old.events()[0]["type"], "ERROR");
+  EXPECT_EQ(old.events()[0]["object"]["code"], 410);
+  EXPECT_EQ(old.events()[0]["object"]["message"],
+            "too old resource version: 1794999999999999 (the oldest to resume after is "
+            "1795000000000000)");
+
+  WatchStream from_start("127.0.0.1", server.port(),
+                         "/api/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart));
+  ASSERT_TRUE(from_start.WaitForChanges(1));
+  EXPECT_EQ(from_start.changes()[0]["type"], "ADDED");
+  EXPECT_EQ(from_start.changes()[0]["object"]["resourceVersion"], "1795000000000001");
+
+  httplib::Client client("127.0.0.1", server.port());
+  const httplib::Result res =
+      client.Get("/api/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart + 2));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(nlohmann::json::parse(res->body)["message"],
+            "resourceVersion 1795000000000002 is newer than the server's (1795000000000001)");
 }
 
 }  // namespace
