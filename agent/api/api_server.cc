@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "agent/api/api_json.h"
+#include "agent/api/prometheus_targets.h"
 #include "common/http_reason.h"
 #include "common/version.h"
 
@@ -17,6 +18,7 @@ namespace {
 constexpr const char* kJson = "application/json";
 constexpr const char* kEndpointsPath = R"(/api/v1/endpoints/([^/]+))";
 constexpr const char* kTransitionsPath = R"(/api/v1/endpoints/([^/]+)/transitions)";
+constexpr const char* kPrometheusTargetsPath = "/vigil/v1/prometheus/targets";
 
 void Reply(httplib::Response& res, int code, const nlohmann::json& body) {
   res.status = code;
@@ -180,6 +182,23 @@ void ApiServer::Route() {
     Reply(res, 200, {{"kind", "TransitionList"}, {"items", std::move(items)}});
   });
 
+  s.Get(kPrometheusTargetsPath, [this](const httplib::Request& req, httplib::Response& res) {
+    PrometheusTargetsQuery query;
+    if (req.has_param("labelSelector")) {
+      Result<LabelSelector> selector = LabelSelector::Parse(req.get_param_value("labelSelector"));
+      if (!selector.ok()) return ReplyStatus(res, 400, selector.status().message());
+      query.selector = std::move(selector).value();
+    }
+    if (req.has_param("ready")) {
+      const std::string ready = req.get_param_value("ready");
+      if (ready != "true" && ready != "false") {
+        return ReplyStatus(res, 400, "ready must be true or false, not \"" + ready + "\"");
+      }
+      query.ready_only = ready == "true";
+    }
+    Reply(res, 200, PrometheusTargets(board_.Snapshot(), query));
+  });
+
   const auto probe = [](const std::function<Status()>& hook) {
     return [&hook](const httplib::Request&, httplib::Response& res) {
       const Status health = hook ? hook() : Status::Ok();
@@ -207,8 +226,9 @@ void ApiServer::Route() {
     res.set_header("Allow", "GET");
     ReplyStatus(res, 405, "method " + req.method + " is not allowed on " + req.path);
   };
-  for (const char* path : {"/api/v1/services", "/api/v1/endpoints", kEndpointsPath,
-                           kTransitionsPath, "/healthz", "/readyz", "/metrics"}) {
+  for (const char* path :
+       {"/api/v1/services", "/api/v1/endpoints", kEndpointsPath, kTransitionsPath,
+        kPrometheusTargetsPath, "/healthz", "/readyz", "/metrics"}) {
     s.Post(path, not_allowed);
     s.Put(path, not_allowed);
     s.Patch(path, not_allowed);
