@@ -18,9 +18,10 @@ packages=(
 # clang-14, libclang-rt-14-dev: the fuzz targets (libFuzzer), scripts/dev fuzz.
 # python3-kubernetes: the official Kubernetes Python client, a real client of
 # the Kubernetes API view.
-# bind9-dnsutils: dig, the DNS server's tests' client.
+# bind9-dnsutils: dig, the DNS server's tests' client; haproxy: a real DNS
+# consumer (server-template over vigil's SRV names).
 test_packages=(libgtest-dev libgmock-dev prometheus etcd-server etcd-client python3-yaml
-  curl clang-14 libclang-rt-14-dev python3-kubernetes bind9-dnsutils)
+  curl clang-14 libclang-rt-14-dev python3-kubernetes bind9-dnsutils haproxy)
 
 case "${1:-}" in
   --test) packages+=("${test_packages[@]}") ;;
