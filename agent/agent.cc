@@ -7,6 +7,7 @@
 #include <random>
 
 #include "agent/health.h"
+#include "agent/run_unless_stopped.h"
 #include "config/address.h"
 
 namespace vigil {
@@ -34,7 +35,8 @@ Agent::Agent(Config config, const Clock& clock, ConfigSource source)
                     : nullptr),
       api_(served_board(), registry_ ? registry_->details() : board_,
            ApiHooks{[this] { return Healthz(); }, [this] { return metrics_.Render(); },
-                    [this] { return Readyz(); }, [this] { return Reload(); }}) {
+                    [this] { return Readyz(); }, [this] { return Reload(); }},
+           ApiOptions{.observer = &metrics_}) {
   engine_.SetWakeHandler([this](Time now) { prober_.OnWake(now); });
   if (!registry_) {
     // The embedded registry is the board itself: always reachable; each
@@ -68,7 +70,11 @@ Status Agent::Start() {
 }
 
 void Agent::Stop() {
-  stopping_ = true;
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_source_.request_stop();  // a reload waiting for its file gives up
   if (started_) {
     std::promise<void> published;
     engine_.Post([this, &published] {
@@ -88,7 +94,9 @@ void Agent::Stop() {
 Status Agent::Reload() {
   std::lock_guard<std::mutex> lock(reload_mutex_);
   if (!source_) return Status::Error("this agent has no config file to reload");
-  ConfigLoad load = source_();
+  std::optional<ConfigLoad> loaded = RunUnlessStopped(source_, stop_source_.get_token());
+  if (!loaded) return Abandoned();
+  ConfigLoad load = std::move(*loaded);
   if (!load.ok()) {
     for (const Diagnostic& d : load.errors) spdlog::error("reload: {}", d.ToString());
     spdlog::error("reload failed ({} {}); the running config stays", load.errors.size(),
@@ -120,10 +128,14 @@ Status Agent::Reload() {
   spdlog::set_level(*ParseLogLevel(next.logging.level));
 
   std::promise<void> applied;
-  engine_.Post([this, &next, &applied] {
-    prober_.Apply(next.services);
-    applied.set_value();
-  });
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    if (stopping_) return Abandoned();
+    engine_.Post([this, &next, &applied] {
+      prober_.Apply(next.services);
+      applied.set_value();
+    });
+  }
   applied.get_future().wait();
   size_t endpoints = 0;
   for (const Service& service : next.services) endpoints += service.endpoints.size();
@@ -131,6 +143,11 @@ Status Agent::Reload() {
   config_ = std::move(next);
   metrics_.RecordReload(true, clock_.WallNow());
   return Status::Ok();
+}
+
+Status Agent::Abandoned() {
+  spdlog::warn("reload abandoned: the agent is stopping");
+  return Status::Error("the agent is stopping: the reload was abandoned");
 }
 
 Status Agent::Readyz() const {
