@@ -27,6 +27,7 @@ RUN apt-get update \
         libcpp-httplib0.11 \
         libcurl4 \
         libfmt9 \
+        libmicrohttpd12 \
         libprometheus-cpp-core1.0 \
         libspdlog1.10 \
         libyaml-0-2 \
