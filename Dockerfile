@@ -28,6 +28,7 @@ RUN apt-get update \
         libcurl4 \
         libfmt9 \
         libldns3 \
+        libmicrohttpd12 \
         libprometheus-cpp-core1.0 \
         libspdlog1.10 \
         libyaml-0-2 \

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 
 #include "agent/api/api_server.h"
 #include "agent/prober.h"
@@ -44,12 +45,16 @@ class Agent {
   Status Start();
   // A graceful stop: probing ends, every endpoint is published as
   // terminating, watch streams receive that and end cleanly, then DNS, the
-  // API and the loop stop. Idempotent.
+  // API and the loop stop. A reload under way is abandoned (see Reload).
+  // Idempotent.
   void Stop();
 
   // Loads the config from the source and, when it is valid, applies it as a
   // diff (see Prober::Apply). An invalid one changes nothing: every error is
   // logged and returned. Safe to call from any thread; reloads are serialized.
+  // Once Stop() begins, a reload still reading its file is abandoned: it
+  // returns an error at once and the read is left to finish (or block)
+  // alone, so that a slow file never holds up a stop.
   Status Reload();
 
   // The API's bound port, once started.
@@ -65,6 +70,7 @@ class Agent {
  private:
   Status Healthz() const;
   Status Readyz() const;
+  static Status Abandoned();
 
   std::mutex reload_mutex_;
   Config config_;  // GUARDED_BY(reload_mutex_) once started
@@ -79,6 +85,10 @@ class Agent {
   std::unique_ptr<DnsServer> dns_;  // with dns.listen
   bool started_ = false;
   std::atomic<bool> stopping_{false};
+  // Set with stopping_ under stop_mutex_: a reload posts its changes to the
+  // loop under it too, so none is posted after the termination.
+  std::mutex stop_mutex_;
+  std::stop_source stop_source_;
 };
 
 }  // namespace vigil

@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ ninja-build pkg-config
-  libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev libyaml-dev libspdlog-dev
+  libcpp-httplib-dev libmicrohttpd-dev prometheus-cpp-dev libyaml-cpp-dev libyaml-dev libspdlog-dev
   libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libldns-dev
 )
 # prometheus: the Prometheus server and promtool, for the metrics tests.

@@ -3,10 +3,14 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "exporters/metrics/metrics.h"
 #include "tests/exporters/registry/endpoints_fixtures.h"
+#include "tests/support/raw_http_client.h"
 #include "tests/support/wait.h"
 #include "tests/support/watch_stream.h"
 
@@ -356,34 +360,92 @@ TEST_F(WatchApiTest, StopEndsOpenStreams) {
   EXPECT_TRUE(watch->WaitForEnd());
 }
 
-// 64 open watches (the default cap) leave room for lists and scrapes.
-TEST(ApiServerLoadTest, SixtyFourWatchersDoNotDelayAScrape) {
+// As many open watches as the default cap (1,000) leave room for lists and
+// scrapes, and each receives a change; one more is refused. Raw connections:
+// no thread per watch in the test either.
+TEST(ApiServerLoadTest, AThousandWatchersDoNotDelayAScrapeAndAllSeeAChange) {
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = std::max<rlim_t>(files.rlim_cur, std::min<rlim_t>(files.rlim_max, 4096));
+  setrlimit(RLIMIT_NOFILE, &files);
+  ASSERT_GE(files.rlim_cur, 2100u) << "needs 2,100 open files";
+
   StatusBoard board;
   board.Put({MakeEndpoints("a", {true})});
   ApiHooks hooks;
   hooks.metrics = [] { return std::string("m 1\n"); };
   ApiServer server(board, board, hooks);
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
-  std::vector<std::unique_ptr<WatchStream>> watches;
-  for (int i = 0; i < 64; ++i) {
-    watches.push_back(
-        std::make_unique<WatchStream>("127.0.0.1", server.port(), "/api/v1/endpoints?watch=true"));
+  const size_t cap = ApiOptions::kDefaultMaxWatchers;
+  ASSERT_EQ(cap, 1000u);
+  std::vector<testing::RawHttpConnection> watches;
+  for (size_t i = 0; i < cap; ++i) {
+    watches.emplace_back("127.0.0.1", server.port());
+    ASSERT_TRUE(watches.back().Send(testing::HttpGet("/api/v1/endpoints?watch=true"))) << i;
   }
-  for (auto& w : watches) ASSERT_TRUE(w->WaitForChanges(1));
-  EXPECT_EQ(server.watchers(), 64u);
+  const auto has_events = [](size_t n) {
+    return [n](const std::string& body) {
+      return static_cast<size_t>(std::count(body.begin(), body.end(), '\n')) >= n;
+    };
+  };
+  for (auto& w : watches) ASSERT_TRUE(w.ReadStreamUntil(has_events(1)));
+  EXPECT_EQ(server.watchers(), cap);
+
+  testing::RawHttpConnection extra("127.0.0.1", server.port());
+  ASSERT_TRUE(extra.Send(testing::HttpGet("/api/v1/endpoints?watch=true")));
+  const auto refused = extra.ReadResponse();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429);
+  EXPECT_EQ(nlohmann::json::parse(refused->body)["message"],
+            "too many watches open (at most 1000); retry later");
+
   httplib::Client client("127.0.0.1", server.port());
-  // A starved request would wait for a worker thread: the read timeout makes that a failure.
   client.set_read_timeout(std::chrono::seconds(5));
   for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
     const httplib::Result metrics = client.Get("/metrics");
     ASSERT_TRUE(metrics);
     EXPECT_EQ(metrics->status, 200);
     const httplib::Result list = client.Get("/api/v1/endpoints");
     ASSERT_TRUE(list);
     EXPECT_EQ(list->status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
   }
   board.Put({MakeEndpoints("a", {false})});
-  for (auto& w : watches) EXPECT_TRUE(w->WaitForChanges(2));
+  for (auto& w : watches) EXPECT_TRUE(w.ReadStreamUntil(has_events(2)));
+}
+
+// The API's answers and watches, counted in the agent's real metrics.
+TEST(ApiServerMetricsTest, AnswersByDialectAndCodeAndOpenWatches) {
+  StatusBoard board;
+  board.Put({MakeEndpoints("a", {true})});
+  Metrics metrics("node-a");
+  ApiServer server(board, board, ApiHooks{}, ApiOptions{.observer = &metrics});
+  ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
+  EXPECT_NE(metrics.Render().find("\nvigil_api_watches{dialect=\"vigil\"} 0\n"), std::string::npos);
+  httplib::Client client("127.0.0.1", server.port());
+  ASSERT_EQ(client.Get("/api/v1/endpoints")->status, 200);
+  ASSERT_EQ(client.Get("/api/v1/endpoints/a")->status, 200);
+  ASSERT_EQ(client.Get("/api/v1/endpoints/nope")->status, 404);
+  ASSERT_EQ(client.Get("/healthz")->status, 200);
+  ASSERT_EQ(client.Get("/no/such/path")->status, 404);
+  testing::WatchStream watch("127.0.0.1", server.port(), "/api/v1/endpoints?watch=true");
+  ASSERT_TRUE(watch.WaitForChanges(1));
+  const auto rendered = [&] { return metrics.Render(); };
+  const auto has = [&](const std::string& line) {
+    return rendered().find("\n" + line + "\n") != std::string::npos;
+  };
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return has("vigil_api_requests_total{code=\"404\",dialect=\"other\"} 1"); },
+      std::chrono::seconds(5)))
+      << rendered();
+  EXPECT_TRUE(has("vigil_api_requests_total{code=\"200\",dialect=\"vigil\"} 3")) << rendered();
+  EXPECT_TRUE(has("vigil_api_requests_total{code=\"404\",dialect=\"vigil\"} 1"));
+  EXPECT_TRUE(has("vigil_api_requests_total{code=\"200\",dialect=\"other\"} 1"));
+  EXPECT_TRUE(has("vigil_api_watches{dialect=\"vigil\"} 1"));
+  watch.Close();
+  EXPECT_TRUE(testing::WaitUntil([&] { return has("vigil_api_watches{dialect=\"vigil\"} 0"); },
+                                 std::chrono::seconds(5)));
 }
 
 }  // namespace
