@@ -130,19 +130,31 @@ for example in "$repo"/config/examples/*.yaml; do
   fi
 done
 
-# The dns and namespace values reach the config as given.
+# The dns and namespace values reach the config as given, and the DNS port
+# is the container's, over UDP and TCP (none without dns.listen).
 if [ -f "$work/dns.vigil.yaml" ]; then
-  if "$python" - "$work/dns.vigil.yaml" >"$work/dns.out" 2>&1 <<'EOF'
+  if "$python" - "$work/dns.vigil.yaml" "$work/dns.yaml" "$work/default.yaml" \
+    >"$work/dns.out" 2>&1 <<'EOF'
 import sys, yaml
 config = yaml.safe_load(open(sys.argv[1]))
 want = {"listen": "0.0.0.0:8600", "domain": "cluster.local", "ttlSeconds": 5}
 assert config.get("dns") == want, f"dns: got {config.get('dns')!r}, want {want!r}"
 assert config.get("namespace") == "shop", f"namespace: got {config.get('namespace')!r}"
+def ports(manifests):
+    for o in yaml.safe_load_all(open(manifests)):
+        if o and o.get("kind") == "DaemonSet":
+            c = o["spec"]["template"]["spec"]["containers"][0]
+            return {p["name"]: (p["containerPort"], p["protocol"]) for p in c.get("ports", [])}
+got = ports(sys.argv[2])
+assert got.get("dns-udp") == (8600, "UDP") and got.get("dns-tcp") == (8600, "TCP"), got
+default = ports(sys.argv[3])
+assert "dns-udp" not in default and "dns-tcp" not in default, default
 EOF
   then
-    pass "dns: the rendered config carries dns and namespace"
+    pass "dns: the rendered config carries dns and namespace; the pod declares the DNS port"
   else
-    fail "dns: the rendered config carries dns and namespace" "$work/dns.out"
+    fail "dns: the rendered config carries dns and namespace; the pod declares the DNS port" \
+      "$work/dns.out"
   fi
 fi
 
