@@ -4,6 +4,7 @@
 #
 #   scripts/install-deps.sh          build and run dependencies
 #   scripts/install-deps.sh --test   also what the tests use
+#   scripts/install-deps.sh --bench  also what bench/run uses
 set -euo pipefail
 
 packages=(
@@ -23,10 +24,16 @@ packages=(
 test_packages=(libgtest-dev libgmock-dev prometheus etcd-server etcd-client python3-yaml
   curl clang-14 libclang-rt-14-dev python3-kubernetes bind9-dnsutils haproxy)
 
+# The benchmarks' targets and peers (bench/run): nginx-light serves probe
+# targets; HAProxy's health checks and NSD (with dnsperf) are what vigil is
+# measured against.
+bench_packages=(python3 nginx-light etcd-server haproxy nsd dnsperf)
+
 case "${1:-}" in
   --test) packages+=("${test_packages[@]}") ;;
+  --bench) packages+=("${bench_packages[@]}") ;;
   "") ;;
-  *) echo "usage: $0 [--test]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--test|--bench]" >&2; exit 2 ;;
 esac
 
 # ---------------------------------------------------------------------------
@@ -73,6 +80,12 @@ export DEBIAN_FRONTEND=noninteractive
 if [[ " ${missing[*]} " == *" prometheus "* ]]; then
   "${sudo[@]}" systemctl disable --now prometheus 2>/dev/null ||
     "${sudo[@]}" service prometheus stop >/dev/null 2>&1 || true
+fi
+
+# Debian's nsd package starts a server on :53; bench/run starts its own.
+if [[ " ${missing[*]} " == *" nsd "* ]]; then
+  "${sudo[@]}" systemctl disable --now nsd 2>/dev/null ||
+    "${sudo[@]}" service nsd stop >/dev/null 2>&1 || true
 fi
 
 # Debian's etcd-server package likewise starts etcd on :2379; the tests run
