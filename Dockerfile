@@ -27,6 +27,7 @@ RUN apt-get update \
         libcpp-httplib0.11 \
         libcurl4 \
         libfmt9 \
+        libldns3 \
         libmicrohttpd12 \
         libprometheus-cpp-core1.0 \
         libspdlog1.10 \

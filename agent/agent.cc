@@ -41,6 +41,17 @@ Agent::Agent(Config config, const Clock& clock, ConfigSource source)
                     [this] { return Readyz(); }, [this] { return Reload(); }},
            ApiOptions{.observer = &metrics_}) {
   engine_.SetWakeHandler([this](Time now) { prober_.OnWake(now); });
+  if (!config_.dns.listen.empty()) {
+    DnsServer::Options dns;
+    dns.zone.domain = config_.dns.domain;
+    dns.zone.ttl = static_cast<uint32_t>(config_.dns.ttl_seconds);
+    dns.on_answer = [this](std::string_view rcode) { metrics_.RecordDnsQuery(rcode); };
+    dns_ = std::make_unique<DnsServer>(served_board(), clock_, std::move(dns));
+    // The usual answers exist from the start, so that rate() sees the first.
+    for (const char* rcode : {"NOERROR", "NXDOMAIN", "REFUSED", "FORMERR"}) {
+      metrics_.RecordDnsQuery(rcode, 0);
+    }
+  }
   if (!registry_) {
     // The embedded registry is the board itself: always reachable; each
     // committed object change is one publish.
@@ -61,6 +72,17 @@ Status Agent::Start() {
   if (Status s = api_.Start(*listen); !s.ok()) {
     engine_.Stop();
     return s;
+  }
+  if (dns_) {
+    const ListenAddress dns_listen = *ParseListenAddress(config_.dns.listen);
+    if (Status s = dns_->Start(dns_listen); !s.ok()) {
+      api_.Stop();
+      engine_.Stop();
+      return s;
+    }
+    const std::string host = dns_listen.host.empty() ? "0.0.0.0" : dns_listen.host;
+    spdlog::info("serving DNS for zone {} on {}:{} (UDP and TCP)", config_.dns.domain,
+                 host.find(':') != std::string::npos ? "[" + host + "]" : host, dns_->port());
   }
   if (registry_) {
     spdlog::info("registry: etcd at {} under {}/, lease TTL {}s",
@@ -90,6 +112,7 @@ void Agent::Stop() {
   // The terminating endpoints go to etcd, then the lease, before the API
   // stops, so that the agent's own watchers see them too.
   if (registry_) registry_->Stop();
+  if (dns_) dns_->Stop();
   api_.Stop();
   engine_.Stop();
 }
@@ -142,12 +165,16 @@ Status Agent::Reload() {
   if (next.registry != config_.registry) {
     spdlog::warn("reload: registry changed; restart the agent to apply it");
   }
+  if (next.dns != config_.dns) {
+    spdlog::warn("reload: dns changed; restart the agent to apply it");
+  }
   if (next.logging.format != config_.logging.format) {
     spdlog::warn("reload: logging.format changed; restart the agent to apply it");
   }
   next.listen = config_.listen;
   next.node = config_.node;
   next.registry = config_.registry;
+  next.dns = config_.dns;
   next.logging.format = config_.logging.format;
   spdlog::set_level(*ParseLogLevel(next.logging.level));
 

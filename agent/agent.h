@@ -1,5 +1,6 @@
 // The running agent: the probe engine and its loop thread, the Prober on that
-// loop, the StatusBoard, and the HTTP API, wired together for one Config.
+// loop, the StatusBoard, the HTTP API and (with dns.listen) the DNS server,
+// wired together for one Config.
 //
 // Threading: Start() and Stop() are called from one controlling thread (main);
 // the board may be read from anywhere.
@@ -17,6 +18,7 @@
 #include "common/status.h"
 #include "config/config.h"
 #include "config/loader.h"
+#include "exporters/dns/dns_server.h"
 #include "exporters/metrics/metrics.h"
 #include "exporters/registry/etcd_registry.h"
 #include "exporters/registry/status_board.h"
@@ -38,12 +40,13 @@ class Agent {
   Agent(const Agent&) = delete;
   Agent& operator=(const Agent&) = delete;
 
-  // Starts probing and serving; an error (e.g. the listen address is taken)
-  // leaves nothing running.
+  // Starts probing and serving (the API, and DNS with dns.listen); an error
+  // (e.g. a listen address is taken) leaves nothing running.
   Status Start();
   // A graceful stop: probing ends, every endpoint is published as
-  // terminating, watch streams receive that and end cleanly, then the API and
-  // the loop stop. A reload under way is abandoned (see Reload). Idempotent.
+  // terminating, watch streams receive that and end cleanly, then DNS, the
+  // API and the loop stop. A reload under way is abandoned (see Reload).
+  // Idempotent.
   void Stop();
 
   // Loads the config from the source and, when it is valid, applies it as a
@@ -56,6 +59,8 @@ class Agent {
 
   // The API's bound port, once started.
   int api_port() const { return api_.port(); }
+  // The DNS server's bound port, once started; 0 without dns.listen.
+  int dns_port() const { return dns_ ? dns_->port() : 0; }
   // The agent's own endpoints.
   const StatusBoard& board() const { return board_; }
   // What the API serves: the agent's own board, or with the etcd registry
@@ -77,6 +82,7 @@ class Agent {
   Prober prober_;
   std::unique_ptr<EtcdRegistry> registry_;  // with registry.backend etcd
   ApiServer api_;
+  std::unique_ptr<DnsServer> dns_;  // with dns.listen
   bool started_ = false;
   std::atomic<bool> stopping_{false};
   // Set with stopping_ under stop_mutex_: a reload posts its changes to the

@@ -139,6 +139,8 @@ void Prober::Apply(const std::vector<Service>& services) {
     entry.config = service;
     if (created) entry.object.creation_time = clock_.WallNow();
     entry.object.name = service.name;
+    entry.object.namespace_name = service.namespace_name;
+    entry.object.publish_not_ready_addresses = service.publish_not_ready_addresses;
     entry.object.labels = service.labels;
     entry.object.ports = service.ports;
     const bool probe_changed = !created && (previous.readiness_probe != service.readiness_probe ||

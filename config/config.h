@@ -91,12 +91,19 @@ struct Endpoint {
   bool operator==(const Endpoint&) const = default;
 };
 
+inline constexpr const char* kDefaultNamespace = "default";
+
 struct Service {
-  std::string name;  // a DNS-1035 label, unique in the config
+  std::string name;  // a DNS-1035 label; a name is in one namespace only
+  // The Kubernetes namespace the service appears in (a DNS-1123 label):
+  // its DNS names are NAME.NAMESPACE.svc.DOMAIN.
+  std::string namespace_name = kDefaultNamespace;
   std::map<std::string, std::string> labels;
   std::vector<ServicePort> ports;
   std::vector<Endpoint> endpoints;
   std::optional<Probe> readiness_probe;  // none: every endpoint is ready
+  // As the Kubernetes Service field: DNS lists not-ready endpoints too.
+  bool publish_not_ready_addresses = false;
 
   bool operator==(const Service&) const = default;
 };
@@ -130,11 +137,23 @@ struct LoggingConfig {
   bool operator==(const LoggingConfig&) const = default;
 };
 
+// The DNS server (DESIGN.md, "DNS"): off while `listen` is empty.
+struct DnsConfig {
+  std::string listen;            // "ip:port", "[v6]:port" or ":port"; UDP and TCP
+  std::string domain = "vigil";  // the zone: a DNS-1123 subdomain, lowercase
+  int ttl_seconds = 5;
+
+  bool operator==(const DnsConfig&) const = default;
+};
+
 inline constexpr const char* kDefaultListen = "127.0.0.1:9476";
 
 struct Config {
   std::string node;  // empty: the agent uses the host name
   std::string listen = kDefaultListen;
+  // The namespace of every service that does not name its own.
+  std::string namespace_name = kDefaultNamespace;
+  DnsConfig dns;
   LoggingConfig logging;
   RegistryConfig registry;
   // The timing every readinessProbe starts from; a probe's own fields win.

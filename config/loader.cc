@@ -24,16 +24,22 @@ namespace {
 
 using Keys = std::span<const std::string_view>;
 
-constexpr std::string_view kConfigKeys[] = {"node",     "listen",        "logging",
-                                            "registry", "probeDefaults", "services"};
+constexpr std::string_view kConfigKeys[] = {"node",    "namespace", "listen",        "dns",
+                                            "logging", "registry",  "probeDefaults", "services"};
+constexpr std::string_view kDnsKeys[] = {"listen", "domain", "ttlSeconds"};
 constexpr std::string_view kLoggingKeys[] = {"level", "format"};
 constexpr std::string_view kRegistryKeys[] = {"backend", "etcd"};
 constexpr std::string_view kEtcdKeys[] = {"endpoints", "prefix", "leaseTTLSeconds"};
 constexpr std::string_view kTimingKeys[] = {"initialDelaySeconds", "periodSeconds",
                                             "timeoutSeconds", "successThreshold",
                                             "failureThreshold"};
-constexpr std::string_view kServiceKeys[] = {"name", "labels", "ports", "endpoints",
-                                             "readinessProbe"};
+constexpr std::string_view kServiceKeys[] = {"name",
+                                             "namespace",
+                                             "labels",
+                                             "ports",
+                                             "endpoints",
+                                             "readinessProbe",
+                                             "publishNotReadyAddresses"};
 constexpr std::string_view kServicePortKeys[] = {"name", "port", "protocol"};
 constexpr std::string_view kEndpointKeys[] = {"address", "port"};
 constexpr std::string_view kHandlerKeys[] = {"httpGet", "tcpSocket"};
@@ -51,6 +57,12 @@ constexpr double kMinSeconds = 0.05;
 // A day: beyond any sensible probe timing, and far from overflowing a clock.
 constexpr double kMaxSeconds = 86400;
 constexpr int kMaxThreshold = 10000;
+// A DNS answer's lifetime: readiness changes must reach clients soon.
+constexpr int kMaxDnsTtlSeconds = 3600;
+// The longest zone name: with it, the longest name in the zone (an IPv6
+// endpoint's under a 63-character service and namespace) stays within
+// DNS's 253 characters.
+constexpr size_t kMaxDnsDomainLength = 64;
 // What a file may hold (config/yaml_tree.h). A config of 10,000 services,
 // each with labels, a port, an endpoint and a probe, holds 360,000 nodes;
 // 500,000 take about 110 MB to load.
@@ -235,6 +247,17 @@ class Decoder {
     return f.value.Scalar();
   }
 
+  // true or false (YAML 1.2's spellings), unquoted.
+  std::optional<bool> Bool(const Field& f) {
+    if (f.value.IsScalar() && !IsStringTagged(f.value)) {
+      const std::string& text = f.value.Scalar();
+      if (text == "true" || text == "True" || text == "TRUE") return true;
+      if (text == "false" || text == "False" || text == "FALSE") return false;
+    }
+    Error(f, "expected true or false, got " + Describe(f.value));
+    return std::nullopt;
+  }
+
   std::optional<int> Int(const Field& f, int min, int max) {
     std::optional<std::string> text = NumberText(f, "a whole number");
     if (!text) return std::nullopt;
@@ -327,6 +350,9 @@ class Decoder {
         }
       }
     }
+    if (auto f = fields->Get("namespace")) {
+      if (auto ns = Namespace(*f)) config.namespace_name = *ns;
+    }
     if (auto f = fields->Get("listen")) {
       if (auto listen = String(*f)) {
         if (Result<ListenAddress> a = ParseListenAddress(*listen); !a.ok()) {
@@ -336,6 +362,7 @@ class Decoder {
         }
       }
     }
+    if (auto f = fields->Get("dns")) config.dns = DecodeDns(*f);
     if (auto f = fields->Get("logging")) config.logging = DecodeLogging(*f);
     if (auto f = fields->Get("registry")) config.registry = DecodeRegistry(*f);
     if (auto f = fields->Get("probeDefaults")) {
@@ -344,8 +371,56 @@ class Decoder {
       }
     }
     if (auto f = fields->Get("services"))
-      config.services = DecodeServices(*f, config.probe_defaults);
+      config.services = DecodeServices(*f, config.probe_defaults, config.namespace_name);
     return config;
+  }
+
+  // A Kubernetes namespace name: a DNS-1123 label.
+  std::optional<std::string> Namespace(const Field& f) {
+    std::optional<std::string> text = String(f);
+    if (!text) return std::nullopt;
+    if (Status s = CheckDns1123Label(*text); !s.ok()) {
+      Error(f, s.message());
+      return std::nullopt;
+    }
+    return text;
+  }
+
+  DnsConfig DecodeDns(const Field& f) {
+    DnsConfig dns;
+    std::optional<Fields> fields = Map(f, kDnsKeys);
+    if (!fields) return dns;
+    if (auto listen = fields->Get("listen")) {
+      if (auto text = String(*listen); text && !text->empty()) {
+        Result<ListenAddress> a = ParseListenAddress(*text);
+        if (!a.ok()) {
+          Error(*listen, a.status().message());
+        } else if (!a->host.empty() && !CanonicalIp(a->host).ok()) {
+          Error(*listen, "want an IP address and a port, e.g. 127.0.0.1:8600 or [::1]:8600 (got " +
+                             Quote(*text) + ": a DNS server listens on an address, not a name)");
+        } else {
+          dns.listen = *text;
+        }
+      }
+    }
+    if (auto domain = fields->Get("domain")) {
+      if (auto text = NonEmptyString(*domain)) {
+        if (Status s = CheckDns1123Subdomain(*text); !s.ok()) {
+          Error(*domain, s.message());
+        } else if (text->size() > kMaxDnsDomainLength) {
+          Error(*domain, "must be at most " + std::to_string(kMaxDnsDomainLength) +
+                             " characters long, so that every name in the zone fits in a DNS "
+                             "name (got " +
+                             std::to_string(text->size()) + ")");
+        } else {
+          dns.domain = *text;
+        }
+      }
+    }
+    if (auto ttl = fields->Get("ttlSeconds")) {
+      if (auto v = Int(*ttl, 0, kMaxDnsTtlSeconds)) dns.ttl_seconds = *v;
+    }
+    return dns;
   }
 
   LoggingConfig DecodeLogging(const Field& f) {
@@ -460,21 +535,32 @@ class Decoder {
     return timing;
   }
 
-  std::vector<Service> DecodeServices(const Field& f, const ProbeTiming& defaults) {
+  std::vector<Service> DecodeServices(const Field& f, const ProbeTiming& defaults,
+                                      const std::string& default_namespace) {
     std::vector<Service> services;
     std::optional<std::vector<Field>> items = List(f);
     if (!items) return services;
-    std::map<std::string, int> line_of_name;
+    // Where each name was first defined, and in which namespace.
+    std::map<std::string, std::pair<std::string, int>> first_of_name;
     for (const Field& item : *items) {
       std::optional<Fields> fields = Map(item, kServiceKeys);
       if (!fields) continue;
-      Service service = DecodeService(*fields, defaults);
+      Service service = DecodeService(*fields, defaults, default_namespace);
       if (service.name.empty()) continue;
-      const auto [it, inserted] = line_of_name.emplace(service.name, *fields->LineOf("name"));
+      const auto [it, inserted] = first_of_name.emplace(
+          service.name, std::pair{service.namespace_name, *fields->LineOf("name")});
       if (!inserted) {
+        const auto& [first_namespace, first_line] = it->second;
+        // The registry, etcd's keys and the metrics know a service by its
+        // name alone, so a name may not be reused in another namespace.
         Error(fields->Get("name")->mark, Join(fields->path(), "name"),
-              "duplicate service name " + Quote(service.name) + " (first defined at line " +
-                  std::to_string(it->second) + ")");
+              first_namespace == service.namespace_name
+                  ? "duplicate service name " + Quote(service.name) + " in namespace " +
+                        Quote(service.namespace_name) + " (first defined at line " +
+                        std::to_string(first_line) + ")"
+                  : "service name " + Quote(service.name) + " is already used in namespace " +
+                        Quote(first_namespace) + " (line " + std::to_string(first_line) +
+                        "): a service name may be used in one namespace only");
         continue;
       }
       services.push_back(std::move(service));
@@ -482,8 +568,16 @@ class Decoder {
     return services;
   }
 
-  Service DecodeService(const Fields& fields, const ProbeTiming& defaults) {
+  Service DecodeService(const Fields& fields, const ProbeTiming& defaults,
+                        const std::string& default_namespace) {
     Service service;
+    service.namespace_name = default_namespace;
+    if (auto ns = fields.Get("namespace")) {
+      if (auto text = Namespace(*ns)) service.namespace_name = *text;
+    }
+    if (auto publish = fields.Get("publishNotReadyAddresses")) {
+      if (auto v = Bool(*publish)) service.publish_not_ready_addresses = *v;
+    }
     std::optional<Field> name = fields.Get("name");
     if (!name) {
       MissingKey(fields, "name");

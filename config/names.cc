@@ -67,6 +67,13 @@ Status CheckDns1035Label(std::string_view name) {
                        "\"-\", starting with a letter and ending with a letter or digit");
 }
 
+Status CheckDns1123Label(std::string_view name) {
+  if (IsDns1123Label(name)) return Status::Ok();
+  return Status::Error(Quote(name) +
+                       " is not a DNS-1123 label: use at most 63 lowercase letters, digits and "
+                       "\"-\", starting and ending with a letter or digit");
+}
+
 Status CheckDns1123Subdomain(std::string_view name) {
   if (IsSubdomain(name)) return Status::Ok();
   return Status::Error(Quote(name) +

@@ -18,6 +18,10 @@ namespace vigil {
 // and '-', starting with a letter, ending with a letter or digit, ≤ 63 chars.
 Status CheckDns1035Label(std::string_view name);
 
+// A DNS-1123 label, as a Kubernetes Namespace name: lowercase letters,
+// digits and '-', starting and ending with a letter or digit, ≤ 63 chars.
+Status CheckDns1123Label(std::string_view name);
+
 // A DNS-1123 subdomain, as a Kubernetes Node name.
 Status CheckDns1123Subdomain(std::string_view name);
 

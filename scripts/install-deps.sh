@@ -4,12 +4,13 @@
 #
 #   scripts/install-deps.sh          build and run dependencies
 #   scripts/install-deps.sh --test   also what the tests use
+#   scripts/install-deps.sh --bench  also what bench/run uses
 set -euo pipefail
 
 packages=(
   cmake g++ ninja-build pkg-config
   libcpp-httplib-dev libmicrohttpd-dev prometheus-cpp-dev libyaml-cpp-dev libyaml-dev libspdlog-dev
-  libcurl4-openssl-dev nlohmann-json3-dev libssl-dev
+  libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libldns-dev
 )
 # prometheus: the Prometheus server and promtool, for the metrics tests.
 # etcd-server, etcd-client: a real etcd for the etcd client and registry tests.
@@ -18,13 +19,21 @@ packages=(
 # clang-14, libclang-rt-14-dev: the fuzz targets (libFuzzer), scripts/dev fuzz.
 # python3-kubernetes: the official Kubernetes Python client, a real client of
 # the Kubernetes API view.
+# bind9-dnsutils: dig, the DNS server's tests' client; haproxy: a real DNS
+# consumer (server-template over vigil's SRV names).
 test_packages=(libgtest-dev libgmock-dev prometheus etcd-server etcd-client python3-yaml
-  curl clang-14 libclang-rt-14-dev python3-kubernetes)
+  curl clang-14 libclang-rt-14-dev python3-kubernetes bind9-dnsutils haproxy)
+
+# The benchmarks' targets and peers (bench/run): nginx-light serves probe
+# targets; HAProxy's health checks and NSD (with dnsperf) are what vigil is
+# measured against.
+bench_packages=(python3 nginx-light etcd-server haproxy nsd dnsperf)
 
 case "${1:-}" in
   --test) packages+=("${test_packages[@]}") ;;
+  --bench) packages+=("${bench_packages[@]}") ;;
   "") ;;
-  *) echo "usage: $0 [--test]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--test|--bench]" >&2; exit 2 ;;
 esac
 
 # ---------------------------------------------------------------------------
@@ -71,6 +80,12 @@ export DEBIAN_FRONTEND=noninteractive
 if [[ " ${missing[*]} " == *" prometheus "* ]]; then
   "${sudo[@]}" systemctl disable --now prometheus 2>/dev/null ||
     "${sudo[@]}" service prometheus stop >/dev/null 2>&1 || true
+fi
+
+# Debian's nsd package starts a server on :53; bench/run starts its own.
+if [[ " ${missing[*]} " == *" nsd "* ]]; then
+  "${sudo[@]}" systemctl disable --now nsd 2>/dev/null ||
+    "${sudo[@]}" service nsd stop >/dev/null 2>&1 || true
 fi
 
 # Debian's etcd-server package likewise starts etcd on :2379; the tests run

@@ -12,7 +12,8 @@
 
 namespace vigil {
 
-// One item of a ServiceList: name, labels, ports, ready and notReady counts.
+// One item of a ServiceList: name, namespace, labels, ports, ready and
+// notReady counts.
 nlohmann::json ServiceJson(const EndpointsObject& object);
 
 // An Endpoints object, with each endpoint's latest probe details from `details`.

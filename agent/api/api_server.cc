@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "agent/api/api_json.h"
+#include "agent/api/prometheus_targets.h"
 #include "common/version.h"
 
 namespace vigil {
@@ -115,6 +116,8 @@ void ApiServer::AddRoutes() {
   vigil_get("/api/v1/endpoints/{name}", [this](const HttpRequest& r) { return Object(r); });
   vigil_get("/api/v1/endpoints/{name}/transitions",
             [this](const HttpRequest& r) { return Transitions(r); });
+  vigil_get("/vigil/v1/prometheus/targets",
+            [this](const HttpRequest& r) { return PrometheusSd(r); });
 
   // Cheap, and what a liveness probe asks: answered on the loop itself.
   const auto probe = [](const std::function<Status()>& hook) {
@@ -185,6 +188,22 @@ HttpResponse ApiServer::Transitions(const HttpRequest& request) {
   nlohmann::json items = nlohmann::json::array();
   for (const Transition& t : board_.Transitions(name)) items.push_back(TransitionJson(t));
   return Json(200, {{"kind", "TransitionList"}, {"items", std::move(items)}});
+}
+
+HttpResponse ApiServer::PrometheusSd(const HttpRequest& request) {
+  PrometheusTargetsQuery query;
+  if (const std::optional<std::string> text = request.query.Get("labelSelector")) {
+    Result<LabelSelector> selector = LabelSelector::Parse(*text);
+    if (!selector.ok()) return StatusAnswer(400, selector.status().message());
+    query.selector = std::move(selector).value();
+  }
+  if (const std::optional<std::string> ready = request.query.Get("ready")) {
+    if (*ready != "true" && *ready != "false") {
+      return StatusAnswer(400, "ready must be true or false, not \"" + *ready + "\"");
+    }
+    query.ready_only = *ready == "true";
+  }
+  return Json(200, PrometheusTargets(board_.Snapshot(), query));
 }
 
 HttpResponse ApiServer::Watch(WatchKind kind, std::optional<std::string> name, ListQuery query) {

@@ -1,11 +1,11 @@
 // The agent's HTTP API: the routes of vigil's own dialect (the endpoints
 // registry: lists with label selectors, objects, resumable watch streams,
-// transitions) and the agent's own (/healthz, /readyz, /-/reload,
+// transitions, Prometheus service discovery) and the agent's own (/healthz, /readyz, /-/reload,
 // /metrics), served by an HttpServer. Errors are Kubernetes-style Status
 // objects.
 //
 // Where each route runs: /healthz and /readyz on the server's event loop;
-// lists, objects, transitions and /metrics (rendered once for all the
+// lists, objects, transitions, Prometheus SD and /metrics (rendered once for all the
 // scrapes that arrive while it renders) on a pool of two render threads;
 // /-/reload on a control thread of its own, so that a slow reload never
 // delays a list. A watch is a stream that holds no thread: a notifier
@@ -89,6 +89,8 @@ class ApiServer {
   HttpResponse List(WatchKind kind, const HttpRequest& request);
   HttpResponse Object(const HttpRequest& request);
   HttpResponse Transitions(const HttpRequest& request);
+  // GET /vigil/v1/prometheus/targets: Prometheus HTTP SD (prometheus_targets.h).
+  HttpResponse PrometheusSd(const HttpRequest& request);
   HttpResponse Watch(WatchKind kind, std::optional<std::string> name, ListQuery query);
   // Wakes the server's streams whenever the board's version moves.
   void NotifyChanges();

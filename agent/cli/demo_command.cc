@@ -52,7 +52,7 @@ std::string SecondsText(double seconds) {
 
 // What the user sees first: the replicas, and what to try next.
 void PrintWelcome(std::ostream& out, const DemoTargets& targets, const std::string& api_url,
-                  const std::string& node) {
+                  const std::string& node, int dns_port) {
   size_t replicas = 0;
   size_t name_width = 0;
   for (const DemoService& s : targets.services()) {
@@ -68,7 +68,8 @@ void PrintWelcome(std::ostream& out, const DemoTargets& targets, const std::stri
     }
     out << "\n";
   }
-  out << "The agent (node " << node << ") serves its API on " << api_url << ".\n";
+  out << "The agent (node " << node << ") serves its API on " << api_url
+      << " and DNS on 127.0.0.1:" << dns_port << ".\n";
 
   // `vigil get` finds the agent by itself only at the default address.
   const char* env_server = std::getenv("VIGIL_SERVER");
@@ -78,8 +79,12 @@ void PrintWelcome(std::ostream& out, const DemoTargets& targets, const std::stri
 
   const DemoService& first = targets.services().front();
   const std::string example = first.replicas[std::min<size_t>(1, first.replicas.size() - 1)].Url();
+  const std::string dig = "dig @127.0.0.1 -p " + std::to_string(dns_port) + " +short ";
+  const std::string dns_name = first.name + "." + std::string(kDefaultNamespace) + ".svc.vigil";
   const std::vector<std::pair<std::string, std::string>> tries = {
       {"vigil get endpoints -w" + server, "watch the set change"},
+      {dig + dns_name, "the ready replicas' addresses, by DNS"},
+      {dig + "_http._tcp." + dns_name + " SRV", "and their ports"},
       {"curl -X POST " + example + "/fail",
        "break a replica: it leaves after " + std::to_string(kDemoProbeTiming.failure_threshold) +
            " failed probes (~" +
@@ -121,9 +126,9 @@ int RunDemoCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
         << kDemoPort << ", or a free\nport when " << kDemoPort
         << " is taken) and an agent probing their /ready every "
         << SecondsText(kDemoProbeTiming.period_seconds)
-        << ". Break a replica\n"
-           "with POST /fail, mend it with POST /recover, and watch it leave and rejoin with\n"
-           "\"vigil get endpoints -w\".\n\n"
+        << ", with DNS on a free\n"
+           "loopback port. Break a replica with POST /fail, mend it with POST /recover, and\n"
+           "watch it leave and rejoin with \"vigil get endpoints -w\" or dig.\n\n"
            "Usage:\n  vigil demo [FLAGS]\n\n"
         << flags.Usage();
     return kExitOk;
@@ -171,6 +176,9 @@ int RunDemoCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
   config.listen = values.listen;
   config.logging.level = values.log_level;
   config.services = DemoServiceConfigs(targets.services());
+  // DNS on a free loopback port: the demo must not need port 53 or clash
+  // with a resolver on this machine.
+  config.dns.listen = "127.0.0.1:0";
 
   SystemClock clock;
   Agent agent(std::move(config), clock);
@@ -188,7 +196,7 @@ int RunDemoCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
                  kDemoPort, targets.port());
   }
   spdlog::info("serving the API on http://{}", HostPort(listen->host, agent.api_port()));
-  PrintWelcome(out, targets, ApiUrl(listen->host, agent.api_port()), values.node);
+  PrintWelcome(out, targets, ApiUrl(listen->host, agent.api_port()), values.node, agent.dns_port());
 
   int signal = WaitForSignal();
   for (; signal == SIGHUP; signal = WaitForSignal()) {

@@ -43,6 +43,10 @@ Metrics::Metrics(std::string node)
                             .Help("Objects published to the endpoints registry backend, by "
                                   "result.")
                             .Register(*registry_)),
+      dns_queries_(prometheus::BuildCounter()
+                       .Name("vigil_dns_queries_total")
+                       .Help("DNS queries answered, by response code.")
+                       .Register(*registry_)),
       endpoints_(std::move(node)),
       api_requests_(prometheus::BuildCounter()
                         .Name("vigil_api_requests_total")
@@ -98,6 +102,16 @@ void Metrics::SetRegistryConnected(const std::string& backend, bool connected) {
 void Metrics::RecordPublish(const std::string& backend, bool ok, uint64_t count) {
   std::lock_guard<std::mutex> lock(backends_mutex_);
   BackendSeries(backend).published[ok ? 1 : 0]->Increment(static_cast<double>(count));
+}
+
+void Metrics::RecordDnsQuery(std::string_view rcode, uint64_t count) {
+  std::lock_guard<std::mutex> lock(dns_mutex_);
+  auto it = dns_rcodes_.find(rcode);
+  if (it == dns_rcodes_.end()) {
+    it = dns_rcodes_.emplace(std::string(rcode), &dns_queries_.Add({{"rcode", std::string(rcode)}}))
+             .first;
+  }
+  it->second->Increment(static_cast<double>(count));
 }
 
 void Metrics::RecordReload(bool ok, WallTime when) {

@@ -7,12 +7,14 @@
 //   transitions, endpoints by state): EndpointSeries, fed by the
 //   ProbeObserver calls; series of removed endpoints and services go;
 // - the agent's own (schedule lateness, registry publishing and connection,
-//   config reloads, build info): prometheus-cpp families in a registry;
+//   DNS answers, config reloads, build info): prometheus-cpp families in a
+//   registry;
 // - process_*: ProcessMetrics, read from /proc at each Render().
 //
 // Threading: the ProbeObserver calls come from the probe loop thread, one at
-// a time; SetRegistryConnected, RecordPublish, RecordReload and the
-// ApiObserver calls may be called from any thread; Render() may run concurrently from API threads.
+// a time; SetRegistryConnected, RecordPublish, RecordDnsQuery, RecordReload
+// and the ApiObserver calls may be called from any thread; Render() may run
+// concurrently from API threads.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -28,6 +30,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "common/clock.h"
 #include "exporters/metrics/api_observer.h"
@@ -59,6 +62,9 @@ class Metrics final : public ProbeObserver, public ApiObserver {
   // Adds `count` to vigil_registry_publish_total{backend, result="success"}
   // or {…, result="failure"}.
   void RecordPublish(const std::string& backend, bool ok, uint64_t count = 1);
+  // Adds `count` to vigil_dns_queries_total{rcode}; a count of 0 creates
+  // the series.
+  void RecordDnsQuery(std::string_view rcode, uint64_t count = 1);
   // vigil_config_last_reload_successful, and when `ok`,
   // vigil_config_last_reload_success_timestamp_seconds = `when`.
   void RecordReload(bool ok, WallTime when);
@@ -86,6 +92,7 @@ class Metrics final : public ProbeObserver, public ApiObserver {
   prometheus::Gauge& reload_success_time_;
   prometheus::Family<prometheus::Gauge>& registry_connected_;
   prometheus::Family<prometheus::Counter>& registry_publish_;
+  prometheus::Family<prometheus::Counter>& dns_queries_;
   EndpointSeries endpoints_;
   const ProcessMetrics process_;
 
@@ -100,6 +107,9 @@ class Metrics final : public ProbeObserver, public ApiObserver {
   std::map<std::pair<std::string, int>, prometheus::Counter*>
       api_request_series_;                                      // GUARDED_BY(api_mutex_)
   std::map<std::string, prometheus::Gauge*> api_watch_series_;  // GUARDED_BY(api_mutex_)
+
+  std::mutex dns_mutex_;
+  std::map<std::string, prometheus::Counter*, std::less<>> dns_rcodes_;  // GUARDED_BY(dns_mutex_)
 
   // The last rendering's size: the next one reserves that much at once.
   mutable std::atomic<size_t> last_size_{0};

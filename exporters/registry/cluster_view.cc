@@ -168,12 +168,15 @@ std::optional<EndpointsObject> ClusterView::Build(const std::string& name) const
   object.name = name;
   bool described = false;
   int64_t newest = -1;
-  const auto describe = [&](const std::map<std::string, std::string>& labels,
+  const auto describe = [&](const std::string& namespace_name, bool publish_not_ready,
+                            const std::map<std::string, std::string>& labels,
                             const std::vector<ServicePort>& ports, WallTime created,
                             int64_t revision) {
     // Nodes may disagree while a config change rolls out: the newest word wins.
     if (revision > newest) {
       newest = revision;
+      object.namespace_name = namespace_name;
+      object.publish_not_ready_addresses = publish_not_ready;
       object.labels = labels;
       object.ports = ports;
     }
@@ -183,7 +186,8 @@ std::optional<EndpointsObject> ClusterView::Build(const std::string& name) const
   if (state != nullptr) {
     for (const auto& [node, entry] : state->records) {
       if (own_local && node == options_.node) continue;
-      describe(entry.record.labels, entry.record.ports, entry.record.creation_time,
+      describe(entry.record.namespace_name, entry.record.publish_not_ready_addresses,
+               entry.record.labels, entry.record.ports, entry.record.creation_time,
                entry.mod_revision);
     }
     for (const auto& [key, record] : state->endpoints) {
@@ -192,8 +196,8 @@ std::optional<EndpointsObject> ClusterView::Build(const std::string& name) const
     }
   }
   if (local != nullptr) {
-    describe(local->labels, local->ports, Floor(local->creation_time),
-             std::numeric_limits<int64_t>::max());
+    describe(local->namespace_name, local->publish_not_ready_addresses, local->labels, local->ports,
+             Floor(local->creation_time), std::numeric_limits<int64_t>::max());
     for (EndpointStatus endpoint : local->endpoints) {
       endpoint.last_transition_time = Floor(endpoint.last_transition_time);
       object.endpoints.push_back(std::move(endpoint));

@@ -62,14 +62,14 @@ using EndpointList = SharedVector<EndpointStatus>;
 
 struct EndpointsObject {
   std::string name;
-  std::string namespace_name = "default";
+  std::string namespace_name = "default";  // the Kubernetes namespace it appears in
   std::map<std::string, std::string> labels;
   std::vector<ServicePort> ports;
   WallTime creation_time;
   uint64_t resource_version = 0;  // of the object's last change
   uint64_t service_resource_version = 0;  // of the last change to labels or ports; 0: resource_version
   EndpointList endpoints;
-  bool publish_not_ready_addresses = false;
+  bool publish_not_ready_addresses = false;  // DNS and the Kubernetes view list not-ready ones too
 
   size_t CountReady() const;
 };

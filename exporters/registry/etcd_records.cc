@@ -4,6 +4,7 @@
 
 #include "common/log_escape.h"
 #include "common/time_format.h"
+#include "config/names.h"
 #include "exporters/registry/endpoint_json.h"
 
 namespace vigil {
@@ -152,9 +153,11 @@ std::string EncodeServiceRecord(const EndpointsObject& object, std::string_view 
   json labels = json::object();
   for (const auto& [k, v] : object.labels) labels[k] = v;
   return Dump({{"name", object.name},
+               {"namespace", object.namespace_name},
                {"node", node},
                {"labels", std::move(labels)},
                {"ports", PortsJson(object.ports)},
+               {"publishNotReadyAddresses", object.publish_not_ready_addresses},
                {"creationTimestamp", FormatTime(object.creation_time)}});
 }
 
@@ -168,6 +171,18 @@ Result<ServiceRecord> DecodeServiceRecord(std::string_view value) {
   if (!parsed.ok()) return parsed.status();
   const json& j = *parsed;
   ServiceRecord record;
+  if (const json* ns = Find(j, "namespace"); ns != nullptr && !ns->is_null()) {
+    if (!ns->is_string()) return Missing("namespace", "a string");
+    record.namespace_name = ns->get<std::string>();
+    if (Status s = CheckDns1123Label(record.namespace_name); !s.ok()) {
+      return Status::Error("namespace: " + s.message());
+    }
+  }
+  if (const json* publish = Find(j, "publishNotReadyAddresses");
+      publish != nullptr && !publish->is_null()) {
+    if (!publish->is_boolean()) return Missing("publishNotReadyAddresses", "true or false");
+    record.publish_not_ready_addresses = publish->get<bool>();
+  }
   if (const json* labels = Find(j, "labels"); labels != nullptr && !labels->is_null()) {
     if (!labels->is_object()) return Missing("labels", "an object of strings");
     for (const auto& [k, v] : labels->items()) {

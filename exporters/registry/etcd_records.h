@@ -1,7 +1,8 @@
 // The endpoints registry's layout in etcd (DESIGN.md, "Registry"): each agent
 // writes, on its own lease,
 //
-//   PREFIX/services/SERVICE/NODE {"name","labels","ports","creationTimestamp","node"}
+//   PREFIX/services/SERVICE/NODE {"name","namespace","labels","ports",
+//                                 "publishNotReadyAddresses","creationTimestamp","node"}
 //   PREFIX/endpoints/SERVICE/NODE/ADDRESS:PORT   one endpoint, as in the API's Endpoints object
 //
 // so that a node's keys of a service are found by its name and node, and
@@ -43,6 +44,9 @@ std::optional<RegistryKey> ParseRegistryKey(std::string_view prefix, std::string
 
 // What one node says of a service.
 struct ServiceRecord {
+  // Records written before namespaces were carried have none: "default".
+  std::string namespace_name = kDefaultNamespace;
+  bool publish_not_ready_addresses = false;
   std::map<std::string, std::string> labels;
   std::vector<ServicePort> ports;
   WallTime creation_time;

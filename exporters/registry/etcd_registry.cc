@@ -14,7 +14,9 @@ namespace {
 void Diff(const std::string& prefix, const std::string& node, const StatusBoard& local,
           const EndpointsObject* before, const EndpointsObject& after,
           std::vector<EtcdPublisher::Change>* changes) {
-  if (before == nullptr || before->labels != after.labels || before->ports != after.ports ||
+  if (before == nullptr || before->namespace_name != after.namespace_name ||
+      before->publish_not_ready_addresses != after.publish_not_ready_addresses ||
+      before->labels != after.labels || before->ports != after.ports ||
       before->creation_time != after.creation_time) {
     changes->emplace_back(ServiceKey(prefix, after.name, node), EncodeServiceRecord(after, node));
   }

@@ -17,8 +17,9 @@ namespace {
 
 // Equal apart from the version stamp and the endpoints.
 bool SameHeader(const EndpointsObject& a, const EndpointsObject& b) {
-  return a.name == b.name && a.labels == b.labels && a.ports == b.ports &&
-         a.creation_time == b.creation_time;
+  return a.name == b.name && a.namespace_name == b.namespace_name &&
+         a.publish_not_ready_addresses == b.publish_not_ready_addresses && a.labels == b.labels &&
+         a.ports == b.ports && a.creation_time == b.creation_time;
 }
 
 uint64_t WallClockMicros() {

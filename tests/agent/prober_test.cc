@@ -406,6 +406,28 @@ TEST_F(ProberTest, ApplyDiffsEndpoints) {
   EXPECT_EQ(observer_.updated(), (std::vector<std::string>{kept.HostPort()}));
 }
 
+TEST_F(ProberTest, NamespaceAndPublishNotReadyAddressesReachTheBoard) {
+  Service service;
+  service.name = "db";
+  service.namespace_name = "storage";
+  service.publish_not_ready_addresses = true;
+  service.endpoints = {{"10.0.0.1", 5432}};
+  Apply({service});
+  ASSERT_TRUE(WaitUntil([&] { return board_.Get("db") != nullptr; }, seconds(5)));
+  EXPECT_EQ(board_.Get("db")->namespace_name, "storage");
+  EXPECT_TRUE(board_.Get("db")->publish_not_ready_addresses);
+
+  // A change of either alone is a new version of the object.
+  const uint64_t version = board_.resource_version();
+  service.publish_not_ready_addresses = false;
+  Apply({service});
+  ASSERT_TRUE(WaitUntil([&] { return board_.resource_version() > version; }, seconds(5)));
+  EXPECT_FALSE(board_.Get("db")->publish_not_ready_addresses);
+  service.namespace_name = "default";
+  Apply({service});
+  ASSERT_TRUE(WaitUntil([&] { return board_.Get("db")->namespace_name == "default"; }, seconds(5)));
+}
+
 TEST_F(ProberTest, RemovedServiceIsDeleted) {
   Service a;
   a.name = "a";

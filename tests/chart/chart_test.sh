@@ -99,6 +99,7 @@ try_render servicemonitor --set serviceMonitor.enabled=true &&
 try_render no-serviceaccount --set serviceAccount.create=false &&
   expect_kinds no-serviceaccount ConfigMap DaemonSet Service
 try_render hostnetwork --set hostNetwork=true --set port=9500
+try_render dns --set dns.listen=0.0.0.0:8600 --set dns.domain=cluster.local --set namespace=shop
 
 # Each example config of the repository, given to the chart as values.
 for example in "$repo"/config/examples/*.yaml; do
@@ -128,6 +129,34 @@ for example in "$repo"/config/examples/*.yaml; do
     fail "$name: the rendered config differs from config/examples/${example##*/}" "$work/same.out"
   fi
 done
+
+# The dns and namespace values reach the config as given, and the DNS port
+# is the container's, over UDP and TCP (none without dns.listen).
+if [ -f "$work/dns.vigil.yaml" ]; then
+  if "$python" - "$work/dns.vigil.yaml" "$work/dns.yaml" "$work/default.yaml" \
+    >"$work/dns.out" 2>&1 <<'EOF'
+import sys, yaml
+config = yaml.safe_load(open(sys.argv[1]))
+want = {"listen": "0.0.0.0:8600", "domain": "cluster.local", "ttlSeconds": 5}
+assert config.get("dns") == want, f"dns: got {config.get('dns')!r}, want {want!r}"
+assert config.get("namespace") == "shop", f"namespace: got {config.get('namespace')!r}"
+def ports(manifests):
+    for o in yaml.safe_load_all(open(manifests)):
+        if o and o.get("kind") == "DaemonSet":
+            c = o["spec"]["template"]["spec"]["containers"][0]
+            return {p["name"]: (p["containerPort"], p["protocol"]) for p in c.get("ports", [])}
+got = ports(sys.argv[2])
+assert got.get("dns-udp") == (8600, "UDP") and got.get("dns-tcp") == (8600, "TCP"), got
+default = ports(sys.argv[3])
+assert "dns-udp" not in default and "dns-tcp" not in default, default
+EOF
+  then
+    pass "dns: the rendered config carries dns and namespace; the pod declares the DNS port"
+  else
+    fail "dns: the rendered config carries dns and namespace; the pod declares the DNS port" \
+      "$work/dns.out"
+  fi
+fi
 
 # ---- 4. the DaemonSet
 for name in default etcd hostnetwork; do
@@ -222,6 +251,11 @@ services:
     readinessProbe: {exec: {command: [true]}}
 EOF
 refused "an exec probe" services.0.readinessProbe -f "$work/exec.yaml"
+refused "dns.ttlSeconds=3601" dns.ttlSeconds --set dns.ttlSeconds=3601
+refused "a dns.domain that is no DNS-1123 subdomain" dns.domain --set dns.domain=Cluster.Local
+refused "a dns.listen that is a host name" dns.listen --set dns.listen=localhost:53
+refused "a namespace that is no DNS-1123 label" namespace --set namespace=a.b
+refused "an unknown key under dns" "Additional property port" --set dns.port=53
 refused "serviceMonitor.interval=often" serviceMonitor.interval --set serviceMonitor.interval=often
 
 # ---- 6. the image's runtime packages hold every library the binary links

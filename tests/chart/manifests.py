@@ -166,7 +166,7 @@ def cmd_daemonset(manifests, mode=""):
 
 
 # The keys of a config that the chart takes as values; node and listen it sets itself.
-VALUE_KEYS = ("logging", "registry", "probeDefaults", "services")
+VALUE_KEYS = ("namespace", "dns", "logging", "registry", "probeDefaults", "services")
 
 
 def cmd_example_values(example, out):
@@ -183,7 +183,7 @@ def cmd_same_config(example, rendered):
     with open(rendered) as f:
         got = yaml.safe_load(f)
     problems = []
-    for key in ("logging", "probeDefaults", "services"):
+    for key in ("namespace", "dns", "logging", "probeDefaults", "services"):
         if key in want and got.get(key) != want[key]:
             problems.append(f"{key} differs:\n  example:  {want[key]!r}\n  rendered: {got.get(key)!r}")
     registry = want.get("registry")

@@ -771,8 +771,8 @@ TEST(LoaderServiceTest, DuplicateNamesNameTheFirstLine) {
   - name: web
     endpoints: [10.0.0.2:80]
 )"),
-            (Lines{"test.yaml:6:11: services[2].name: duplicate service name \"web\" (first "
-                   "defined at line 2)"}));
+            (Lines{"test.yaml:6:11: services[2].name: duplicate service name \"web\" in "
+                   "namespace \"default\" (first defined at line 2)"}));
 }
 
 TEST(LoaderServiceTest, NamesMustBeDns1035Labels) {
@@ -1303,8 +1303,8 @@ services:
             "the service's ports (http)\n"
             "test.yaml:8:22: services[0].readinessProbe.periodSeconds: must be from 0.05 to 86400 "
             "seconds (got 0)\n"
-            "test.yaml:9:11: services[1].name: duplicate service name \"web\" (first defined at "
-            "line 3)\n");
+            "test.yaml:9:11: services[1].name: duplicate service name \"web\" in namespace "
+            "\"default\" (first defined at line 3)\n");
 }
 
 TEST(LoaderReportTest, DiagnosticToStringLeavesOutUnknownParts) {

@@ -46,6 +46,26 @@ TEST(Dns1035LabelTest, RejectsOtherNames) {
   }
 }
 
+TEST(Dns1123LabelTest, AcceptsNamespaceNames) {
+  for (const std::string& name : {std::string("default"), std::string("kube-system"),
+                                  std::string("9lives"), std::string("a"), std::string(63, 'n')}) {
+    EXPECT_TRUE(CheckDns1123Label(name).ok()) << name;
+  }
+}
+
+TEST(Dns1123LabelTest, RejectsOtherNames) {
+  for (const std::string& name :
+       {std::string(""), std::string("Shop"), std::string("-shop"), std::string("shop-"),
+        std::string("a.b"), std::string("a_b"), std::string(64, 'n')}) {
+    SCOPED_TRACE(name);
+    const Status s = CheckDns1123Label(name);
+    EXPECT_FALSE(s.ok());
+    EXPECT_EQ(s.message(), Quoted(name) +
+                               " is not a DNS-1123 label: use at most 63 lowercase letters, "
+                               "digits and \"-\", starting and ending with a letter or digit");
+  }
+}
+
 TEST(Dns1123SubdomainTest, AcceptsNodeNames) {
   EXPECT_TRUE(CheckDns1123Subdomain("node-a").ok());
   EXPECT_TRUE(CheckDns1123Subdomain("1node").ok());

@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "tests/e2e/process.h"
+#include "tests/support/dig.h"
 #include "tests/support/test_http_server.h"
 #include "tests/support/wait.h"
 
@@ -92,6 +93,26 @@ TEST(DemoTest, AReplicaBrokenThroughFailLeavesTheEndpoints) {
       << ready.size() << " endpoints; stderr:\n"
       << demo.Stderr();
 
+  // The dig line it printed answers with the ready replicas.
+  std::smatch dig;
+  ASSERT_TRUE(std::regex_search(
+      out, dig,
+      std::regex(R"(dig @127\.0\.0\.1 -p (\d+) \+short alpaca-prod\.default\.svc\.vigil\s)")))
+      << out;
+  const int dns_port = std::stoi(dig[1]);
+  EXPECT_NE(out.find("dig @127.0.0.1 -p " + dig[1].str() +
+                     " +short _http._tcp.alpaca-prod.default.svc.vigil SRV"),
+            std::string::npos)
+      << out;
+  const auto addresses = [&] {
+    return testing::Records(
+        testing::Dig("127.0.0.1", dns_port, {"+short", "alpaca-prod.default.svc.vigil"}));
+  };
+  const bool have_dig = !testing::DigPath().empty();
+  if (have_dig) {
+    EXPECT_EQ(addresses(), (std::vector<std::string>{"127.0.10.1", "127.0.10.2", "127.0.10.3"}));
+  }
+
   const Replica& broken = replicas[1];
   const std::string key = broken.address + ":" + std::to_string(broken.port);
   httplib::Client target(broken.address, broken.port);
@@ -114,6 +135,9 @@ TEST(DemoTest, AReplicaBrokenThroughFailLeavesTheEndpoints) {
             std::string::npos)
       << demo.Stderr();
   for (const auto& [endpoint, is_ready] : ready) EXPECT_EQ(is_ready, endpoint != key) << endpoint;
+  if (have_dig) {
+    EXPECT_EQ(addresses(), (std::vector<std::string>{"127.0.10.1", "127.0.10.3"}));
+  }
 
   demo.Signal(SIGINT);
   EXPECT_EQ(demo.Wait(seconds(5)), 0) << demo.Stderr();

@@ -69,8 +69,15 @@ TestHttpServer::TestHttpServer(Options options)
       out.set_content("status " + std::to_string(out.status) + "\n", "text/plain");
     }
   });
-  port_ = server_->bind_to_any_port(options_.address);
-  if (port_ < 0) throw std::runtime_error("cannot listen on " + options_.address);
+  if (options_.port == 0) {
+    port_ = server_->bind_to_any_port(options_.address);
+  } else {
+    port_ = server_->bind_to_port(options_.address, options_.port) ? options_.port : -1;
+  }
+  if (port_ < 0) {
+    throw std::runtime_error("cannot listen on " + options_.address + ":" +
+                             std::to_string(options_.port));
+  }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // stop() is a no-op until the server runs.
   if (!WaitUntil([this] { return server_->is_running(); }, std::chrono::seconds(10))) {
@@ -122,6 +129,23 @@ size_t TestHttpServer::request_count() const {
 bool TestHttpServer::WaitForRequests(size_t count, std::chrono::milliseconds timeout) const {
   std::unique_lock<std::mutex> lock(mutex_);
   return request_came_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
+}
+
+std::vector<std::unique_ptr<TestHttpServer>> TestHttpServer::OnOnePort(
+    const std::vector<std::string>& addresses) {
+  for (int attempt = 0;; ++attempt) {
+    std::vector<std::unique_ptr<TestHttpServer>> servers;
+    try {
+      for (const std::string& address : addresses) {
+        const int port = servers.empty() ? 0 : servers.front()->port();
+        servers.push_back(std::make_unique<TestHttpServer>(Options{address, false, port}));
+      }
+      return servers;
+    } catch (const std::runtime_error&) {
+      // The port was taken on another address: try another one.
+      if (attempt == 20) throw;
+    }
+  }
 }
 
 }  // namespace vigil::testing

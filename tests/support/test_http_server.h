@@ -29,6 +29,7 @@ class TestHttpServer {
   struct Options {
     std::string address = "127.0.0.1";  // or another 127.x.y.z, or "::1"
     bool tls = false;
+    int port = 0;  // 0: an ephemeral port; else this one (several addresses may share it)
   };
 
   struct Request {
@@ -44,6 +45,11 @@ class TestHttpServer {
   TestHttpServer();
   explicit TestHttpServer(Options options);
   ~TestHttpServer();
+
+  // One server on each of `addresses`, all on the same ephemeral port (as
+  // the replicas of a service with one port).
+  static std::vector<std::unique_ptr<TestHttpServer>> OnOnePort(
+      const std::vector<std::string>& addresses);
 
   TestHttpServer(const TestHttpServer&) = delete;
   TestHttpServer& operator=(const TestHttpServer&) = delete;

@@ -61,6 +61,12 @@ string. The node is not in the file: the DaemonSet passes --node.
 {{- $_ := set $registry "etcd" .Values.registry.etcd }}
 {{- end }}
 {{- $config := dict "listen" (printf "0.0.0.0:%d" (int .Values.port)) "logging" .Values.logging "registry" $registry "services" .Values.services }}
+{{- with .Values.namespace }}
+{{- $_ := set $config "namespace" . }}
+{{- end }}
+{{- with .Values.dns }}
+{{- $_ := set $config "dns" . }}
+{{- end }}
 {{- if .Values.probeDefaults }}
 {{- $_ := set $config "probeDefaults" .Values.probeDefaults }}
 {{- end }}

@@ -11,6 +11,7 @@ const WallTime kTime = std::chrono::system_clock::from_time_t(1795688430);
 EndpointsObject Alpaca() {
   EndpointsObject object;
   object.name = "alpaca-prod";
+  object.namespace_name = "pets";
   object.labels = {{"app", "alpaca"}, {"env", "prod"}};
   object.ports = {{"http", 8080}, {"", 9090}};
   object.creation_time = kTime;
@@ -28,6 +29,7 @@ TEST(ApiJsonTest, EndpointsCarryConditionsAndProbeDetails) {
   const nlohmann::json expected = nlohmann::json::parse(R"({
     "kind": "Endpoints",
     "name": "alpaca-prod",
+    "namespace": "pets",
     "labels": {"app": "alpaca", "env": "prod"},
     "resourceVersion": "42",
     "creationTimestamp": "2026-11-26T10:20:30Z",
@@ -49,6 +51,7 @@ TEST(ApiJsonTest, EndpointsCarryConditionsAndProbeDetails) {
 TEST(ApiJsonTest, ServiceCountsReadyAndNotReady) {
   const nlohmann::json j = ServiceJson(Alpaca());
   EXPECT_EQ(j["name"], "alpaca-prod");
+  EXPECT_EQ(j["namespace"], "pets");
   EXPECT_EQ(j["ready"], 1);
   EXPECT_EQ(j["notReady"], 1);
   EXPECT_EQ(j["labels"]["env"], "prod");
@@ -61,6 +64,7 @@ TEST(ApiJsonTest, EmptyLabelsAreAnObject) {
   object.name = "x";
   EXPECT_TRUE(ServiceJson(object)["labels"].is_object());
   EXPECT_TRUE(ServiceJson(object)["ports"].is_array());
+  EXPECT_EQ(ServiceJson(object)["namespace"], "default");
 }
 
 TEST(ApiJsonTest, Status) {

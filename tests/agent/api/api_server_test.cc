@@ -157,6 +157,24 @@ TEST_F(ApiServerTest, ChangesShowInTheNextRead) {
   EXPECT_EQ(object["endpoints"][2]["conditions"]["ready"], true);
 }
 
+TEST_F(ApiServerTest, PrometheusTargetsTakeASelectorAndReady) {
+  const nlohmann::json all = GetJson("/vigil/v1/prometheus/targets", 200);
+  ASSERT_EQ(all.size(), 2u) << all.dump();  // alpaca-prod's ready and not-ready groups
+  EXPECT_EQ(all[0]["labels"]["__meta_vigil_endpoint_ready"], "false");
+  EXPECT_EQ(all[1]["targets"], nlohmann::json({"10.0.0.1:8080", "10.0.0.2:8080"}));
+  const nlohmann::json ready =
+      GetJson("/vigil/v1/prometheus/targets?ready=true&labelSelector=app%3Dalpaca-prod", 200);
+  ASSERT_EQ(ready.size(), 1u) << ready.dump();
+  EXPECT_EQ(ready[0]["labels"]["__meta_vigil_service"], "alpaca-prod");
+  EXPECT_EQ(GetJson("/vigil/v1/prometheus/targets?labelSelector=app%3Dnone", 200),
+            nlohmann::json::array());
+  EXPECT_EQ(GetJson("/vigil/v1/prometheus/targets?ready=yes", 400)["message"],
+            "ready must be true or false, not \"yes\"");
+  EXPECT_EQ(GetJson("/vigil/v1/prometheus/targets?labelSelector=a%3D%3D%3D", 400)["kind"],
+            "Status");
+  EXPECT_EQ(client_->Post("/vigil/v1/prometheus/targets", "", "application/json")->status, 405);
+}
+
 TEST(ApiServerStartTest, ATakenPortIsAClearError) {
   StatusBoard board;
   ApiServer first(board, board, ApiHooks{});

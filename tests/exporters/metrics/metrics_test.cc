@@ -309,6 +309,23 @@ TEST(MetricsTest, RegistryConnectionAndPublishes) {
   EXPECT_TRUE(HasLine(text, "vigil_registry_connected{backend=\"etcd\"} 0"));
 }
 
+TEST(MetricsTest, DnsQueriesByRcode) {
+  Metrics metrics("node-a");
+  // Without a DNS server, nothing.
+  EXPECT_TRUE(NoLineContains(metrics.Render(), "vigil_dns_queries_total"));
+  metrics.RecordDnsQuery("NXDOMAIN", 0);
+  EXPECT_TRUE(HasLine(metrics.Render(), "# TYPE vigil_dns_queries_total counter"));
+  EXPECT_TRUE(HasLine(metrics.Render(), "vigil_dns_queries_total{rcode=\"NXDOMAIN\"} 0"));
+  metrics.RecordDnsQuery("NOERROR");
+  metrics.RecordDnsQuery("NOERROR");
+  metrics.RecordDnsQuery("NXDOMAIN");
+  metrics.RecordDnsQuery("FORMERR", 5);
+  const std::string text = metrics.Render();
+  EXPECT_TRUE(HasLine(text, "vigil_dns_queries_total{rcode=\"NOERROR\"} 2"));
+  EXPECT_TRUE(HasLine(text, "vigil_dns_queries_total{rcode=\"NXDOMAIN\"} 1"));
+  EXPECT_TRUE(HasLine(text, "vigil_dns_queries_total{rcode=\"FORMERR\"} 5"));
+}
+
 TEST(MetricsTest, ReloadOutcomeAndTime) {
   Metrics metrics("node-a");
   const WallTime when = WallTime(std::chrono::milliseconds(1700000000500));
@@ -391,6 +408,8 @@ TEST(MetricsPromtoolTest, CheckMetricsPrintsNothing) {
   metrics.SetRegistryConnected("embedded", true);
   metrics.RecordPublish("embedded", true, 3);
   metrics.RecordReload(true, std::chrono::system_clock::now());
+  metrics.RecordDnsQuery("NOERROR", 7);
+  metrics.RecordDnsQuery("NXDOMAIN", 0);
 
   const std::filesystem::path file = std::filesystem::temp_directory_path() /
                                      ("vigil-metrics-" + std::to_string(::getpid()) + ".txt");

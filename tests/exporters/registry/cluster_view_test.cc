@@ -139,6 +139,21 @@ TEST_F(ClusterViewTest, MergesEveryNodesWordIntoOneObjectPerService) {
   EXPECT_EQ(view_->state().revision, revision);
 }
 
+TEST_F(ClusterViewTest, CarriesNamespaceAndPublishNotReadyAddresses) {
+  EndpointsObject db = Service("db", {{"app", "db"}});
+  db.namespace_name = "storage";
+  db.publish_not_ready_addresses = true;
+  Write("node-b", db, {Endpoint("node-b", "10.0.0.1", false)});
+  const int64_t revision = Write("node-b", Service("web", {}), {});
+  StartView();
+  ASSERT_TRUE(WaitForVersion(revision));
+  ASSERT_NE(view_->board().Get("db"), nullptr);
+  EXPECT_EQ(view_->board().Get("db")->namespace_name, "storage");
+  EXPECT_TRUE(view_->board().Get("db")->publish_not_ready_addresses);
+  EXPECT_EQ(view_->board().Get("web")->namespace_name, "default");
+  EXPECT_FALSE(view_->board().Get("web")->publish_not_ready_addresses);
+}
+
 TEST_F(ClusterViewTest, FollowsEveryChangeAtEtcdsRevision) {
   const int64_t start =
       Write("node-b", Service("web", {{"app", "web"}}), {Endpoint("node-b", "10.0.0.1", true)});

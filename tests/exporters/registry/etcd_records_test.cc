@@ -60,9 +60,40 @@ EndpointStatus Status(bool ready) {
 TEST(EtcdRecordsTest, ServiceRecordsRoundTrip) {
   Result<ServiceRecord> record = DecodeServiceRecord(EncodeServiceRecord(Web(), "node-a"));
   ASSERT_TRUE(record.ok()) << record.status().message();
+  EXPECT_EQ(record->namespace_name, "default");
+  EXPECT_FALSE(record->publish_not_ready_addresses);
   EXPECT_EQ(record->labels, Web().labels);
   EXPECT_EQ(record->ports, Web().ports);
   EXPECT_EQ(record->creation_time, Web().creation_time);
+
+  EndpointsObject shop = Web();
+  shop.namespace_name = "shop";
+  shop.publish_not_ready_addresses = true;
+  record = DecodeServiceRecord(EncodeServiceRecord(shop, "node-a"));
+  ASSERT_TRUE(record.ok()) << record.status().message();
+  EXPECT_EQ(record->namespace_name, "shop");
+  EXPECT_TRUE(record->publish_not_ready_addresses);
+}
+
+TEST(EtcdRecordsTest, AServiceValueCarriesNamespaceAndPublishNotReadyAddresses) {
+  EndpointsObject shop = Web();
+  shop.namespace_name = "shop";
+  shop.publish_not_ready_addresses = true;
+  const nlohmann::json value = nlohmann::json::parse(EncodeServiceRecord(shop, "node-a"));
+  EXPECT_EQ(value["namespace"], "shop");
+  EXPECT_EQ(value["publishNotReadyAddresses"], true);
+  EXPECT_EQ(value["name"], "web");
+  EXPECT_EQ(value["node"], "node-a");
+}
+
+// Agents from before namespaces were carried write records without them.
+TEST(EtcdRecordsTest, AServiceValueWithoutNamespaceIsInDefault) {
+  Result<ServiceRecord> record =
+      DecodeServiceRecord(R"({"name":"web","node":"node-a","labels":{},"ports":[],)"
+                          R"("creationTimestamp":"2026-11-26T10:00:00Z"})");
+  ASSERT_TRUE(record.ok()) << record.status().message();
+  EXPECT_EQ(record->namespace_name, "default");
+  EXPECT_FALSE(record->publish_not_ready_addresses);
 }
 
 TEST(EtcdRecordsTest, EndpointRecordsRoundTripWithAndWithoutProbeDetails) {
@@ -150,6 +181,11 @@ TEST(EtcdRecordsTest, BadServiceValuesAreErrorsNamingTheField) {
            {R"({"creationTimestamp":"2026-11-26T10:00:00Z","ports":[{"port":80,"name":3}]})",
             "ports[].name"},
            {R"({"creationTimestamp":12})", "creationTimestamp"},
+           {R"({"creationTimestamp":"2026-11-26T10:00:00Z","namespace":7})", "namespace"},
+           {R"({"creationTimestamp":"2026-11-26T10:00:00Z","namespace":"Shop"})", "namespace"},
+           {R"({"creationTimestamp":"2026-11-26T10:00:00Z","namespace":""})", "namespace"},
+           {R"({"creationTimestamp":"2026-11-26T10:00:00Z","publishNotReadyAddresses":"yes"})",
+            "publishNotReadyAddresses"},
        }) {
     Result<ServiceRecord> result = DecodeServiceRecord(value);
     ASSERT_FALSE(result.ok()) << value;

@@ -145,6 +145,30 @@ TEST_F(EtcdRegistryTest, PublishesTheAgentsBoardAndKeepsEtcdEqualToIt) {
       << text;
 }
 
+TEST_F(EtcdRegistryTest, ANewNamespaceOrPublishNotReadyAddressesRewritesTheServiceKey) {
+  local_.Put({Web({Endpoint("10.0.0.1", true)})});
+  registry_->Start();
+  ASSERT_TRUE(WaitUntil([&] { return Held().size() == 2; }, 10s));
+  EXPECT_EQ(DecodeServiceRecord(Held().at(kService))->namespace_name, "default");
+
+  EndpointsObject moved = Web({Endpoint("10.0.0.1", true)});
+  moved.namespace_name = "shop";
+  local_.Put({moved});
+  ASSERT_TRUE(WaitUntil(
+      [&] { return DecodeServiceRecord(Held().at(kService))->namespace_name == "shop"; }, 10s));
+  moved.publish_not_ready_addresses = true;
+  local_.Put({moved});
+  ASSERT_TRUE(WaitUntil(
+      [&] { return DecodeServiceRecord(Held().at(kService))->publish_not_ready_addresses; }, 10s));
+  // The cluster view the API (and DNS) serve has them too.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        const auto web = registry_->board().Get("web");
+        return web != nullptr && web->namespace_name == "shop" && web->publish_not_ready_addresses;
+      },
+      10s));
+}
+
 TEST_F(EtcdRegistryTest, WritesProbeDetailsWhenTheResultChangesNotOnEveryProbe) {
   local_.Put({Web({Endpoint("10.0.0.1", false)})});
   registry_->Start();
