@@ -14,7 +14,10 @@ packages=(
 # prometheus: the Prometheus server and promtool, for the metrics tests.
 # etcd-server, etcd-client: a real etcd for the etcd client and registry tests.
 # python3-yaml: the chart test reads the manifests helm renders.
-test_packages=(libgtest-dev libgmock-dev libssl-dev prometheus etcd-server etcd-client python3-yaml)
+# python3-grpcio: the real gRPC server of the gRPC probe tests.
+# nghttp2-server: nghttpd, an HTTP/2 server (h2c and h2 over TLS) for HTTP/2 probes.
+test_packages=(libgtest-dev libgmock-dev libssl-dev prometheus etcd-server etcd-client python3-yaml
+  python3-grpcio nghttp2-server)
 
 case "${1:-}" in
   --test) packages+=("${test_packages[@]}") ;;
