@@ -28,7 +28,9 @@ RUN apt-get update \
         libcurl4 \
         libfmt9 \
         libprometheus-cpp-core1.0 \
+        libre2-9 \
         libspdlog1.10 \
+        libssl3 \
         libyaml-cpp0.7 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/agent/vigil /usr/local/bin/vigil

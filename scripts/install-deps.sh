@@ -9,14 +9,14 @@ set -euo pipefail
 packages=(
   cmake g++ ninja-build pkg-config
   libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev
-  libcurl4-openssl-dev nlohmann-json3-dev
+  libcurl4-openssl-dev nlohmann-json3-dev libre2-dev libssl-dev
 )
 # prometheus: the Prometheus server and promtool, for the metrics tests.
 # etcd-server, etcd-client: a real etcd for the etcd client and registry tests.
 # python3-yaml: the chart test reads the manifests helm renders.
 # python3-grpcio: the real gRPC server of the gRPC probe tests.
 # nghttp2-server: nghttpd, an HTTP/2 server (h2c and h2 over TLS) for HTTP/2 probes.
-test_packages=(libgtest-dev libgmock-dev libssl-dev prometheus etcd-server etcd-client python3-yaml
+test_packages=(libgtest-dev libgmock-dev prometheus etcd-server etcd-client python3-yaml
   python3-grpcio nghttp2-server)
 
 case "${1:-}" in

@@ -2,8 +2,9 @@
 // text exposition format 0.0.4 for /metrics:
 //
 // - per endpoint and per service (probe counts and durations, readiness,
-//   transitions, endpoints by state): EndpointSeries, fed by the
-//   ProbeObserver calls; series of removed endpoints and services go;
+//   transitions, endpoints by state): EndpointSeries; failures by reason,
+//   phase durations and certificate expiry: ProbeDetailSeries; both fed by
+//   the ProbeObserver calls; series of removed endpoints and services go;
 // - the agent's own (schedule lateness, registry publishing and connection,
 //   config reloads, build info): prometheus-cpp families in a registry;
 // - process_*: ProcessMetrics, read from /proc at each Render().
@@ -29,6 +30,7 @@
 
 #include "common/clock.h"
 #include "exporters/metrics/endpoint_series.h"
+#include "exporters/metrics/probe_detail_series.h"
 #include "exporters/metrics/probe_observer.h"
 #include "exporters/metrics/process_metrics.h"
 
@@ -80,6 +82,7 @@ class Metrics final : public ProbeObserver {
   prometheus::Family<prometheus::Gauge>& registry_connected_;
   prometheus::Family<prometheus::Counter>& registry_publish_;
   EndpointSeries endpoints_;
+  ProbeDetailSeries details_;  // failures by reason, phase durations, certificate expiry
   const ProcessMetrics process_;
 
   std::mutex backends_mutex_;
