@@ -12,6 +12,7 @@
 #include "common/version.h"
 #include "tests/probes/probe_runner.h"
 #include "tests/support/grpc_test_server.h"
+#include "tests/support/test_certs.h"
 #include "tests/support/test_http_server.h"
 
 namespace vigil {
@@ -21,6 +22,7 @@ using testing::GrpcTestServer;
 using ::testing::HasSubstr;
 using testing::ProbeRunner;
 using testing::RefusingPort;
+using testing::TestCertificates;
 using testing::TestHttpServer;
 using namespace std::chrono_literals;
 
@@ -112,6 +114,46 @@ TEST_F(KubeletGrpcTest, ServingOnAnEphemeralPort) {
   GrpcTestServer server;
   ASSERT_GT(server.port(), 0);
   EXPECT_EQ(runner_.Run(GrpcSpec(server.port(), "", 2s)).outcome, ProbeOutcome::kSuccess);
+}
+
+// kubelet's TLS cases: pkg/probe/grpc/grpc_test.go TestGrpcProber_Probe_TLS. kubelet's
+// probe takes TLS as a flag and verifies nothing; vigil's is `grpc.tls`, and an
+// empty one verifies nothing as well.
+class KubeletGrpcTlsTest : public KubeletGrpcTest {
+ protected:
+  GrpcTestServer::Options TlsServer() {
+    const auto cert = certs_.Issue({.name = "grpc", .dns_names = {}, .ips = {"127.0.0.1"}});
+    return {.address = "127.0.0.1", .cert_file = cert.cert_file, .key_file = cert.key_file};
+  }
+  TestCertificates certs_;
+};
+
+// kubelet: TestGrpcProber_Probe_TLS "TLS probe against TLS server succeeds"
+TEST_F(KubeletGrpcTlsTest, TlsProbeAgainstTlsServerSucceeds) {
+  GrpcTestServer server(TlsServer());
+  ProbeSpec spec = GrpcSpec(server.port(), "", 2s);
+  spec.tls = ProbeSpec::Tls{};
+  const ProbeResult result = runner_.Run(spec);
+  EXPECT_EQ(result.outcome, ProbeOutcome::kSuccess) << result.message;
+  EXPECT_EQ(result.reason, ProbeReason::kNone);
+}
+
+// kubelet: TestGrpcProber_Probe_TLS "plaintext probe against TLS server fails"
+TEST_F(KubeletGrpcTlsTest, PlaintextProbeAgainstTlsServerFails) {
+  GrpcTestServer server(TlsServer());
+  const ProbeResult result = runner_.Run(GrpcSpec(server.port(), "", 2s));
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure) << result.message;
+  EXPECT_NE(result.reason, ProbeReason::kNone);
+}
+
+// kubelet: TestGrpcProber_Probe_TLS "TLS probe against plaintext server fails"
+TEST_F(KubeletGrpcTlsTest, TlsProbeAgainstPlaintextServerFails) {
+  GrpcTestServer server;
+  ProbeSpec spec = GrpcSpec(server.port(), "", 2s);
+  spec.tls = ProbeSpec::Tls{};
+  const ProbeResult result = runner_.Run(spec);
+  EXPECT_EQ(result.outcome, ProbeOutcome::kFailure) << result.message;
+  EXPECT_EQ(result.reason, ProbeReason::kTls) << result.message;
 }
 
 }  // namespace
