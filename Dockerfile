@@ -27,10 +27,12 @@ RUN apt-get update \
         libcpp-httplib0.11 \
         libcurl4 \
         libfmt9 \
+        libmicrohttpd12 \
         libprometheus-cpp-core1.0 \
         libre2-9 \
         libspdlog1.10 \
         libssl3 \
+        libyaml-0-2 \
         libyaml-cpp0.7 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /src/build/agent/vigil /usr/local/bin/vigil

@@ -4,9 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <optional>
 #include <random>
+#include <string>
+#include <variant>
 
 #include "agent/health.h"
+#include "agent/run_unless_stopped.h"
 #include "config/address.h"
 
 namespace vigil {
@@ -34,7 +38,8 @@ Agent::Agent(Config config, const Clock& clock, ConfigSource source)
                     : nullptr),
       api_(served_board(), registry_ ? registry_->details() : board_,
            ApiHooks{[this] { return Healthz(); }, [this] { return metrics_.Render(); },
-                    [this] { return Readyz(); }, [this] { return Reload(); }}) {
+                    [this] { return Readyz(); }, [this] { return Reload(); }},
+           ApiOptions{.observer = &metrics_}) {
   engine_.SetWakeHandler([this](Time now) { prober_.OnWake(now); });
   if (!registry_) {
     // The embedded registry is the board itself: always reachable; each
@@ -68,7 +73,11 @@ Status Agent::Start() {
 }
 
 void Agent::Stop() {
-  stopping_ = true;
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    stopping_ = true;
+  }
+  stop_source_.request_stop();  // a reload waiting for its file gives up
   if (started_) {
     std::promise<void> published;
     engine_.Post([this, &published] {
@@ -88,11 +97,34 @@ void Agent::Stop() {
 Status Agent::Reload() {
   std::lock_guard<std::mutex> lock(reload_mutex_);
   if (!source_) return Status::Error("this agent has no config file to reload");
-  ConfigLoad load = source_();
+  // The loader returns its errors; what it could not return (running out of
+  // memory) fails the reload all the same, and the running config stays.
+  using Loaded = std::variant<ConfigLoad, std::string>;
+  std::function<Loaded()> guarded = [source = source_]() -> Loaded {
+    try {
+      return source();
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    } catch (...) {
+      return std::string("unknown error");
+    }
+  };
+  std::optional<Loaded> loaded = RunUnlessStopped(guarded, stop_source_.get_token());
+  if (!loaded) return Abandoned();
+  if (const std::string* thrown = std::get_if<std::string>(&*loaded)) {
+    spdlog::error("reload failed ({}); the running config stays", *thrown);
+    metrics_.RecordReload(false, clock_.WallNow());
+    return Status::Error("cannot load the config: " + *thrown);
+  }
+  ConfigLoad load = std::move(std::get<ConfigLoad>(*loaded));
   if (!load.ok()) {
     for (const Diagnostic& d : load.errors) spdlog::error("reload: {}", d.ToString());
-    spdlog::error("reload failed ({} {}); the running config stays", load.errors.size(),
-                  load.errors.size() == 1 ? "error" : "errors");
+    if (load.more_errors > 0) {
+      spdlog::error("reload: \u2026 {} more error{}", load.more_errors,
+                    load.more_errors == 1 ? "" : "s");
+    }
+    spdlog::error("reload failed ({} {}); the running config stays", load.error_count(),
+                  load.error_count() == 1 ? "error" : "errors");
     metrics_.RecordReload(false, clock_.WallNow());
     std::string errors = load.ErrorText();
     if (!errors.empty() && errors.back() == '\n') errors.pop_back();
@@ -120,10 +152,14 @@ Status Agent::Reload() {
   spdlog::set_level(*ParseLogLevel(next.logging.level));
 
   std::promise<void> applied;
-  engine_.Post([this, &next, &applied] {
-    prober_.Apply(next.services);
-    applied.set_value();
-  });
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    if (stopping_) return Abandoned();
+    engine_.Post([this, &next, &applied] {
+      prober_.Apply(next.services);
+      applied.set_value();
+    });
+  }
   applied.get_future().wait();
   size_t endpoints = 0;
   for (const Service& service : next.services) endpoints += service.endpoints.size();
@@ -131,6 +167,11 @@ Status Agent::Reload() {
   config_ = std::move(next);
   metrics_.RecordReload(true, clock_.WallNow());
   return Status::Ok();
+}
+
+Status Agent::Abandoned() {
+  spdlog::warn("reload abandoned: the agent is stopping");
+  return Status::Error("the agent is stopping: the reload was abandoned");
 }
 
 Status Agent::Readyz() const {

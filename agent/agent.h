@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 
 #include "agent/api/api_server.h"
 #include "agent/prober.h"
@@ -42,12 +43,15 @@ class Agent {
   Status Start();
   // A graceful stop: probing ends, every endpoint is published as
   // terminating, watch streams receive that and end cleanly, then the API and
-  // the loop stop. Idempotent.
+  // the loop stop. A reload under way is abandoned (see Reload). Idempotent.
   void Stop();
 
   // Loads the config from the source and, when it is valid, applies it as a
   // diff (see Prober::Apply). An invalid one changes nothing: every error is
   // logged and returned. Safe to call from any thread; reloads are serialized.
+  // Once Stop() begins, a reload still reading its file is abandoned: it
+  // returns an error at once and the read is left to finish (or block)
+  // alone, so that a slow file never holds up a stop.
   Status Reload();
 
   // The API's bound port, once started.
@@ -61,6 +65,7 @@ class Agent {
  private:
   Status Healthz() const;
   Status Readyz() const;
+  static Status Abandoned();
 
   std::mutex reload_mutex_;
   Config config_;  // GUARDED_BY(reload_mutex_) once started
@@ -74,6 +79,10 @@ class Agent {
   ApiServer api_;
   bool started_ = false;
   std::atomic<bool> stopping_{false};
+  // Set with stopping_ under stop_mutex_: a reload posts its changes to the
+  // loop under it too, so none is posted after the termination.
+  std::mutex stop_mutex_;
+  std::stop_source stop_source_;
 };
 
 }  // namespace vigil

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
+#include <utility>
 
 namespace vigil {
 namespace {
@@ -182,7 +183,7 @@ void Prober::Apply(const std::vector<Service>& services) {
                                             previous.ports != service.ports);
 
     std::map<std::string, Scheduler::Id> old_targets = std::move(existing[service.name]);
-    std::vector<EndpointStatus> old_statuses = std::move(entry.object.endpoints);
+    const EndpointList old_statuses = std::move(entry.object.endpoints);
     entry.object.endpoints.assign(service.endpoints.size(), EndpointStatus{});
     for (size_t i = 0; i < service.endpoints.size(); ++i) {
       const Endpoint& endpoint = service.endpoints[i];
@@ -240,8 +241,10 @@ void Prober::Terminate() {
   terminating_ = true;
   const WallTime now = clock_.WallNow();
   for (auto& [name, entry] : services_) {
-    for (EndpointStatus& status : entry.object.endpoints) {
-      if (status.conditions.terminating) continue;
+    EndpointList& endpoints = entry.object.endpoints;
+    for (size_t i = 0; i < endpoints.size(); ++i) {
+      if (std::as_const(endpoints)[i].conditions.terminating) continue;
+      EndpointStatus& status = endpoints[i];
       status.conditions.terminating = true;
       status.conditions.ready = false;
       status.last_transition_time = now;

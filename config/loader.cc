@@ -2,21 +2,23 @@
 
 #include <re2/re2.h>
 #include <sys/stat.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <tuple>
 #include <utility>
+#include <variant>
 
 #include "config/address.h"
 #include "config/names.h"
+#include "config/yaml_tree.h"
 
 namespace vigil {
 namespace {
@@ -57,8 +59,10 @@ constexpr double kMinSeconds = 0.05;
 // A day: beyond any sensible probe timing, and far from overflowing a clock.
 constexpr double kMaxSeconds = 86400;
 constexpr int kMaxThreshold = 10000;
-// A config holding 10,000 endpoints is well under a megabyte.
-constexpr std::streamsize kMaxFileBytes = 64 << 20;
+// What a file may hold (config/yaml_tree.h). A config of 10,000 services,
+// each with labels, a port, an endpoint and a probe, holds 360,000 nodes;
+// 500,000 take about 110 MB to load.
+constexpr YamlLimits kYamlLimits{};
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
@@ -73,9 +77,7 @@ Status CheckPattern(const std::string& pattern) {
 }
 
 // A scalar the author marked as a string: quoted, or tagged !!str.
-bool IsStringTagged(const YAML::Node& node) {
-  return node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str";
-}
+bool IsStringTagged(const YamlNode& node) { return node.StringTagged(); }
 
 std::string Join(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
@@ -92,30 +94,31 @@ std::string FormatNumber(double v) {
 }
 
 // A node's value as a user would describe it, for type errors.
-std::string Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
+std::string Describe(const YamlNode& node) {
+  switch (node.kind()) {
+    case YamlNode::Kind::kScalar:
       return IsStringTagged(node) ? "the string " + Quote(node.Scalar()) : Quote(node.Scalar());
-    case YAML::NodeType::Sequence:
+    case YamlNode::Kind::kSequence:
       return "a list";
-    case YAML::NodeType::Map:
+    case YamlNode::Kind::kMap:
       return "a mapping";
-    default:
-      return "nothing";
+    case YamlNode::Kind::kNull:
+      break;
   }
+  return "nothing";
 }
 
 // A value in the document with where it is, for messages.
 struct Field {
-  YAML::Node value;
-  YAML::Mark mark;  // the value's position, or its key's when the value is empty
+  YamlNode value;
+  YamlMark mark;  // the value's position, or its key's when the value is empty
   std::string path;
 };
 
 // The fields of one mapping, after unknown and duplicate keys were reported.
 class Fields {
  public:
-  Fields(YAML::Mark mark, std::string path) : mark_(mark), path_(std::move(path)) {}
+  Fields(YamlMark mark, std::string path) : mark_(mark), path_(std::move(path)) {}
 
   // The field named `key` when it is present with a non-null value.
   std::optional<Field> Get(std::string_view key) const {
@@ -138,11 +141,11 @@ class Fields {
 
   void Add(std::string key, Field field) { fields_.emplace_back(std::move(key), std::move(field)); }
 
-  const YAML::Mark& mark() const { return mark_; }
+  const YamlMark& mark() const { return mark_; }
   const std::string& path() const { return path_; }
 
  private:
-  YAML::Mark mark_;
+  YamlMark mark_;
   std::string path_;
   std::vector<std::pair<std::string, Field>> fields_;
 };
@@ -152,16 +155,18 @@ class Decoder {
  public:
   explicit Decoder(std::string file) : file_(std::move(file)) {}
 
+  // The first kMaxConfigErrors errors by position, in order, and how many more there were.
   std::vector<Diagnostic> TakeErrors() { return std::move(errors_); }
+  size_t more_errors() const { return more_errors_; }
 
-  void Error(const YAML::Mark& mark, const std::string& path, std::string message) {
+  void Error(const YamlMark& mark, const std::string& path, std::string message) {
     Diagnostic d;
     d.file = file_;
     d.line = mark.is_null() ? 1 : mark.line + 1;
     d.column = mark.is_null() ? 1 : mark.column + 1;
     d.path = path;
     d.message = std::move(message);
-    errors_.push_back(std::move(d));
+    Keep(std::move(d));
   }
 
   void Error(const Field& f, std::string message) { Error(f.mark, f.path, std::move(message)); }
@@ -178,8 +183,8 @@ class Decoder {
     }
     Fields fields(f.mark, f.path);
     std::map<std::string, int> seen_at_line;
-    for (const auto& item : f.value) {
-      const YAML::Node& key = item.first;
+    for (const auto& item : f.value.pairs()) {
+      const YamlNode& key = item.first;
       if (!key.IsScalar()) {
         Error(key.Mark(), f.path, "expected a key, got " + Describe(key));
         continue;
@@ -201,7 +206,7 @@ class Decoder {
         continue;
       }
       seen_at_line[name] = key.Mark().line + 1;
-      const YAML::Node& value = item.second;
+      const YamlNode& value = item.second;
       fields.Add(name, Field{value, value.IsNull() ? key.Mark() : value.Mark(), path});
     }
     return fields;
@@ -214,8 +219,8 @@ class Decoder {
       return std::nullopt;
     }
     std::vector<Field> items;
-    for (size_t i = 0; i < f.value.size(); ++i) {
-      const YAML::Node item = f.value[i];
+    for (size_t i = 0; i < f.value.items().size(); ++i) {
+      const YamlNode item = f.value.items()[i];
       items.push_back(Field{item, item.IsNull() ? f.mark : item.Mark(), Indexed(f.path, i)});
     }
     return items;
@@ -524,7 +529,7 @@ class Decoder {
       Error(f, "expected a mapping, got " + Describe(f.value));
       return labels;
     }
-    for (const auto& item : f.value) {
+    for (const auto& item : f.value.pairs()) {
       const Field key{item.first, item.first.Mark(), f.path};
       std::optional<std::string> k = String(key);
       if (!k) continue;
@@ -1121,8 +1126,24 @@ class Decoder {
   }
 
  private:
+  // Errors come mostly in the order of their positions: most past the cap
+  // are dropped at one comparison, and the memory kept stays bounded.
+  void Keep(Diagnostic d) {
+    const auto before = [](const Diagnostic& a, const Diagnostic& b) {
+      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    };
+    if (errors_.size() >= kMaxConfigErrors) {
+      ++more_errors_;
+      if (!before(d, errors_.back())) return;
+      errors_.pop_back();
+    }
+    // After the errors at the same position: equal positions keep the order found.
+    errors_.insert(std::upper_bound(errors_.begin(), errors_.end(), d, before), std::move(d));
+  }
+
   std::string file_;
-  std::vector<Diagnostic> errors_;
+  std::vector<Diagnostic> errors_;  // sorted by position
+  size_t more_errors_ = 0;
 };
 
 ConfigLoad FileError(std::string_view path, std::string message) {
@@ -1147,38 +1168,48 @@ std::string Diagnostic::ToString() const {
 std::string ConfigLoad::ErrorText() const {
   std::string text;
   for (const Diagnostic& d : errors) text += d.ToString() + "\n";
+  if (more_errors > 0) {
+    text += "\u2026 " + std::to_string(more_errors) +
+            (more_errors == 1 ? " more error\n" : " more errors\n");
+  }
   return text;
 }
 
 ConfigLoad LoadConfig(std::string_view yaml, std::string_view file_name) {
-  std::vector<YAML::Node> documents;
+  if (yaml.size() > kMaxConfigBytes) {
+    return FileError(file_name,
+                     "the config is larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB");
+  }
   try {
-    documents = YAML::LoadAll(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    ConfigLoad load = FileError(file_name, "YAML syntax error: " + e.msg);
-    load.errors[0].line = e.mark.is_null() ? 1 : e.mark.line + 1;
-    load.errors[0].column = e.mark.is_null() ? 1 : e.mark.column + 1;
+    std::variant<YamlTree, YamlProblem> parsed = YamlTree::Parse(yaml, kYamlLimits);
+    if (YamlProblem* problem = std::get_if<YamlProblem>(&parsed)) {
+      ConfigLoad load = FileError(file_name, std::move(problem->message));
+      load.errors[0].line = problem->line;
+      load.errors[0].column = problem->column;
+      return load;
+    }
+    std::vector<YamlNode> documents = std::get<YamlTree>(parsed).documents();
+    // A trailing "---" yields an empty last document: not a second config.
+    while (documents.size() > 1 && documents.back().IsNull()) documents.pop_back();
+    if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
+      return FileError(file_name, "the file is empty: expected a mapping with a \"services\" list");
+    }
+    Decoder decoder{std::string(file_name)};
+    if (documents.size() > 1) {
+      decoder.Error(documents[1].Mark(), "",
+                    "expected one YAML document, found " + std::to_string(documents.size()));
+    }
+    Config config = decoder.DecodeConfig(Field{documents[0], YamlMark(), ""});
+    ConfigLoad load;
+    load.errors = decoder.TakeErrors();
+    load.more_errors = decoder.more_errors();
+    if (load.errors.empty()) load.config = std::move(config);
     return load;
+  } catch (const std::exception& e) {
+    // Nothing above throws by design; should an allocation fail anyway,
+    // the file is refused and the caller goes on.
+    return FileError(file_name, std::string("cannot load the config: ") + e.what());
   }
-  // A trailing "---" yields an empty last document: not a second config.
-  while (documents.size() > 1 && documents.back().IsNull()) documents.pop_back();
-  if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
-    return FileError(file_name, "the file is empty: expected a mapping with a \"services\" list");
-  }
-  Decoder decoder{std::string(file_name)};
-  if (documents.size() > 1) {
-    decoder.Error(documents[1].Mark(), "",
-                  "expected one YAML document, found " + std::to_string(documents.size()));
-  }
-  Config config = decoder.DecodeConfig(Field{documents[0], YAML::Mark(), ""});
-  ConfigLoad load;
-  load.errors = decoder.TakeErrors();
-  std::stable_sort(load.errors.begin(), load.errors.end(),
-                   [](const Diagnostic& a, const Diagnostic& b) {
-                     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-                   });
-  if (load.errors.empty()) load.config = std::move(config);
-  return load;
 }
 
 ConfigLoad LoadConfigFile(const std::string& path) {
@@ -1187,16 +1218,18 @@ ConfigLoad LoadConfigFile(const std::string& path) {
     return FileError(path, std::string("cannot read config file: ") + std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) return FileError(path, "cannot read config file: it is a directory");
+  const std::string too_large =
+      "cannot read config file: larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB";
+  if (S_ISREG(st.st_mode) && static_cast<uintmax_t>(st.st_size) > kMaxConfigBytes) {
+    return FileError(path, too_large);
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return FileError(path, std::string("cannot read config file: ") + std::strerror(errno));
   std::string text;
   char buffer[1 << 16];
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
     text.append(buffer, static_cast<size_t>(in.gcount()));
-    if (static_cast<std::streamsize>(text.size()) > kMaxFileBytes) {
-      return FileError(path, "cannot read config file: larger than " +
-                                 std::to_string(kMaxFileBytes >> 20) + " MiB");
-    }
+    if (text.size() > kMaxConfigBytes) return FileError(path, too_large);
   }
   if (in.bad()) return FileError(path, "cannot read config file: read error");
   return LoadConfig(text, path);

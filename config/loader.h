@@ -4,9 +4,13 @@
 // defaults (Kubernetes' probe defaults, then `probeDefaults`, then the
 // probe's own fields) and validates everything. It does not stop at the
 // first problem: every error is reported, each with the position in the file
-// and the key path it concerns. Pure functions, no shared state.
+// and the key path it concerns, up to kMaxConfigErrors of them. Any input is
+// refused or accepted in time and memory bounded by kMaxConfigBytes (see
+// config/yaml_tree.h for the YAML-level limits). Pure functions, no
+// shared state.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +19,12 @@
 #include "config/config.h"
 
 namespace vigil {
+
+// Larger files are refused unread: a config of 10,000 services with a probe
+// each is 2 MB.
+inline constexpr size_t kMaxConfigBytes = 4 << 20;
+// Errors kept and printed; the rest are counted.
+inline constexpr size_t kMaxConfigErrors = 100;
 
 // One problem found in a config file.
 struct Diagnostic {
@@ -28,13 +38,17 @@ struct Diagnostic {
   std::string ToString() const;
 };
 
-// Either a valid config, or every error found.
+// Either a valid config, or the errors found.
 struct ConfigLoad {
   std::optional<Config> config;  // set exactly when `errors` is empty
+  // The first kMaxConfigErrors errors, in the order of their positions.
   std::vector<Diagnostic> errors;
+  size_t more_errors = 0;  // errors found beyond those in `errors`
 
   bool ok() const { return config.has_value(); }
-  // Every error's ToString(), one per line.
+  size_t error_count() const { return errors.size() + more_errors; }
+  // Every error's ToString(), one per line, then "… N more errors" when
+  // some were left out.
   std::string ErrorText() const;
 };
 

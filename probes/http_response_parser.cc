@@ -55,14 +55,20 @@ HttpResponseParser::State HttpResponseParser::Feed(std::string_view bytes) {
         break;
       default: {
         const size_t newline = bytes.find('\n');
-        const size_t limit = phase_ == Phase::kChunkSize || phase_ == Phase::kChunkDataEnd
+        const bool chunk_line = phase_ == Phase::kChunkSize || phase_ == Phase::kChunkDataEnd;
+        const size_t limit = chunk_line
                                  ? kMaxChunkLineBytes
                                  : kMaxHeaderBytes - std::min(header_bytes_, kMaxHeaderBytes);
+        const auto fail_too_long = [&] {
+          Fail(chunk_line
+                   ? "a chunk line longer than " + std::to_string(kMaxChunkLineBytes) + " bytes"
+                   : "headers longer than " + std::to_string(kMaxHeaderBytes / 1024) + " KiB");
+        };
         if (newline == std::string_view::npos) {
-          if (partial_.size() + bytes.size() > limit) {
-            Fail(phase_ == Phase::kStatusLine || phase_ == Phase::kHeaders
-                     ? "headers longer than " + std::to_string(kMaxHeaderBytes / 1024) + " KiB"
-                     : "a chunk line longer than " + std::to_string(kMaxChunkLineBytes) + " bytes");
+          // One byte more may be the "\r" of a line of the limit: whether
+          // the line is too long must not depend on where the bytes split.
+          if (partial_.size() + bytes.size() > limit + 1) {
+            fail_too_long();
             break;
           }
           partial_.append(bytes);
@@ -77,7 +83,7 @@ HttpResponseParser::State HttpResponseParser::Feed(std::string_view bytes) {
         }
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         if (line.size() > limit) {
-          Fail("headers longer than " + std::to_string(kMaxHeaderBytes / 1024) + " KiB");
+          fail_too_long();
           break;
         }
         Line(line);
@@ -112,8 +118,9 @@ void HttpResponseParser::Fail(std::string error) {
 }
 
 bool HttpResponseParser::Body(size_t n) {
-  body_bytes_ += n;
   // kubelet reads at most this much, stops there, and judges by the status.
+  // What is counted does not depend on how the bytes were split.
+  body_bytes_ += std::min<uint64_t>(n, body_limit_ > body_bytes_ ? body_limit_ - body_bytes_ : 0);
   if (body_bytes_ < body_limit_) return false;
   state_ = State::kDone;
   return true;

@@ -59,6 +59,7 @@ class HttpResponseParser {
   std::optional<uint64_t> content_length() const {
     return has_length_ ? std::optional<uint64_t>(length_) : std::nullopt;
   }
+  // The body bytes read: at most kMaxBodyBytes.
   uint64_t body_bytes() const { return body_bytes_; }
 
  private:

@@ -8,16 +8,20 @@ set -euo pipefail
 
 packages=(
   cmake g++ ninja-build pkg-config
-  libcpp-httplib-dev prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev
+  libcpp-httplib-dev libmicrohttpd-dev prometheus-cpp-dev libyaml-cpp-dev libyaml-dev libspdlog-dev
   libcurl4-openssl-dev nlohmann-json3-dev libre2-dev libssl-dev
 )
 # prometheus: the Prometheus server and promtool, for the metrics tests.
 # etcd-server, etcd-client: a real etcd for the etcd client and registry tests.
 # python3-yaml: the chart test reads the manifests helm renders.
+# curl: the end-to-end tests run the README's curl commands.
+# clang-14, libclang-rt-14-dev: the fuzz targets (libFuzzer), scripts/dev fuzz.
+# python3-kubernetes: the official Kubernetes Python client, a real client of
+# the Kubernetes API view.
 # python3-grpcio: the real gRPC server of the gRPC probe tests.
 # nghttp2-server: nghttpd, an HTTP/2 server (h2c and h2 over TLS) for HTTP/2 probes.
 test_packages=(libgtest-dev libgmock-dev prometheus etcd-server etcd-client python3-yaml
-  python3-grpcio nghttp2-server)
+  curl clang-14 libclang-rt-14-dev python3-kubernetes python3-grpcio nghttp2-server)
 
 case "${1:-}" in
   --test) packages+=("${test_packages[@]}") ;;

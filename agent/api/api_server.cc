@@ -1,79 +1,86 @@
 #include "agent/api/api_server.h"
 
-#include <httplib.h>
-#include <sys/socket.h>
-
-#include <cerrno>
-#include <charconv>
-#include <cstring>
+#include <memory>
+#include <utility>
 
 #include "agent/api/api_json.h"
-#include "common/http_reason.h"
 #include "common/version.h"
 
 namespace vigil {
 namespace {
 
 constexpr const char* kJson = "application/json";
-constexpr const char* kEndpointsPath = R"(/api/v1/endpoints/([^/]+))";
-constexpr const char* kTransitionsPath = R"(/api/v1/endpoints/([^/]+)/transitions)";
+constexpr const char* kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
 
-void Reply(httplib::Response& res, int code, const nlohmann::json& body) {
-  res.status = code;
-  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
-                  kJson);
+// How often the notifier looks at the board when it does not change: a
+// history restart (its version going back) is seen within this, and Stop()
+// waits at most this for the notifier.
+constexpr auto kNotifyPoll = std::chrono::milliseconds(100);
+
+std::string Dump(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-void ReplyStatus(httplib::Response& res, int code, const std::string& message) {
-  Reply(res, code, StatusJson(code, message));
+HttpResponse Json(int status, const nlohmann::json& body) {
+  return HttpResponse(status, kJson, Dump(body));
 }
 
-// The query parameters every list takes: labelSelector, watch, resourceVersion.
-struct ListQuery {
-  LabelSelector selector;
-  bool watch = false;
-  std::optional<uint64_t> since;
-};
-
-// The query, or an error message for a 400.
-Result<ListQuery> ParseListQuery(const httplib::Request& req, uint64_t current_version) {
-  ListQuery query;
-  if (req.has_param("labelSelector")) {
-    Result<LabelSelector> selector = LabelSelector::Parse(req.get_param_value("labelSelector"));
-    if (!selector.ok()) return selector.status();
-    query.selector = std::move(selector).value();
-  }
-  if (req.has_param("watch")) {
-    const std::string watch = req.get_param_value("watch");
-    if (watch != "true" && watch != "1" && watch != "false" && watch != "0") {
-      return Status::Error("watch must be true or false, not \"" + watch + "\"");
-    }
-    query.watch = watch == "true" || watch == "1";
-  }
-  if (req.has_param("resourceVersion")) {
-    const std::string text = req.get_param_value("resourceVersion");
-    uint64_t version = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-      return Status::Error("resourceVersion must be a number, not \"" + text + "\"");
-    }
-    if (version > current_version) {
-      return Status::Error("resourceVersion " + text + " is newer than the server's (" +
-                           std::to_string(current_version) + ")");
-    }
-    query.since = version;
-  }
-  return query;
+HttpResponse StatusAnswer(int status, const std::string& message) {
+  return Json(status, StatusJson(status, message));
 }
 
-nlohmann::json List(const char* kind, const BoardSnapshot& snapshot, nlohmann::json items) {
+nlohmann::json ListJson(const char* kind, const BoardSnapshot& snapshot, nlohmann::json items) {
   return {{"kind", kind},
           {"resourceVersion", std::to_string(snapshot.resource_version)},
           {"items", std::move(items)}};
 }
 
-// How often an idle watch stream looks whether its client is still there.
-constexpr auto kWatchPollInterval = std::chrono::milliseconds(250);
+// A watch as the server streams it: the WatchStream's lines, a BOOKMARK
+// when the stream was idle for a bookmark interval, and the last changes
+// when the server stops. Holds one of the API's watch slots while it lives.
+class WatchAnswer final : public ResponseStream {
+ public:
+  WatchAnswer(std::unique_ptr<WatchStream> stream, std::chrono::milliseconds bookmark_interval,
+              std::function<void()> release)
+      : stream_(std::move(stream)),
+        bookmark_interval_(bookmark_interval),
+        release_(std::move(release)),
+        last_write_(std::chrono::steady_clock::now()) {}
+  ~WatchAnswer() override { release_(); }
+
+  bool Pull(std::string* out, bool stopping, TimePoint now) override {
+    // Taken even when stopping: the last changes (an agent's endpoints
+    // turning terminating) reach every watcher before the end.
+    for (const std::string& line : stream_->Take()) out->append(line);
+    if (stream_->finished() || stopping) return false;
+    if (out->empty() && now - last_write_ >= bookmark_interval_) out->append(stream_->Bookmark());
+    if (!out->empty()) last_write_ = now;
+    return true;
+  }
+
+  TimePoint WakeAt() const override { return last_write_ + bookmark_interval_; }
+
+ private:
+  const std::unique_ptr<WatchStream> stream_;
+  const std::chrono::milliseconds bookmark_interval_;
+  const std::function<void()> release_;
+  TimePoint last_write_;
+};
+
+HttpServerOptions WithApiDefaults(HttpServerOptions http, ApiObserver* observer) {
+  if (http.server_header.empty()) http.server_header = std::string("vigil/") + kVersion;
+  if (!http.error_page) {
+    http.error_page = [](std::string_view, int status, const std::string& message) {
+      return StatusAnswer(status, message);
+    };
+  }
+  if (!http.on_answer && observer != nullptr) {
+    http.on_answer = [observer](const std::string& dialect, int status) {
+      observer->OnApiRequest(dialect, status);
+    };
+  }
+  return http;
+}
 
 }  // namespace
 
@@ -82,201 +89,155 @@ ApiServer::ApiServer(const StatusBoard& board, const ProbeDetailsSource& details
     : board_(board),
       details_(details),
       hooks_(std::move(hooks)),
-      options_(options),
-      server_(std::make_unique<httplib::Server>()) {}
+      options_(std::move(options)),
+      server_(WithApiDefaults(options_.http, options_.observer)) {
+  AddRoutes();
+}
 
 ApiServer::~ApiServer() { Stop(); }
 
-void ApiServer::ServeWatch(httplib::Response& res, WatchKind kind, std::optional<std::string> name,
-                           LabelSelector selector, std::optional<uint64_t> since) {
-  if (watchers_.fetch_add(1) >= options_.max_watchers) {
-    --watchers_;
-    res.set_header("Retry-After", "1");
-    ReplyStatus(res, 429,
-                "too many watches open (at most " + std::to_string(options_.max_watchers) +
-                    "); retry later");
-    return;
-  }
-  auto cursor = std::make_shared<WatchStream>(board_, details_, kind, std::move(name),
-                                              std::move(selector), since);
-  auto last_write =
-      std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
-  res.set_chunked_content_provider(
-      "application/x-ndjson",
-      [this, cursor, last_write](size_t, httplib::DataSink& sink) {
-        const auto write = [&](const std::string& line) {
-          *last_write = std::chrono::steady_clock::now();
-          return sink.write(line.data(), line.size());
-        };
-        while (true) {
-          // Taken before the stopping check, so that the last changes (an
-          // agent's endpoints turning terminating) reach every watcher.
-          const bool stopping = stopping_;
-          const std::vector<std::string> lines = cursor->Take();
-          for (const std::string& line : lines) {
-            if (!write(line)) return false;
-          }
-          if (cursor->finished() || stopping) break;
-          if (!lines.empty()) return true;
-          if (std::chrono::steady_clock::now() - *last_write >= options_.bookmark_interval) {
-            return write(cursor->Bookmark());
-          }
-          // A client that went away frees its thread within a poll interval.
-          if (!sink.is_writable()) return false;
-          board_.WaitForChange(cursor->version(), kWatchPollInterval);
-        }
-        sink.done();
-        return true;
-      },
-      [this](bool) { --watchers_; });
+void ApiServer::AddRoutes() {
+  const int render = server_.AddPool("vigil-api", 2, 256);
+  const int control = server_.AddPool("vigil-reload", 1, 4);
+
+  const auto vigil_get = [&](const char* pattern,
+                             std::function<HttpResponse(const HttpRequest&)> f) {
+    server_.AddRoute({.method = "GET",
+                      .pattern = pattern,
+                      .dialect = kDialect,
+                      .handler = std::move(f),
+                      .pool = render});
+  };
+  vigil_get("/api/v1/services",
+            [this](const HttpRequest& r) { return List(WatchKind::kServices, r); });
+  vigil_get("/api/v1/endpoints",
+            [this](const HttpRequest& r) { return List(WatchKind::kEndpoints, r); });
+  vigil_get("/api/v1/endpoints/{name}", [this](const HttpRequest& r) { return Object(r); });
+  vigil_get("/api/v1/endpoints/{name}/transitions",
+            [this](const HttpRequest& r) { return Transitions(r); });
+
+  // Cheap, and what a liveness probe asks: answered on the loop itself.
+  const auto probe = [](const std::function<Status()>& hook) {
+    return [&hook](const HttpRequest&) {
+      const Status health = hook ? hook() : Status::Ok();
+      return HttpResponse(health.ok() ? 200 : 503, "text/plain; charset=utf-8",
+                          health.ok() ? "ok\n" : health.message() + "\n");
+    };
+  };
+  server_.AddRoute({.method = "GET", .pattern = "/healthz", .handler = probe(hooks_.healthz)});
+  server_.AddRoute({.method = "GET", .pattern = "/readyz", .handler = probe(hooks_.readyz)});
+
+  server_.AddRoute({.method = "POST",
+                    .pattern = "/-/reload",
+                    .handler =
+                        [this](const HttpRequest&) {
+                          if (!hooks_.reload) {
+                            return StatusAnswer(404, "this server has no config to reload");
+                          }
+                          const Status reloaded = hooks_.reload();
+                          if (reloaded.ok()) return StatusAnswer(200, "the config was reloaded");
+                          return StatusAnswer(500, reloaded.message());
+                        },
+                    .pool = control});
+
+  server_.AddRoute({.method = "GET",
+                    .pattern = "/metrics",
+                    .handler =
+                        [this](const HttpRequest&) {
+                          return HttpResponse(200, kMetricsType,
+                                              hooks_.metrics ? hooks_.metrics() : std::string());
+                        },
+                    .pool = render,
+                    .shared = true});
 }
 
-void ApiServer::Route() {
-  httplib::Server& s = *server_;
-
-  // Both lists take a selector and can be watched; they differ in the objects.
-  const auto list = [this](WatchKind kind) {
-    return [this, kind](const httplib::Request& req, httplib::Response& res) {
-      Result<ListQuery> query = ParseListQuery(req, board_.resource_version());
-      if (!query.ok()) return ReplyStatus(res, 400, query.status().message());
-      if (query->watch) {
-        return ServeWatch(res, kind, std::nullopt, std::move(query->selector), query->since);
-      }
-      const BoardSnapshot snapshot = board_.Snapshot();
-      nlohmann::json items = nlohmann::json::array();
-      for (const auto& object : snapshot.services) {
-        if (!query->selector.Matches(object->labels)) continue;
-        items.push_back(kind == WatchKind::kServices ? ServiceJson(*object)
-                                                     : EndpointsJson(*object, details_));
-      }
-      Reply(res, 200,
-            List(kind == WatchKind::kServices ? "ServiceList" : "EndpointsList", snapshot,
-                 std::move(items)));
-    };
-  };
-  s.Get("/api/v1/services", list(WatchKind::kServices));
-  s.Get("/api/v1/endpoints", list(WatchKind::kEndpoints));
-
-  s.Get(kEndpointsPath, [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string name = req.matches[1];
-    Result<ListQuery> query = ParseListQuery(req, board_.resource_version());
-    if (!query.ok()) return ReplyStatus(res, 400, query.status().message());
-    // Watching one object waits for it to exist, as in Kubernetes.
-    if (query->watch) {
-      return ServeWatch(res, WatchKind::kEndpoints, name, std::move(query->selector), query->since);
-    }
-    const auto object = board_.Get(name);
-    if (object == nullptr) return ReplyStatus(res, 404, "endpoints \"" + name + "\" not found");
-    Reply(res, 200, EndpointsJson(*object, details_));
-  });
-
-  s.Get(kTransitionsPath, [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string name = req.matches[1];
-    if (board_.Get(name) == nullptr) {
-      return ReplyStatus(res, 404, "endpoints \"" + name + "\" not found");
-    }
-    nlohmann::json items = nlohmann::json::array();
-    for (const Transition& t : board_.Transitions(name)) items.push_back(TransitionJson(t));
-    Reply(res, 200, {{"kind", "TransitionList"}, {"items", std::move(items)}});
-  });
-
-  const auto probe = [](const std::function<Status()>& hook) {
-    return [&hook](const httplib::Request&, httplib::Response& res) {
-      const Status health = hook ? hook() : Status::Ok();
-      res.status = health.ok() ? 200 : 503;
-      res.set_content(health.ok() ? "ok\n" : health.message() + "\n", "text/plain");
-    };
-  };
-  s.Get("/healthz", probe(hooks_.healthz));
-  s.Get("/readyz", probe(hooks_.readyz));
-
-  s.Post("/-/reload", [this](const httplib::Request&, httplib::Response& res) {
-    if (!hooks_.reload) return ReplyStatus(res, 404, "this server has no config to reload");
-    const Status reloaded = hooks_.reload();
-    if (reloaded.ok()) return ReplyStatus(res, 200, "the config was reloaded");
-    ReplyStatus(res, 500, reloaded.message());
-  });
-
-  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(hooks_.metrics ? hooks_.metrics() : std::string(),
-                    "text/plain; version=0.0.4; charset=utf-8");
-  });
-
-  // Known paths with the wrong method are 405, not 404.
-  const auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
-    res.set_header("Allow", "GET");
-    ReplyStatus(res, 405, "method " + req.method + " is not allowed on " + req.path);
-  };
-  for (const char* path : {"/api/v1/services", "/api/v1/endpoints", kEndpointsPath,
-                           kTransitionsPath, "/healthz", "/readyz", "/metrics"}) {
-    s.Post(path, not_allowed);
-    s.Put(path, not_allowed);
-    s.Patch(path, not_allowed);
-    s.Delete(path, not_allowed);
+HttpResponse ApiServer::List(WatchKind kind, const HttpRequest& request) {
+  Result<ListQuery> query = ParseListQuery(request.query, board_.resource_version());
+  if (!query.ok()) return StatusAnswer(400, query.status().message());
+  if (query->watch) return Watch(kind, std::nullopt, std::move(query).value());
+  const BoardSnapshot snapshot = board_.Snapshot();
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& object : snapshot.services) {
+    if (!query->selector.Matches(object->labels)) continue;
+    items.push_back(kind == WatchKind::kServices ? ServiceJson(*object)
+                                                 : EndpointsJson(*object, details_));
   }
-  s.Get("/-/reload", [](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Allow", "POST");
-    ReplyStatus(res, 405, "reload with POST /-/reload");
-  });
+  return Json(200, ListJson(kind == WatchKind::kServices ? "ServiceList" : "EndpointsList",
+                            snapshot, std::move(items)));
+}
 
-  s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    ReplyStatus(
-        res, res.status,
-        res.status == 404 ? "the server could not find " + req.path : ReasonPhrase(res.status));
-  });
-  s.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
-        std::string what = "internal error";
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          what += ": " + std::string(e.what());
-        } catch (...) {
-        }
-        ReplyStatus(res, 500, what);
-      });
-  s.set_default_headers({{"Server", std::string("vigil/") + kVersion}});
+HttpResponse ApiServer::Object(const HttpRequest& request) {
+  const std::string name = request.Capture("name");
+  Result<ListQuery> query = ParseListQuery(request.query, board_.resource_version());
+  if (!query.ok()) return StatusAnswer(400, query.status().message());
+  // Watching one object waits for it to exist, as in Kubernetes.
+  if (query->watch) return Watch(WatchKind::kEndpoints, name, std::move(query).value());
+  const auto object = board_.Get(name);
+  if (object == nullptr) return StatusAnswer(404, "endpoints \"" + name + "\" not found");
+  return Json(200, EndpointsJson(*object, details_));
+}
+
+HttpResponse ApiServer::Transitions(const HttpRequest& request) {
+  const std::string name = request.Capture("name");
+  if (board_.Get(name) == nullptr) {
+    return StatusAnswer(404, "endpoints \"" + name + "\" not found");
+  }
+  nlohmann::json items = nlohmann::json::array();
+  for (const Transition& t : board_.Transitions(name)) items.push_back(TransitionJson(t));
+  return Json(200, {{"kind", "TransitionList"}, {"items", std::move(items)}});
+}
+
+HttpResponse ApiServer::Watch(WatchKind kind, std::optional<std::string> name, ListQuery query) {
+  if (watchers_.fetch_add(1) >= options_.max_watchers) {
+    --watchers_;
+    HttpResponse refused =
+        StatusAnswer(429, "too many watches open (at most " +
+                              std::to_string(options_.max_watchers) + "); retry later");
+    refused.headers.emplace_back("Retry-After", "1");
+    return refused;
+  }
+  if (options_.observer != nullptr) options_.observer->OnApiWatches(kDialect, 1);
+  auto release = [this] {
+    --watchers_;
+    if (options_.observer != nullptr) options_.observer->OnApiWatches(kDialect, -1);
+  };
+  HttpResponse answer(200, "application/x-ndjson", "");
+  answer.stream = std::make_unique<WatchAnswer>(
+      std::make_unique<WatchStream>(board_, details_, kind, std::move(name),
+                                    std::move(query.selector), query.since),
+      options_.bookmark_interval, std::move(release));
+  return answer;
+}
+
+void ApiServer::NotifyChanges() {
+  uint64_t seen = board_.resource_version();
+  uint64_t epoch = board_.epoch();
+  while (!stopping_) {
+    const uint64_t version = board_.WaitForChange(seen, kNotifyPoll);
+    // Not only upward: a history restart may set the version back, or
+    // leave it where it was.
+    const uint64_t now_epoch = board_.epoch();
+    if (version != seen || now_epoch != epoch) {
+      seen = version;
+      epoch = now_epoch;
+      server_.WakeStreams();
+    }
+  }
 }
 
 Status ApiServer::Start(const ListenAddress& address) {
-  Route();
-  const size_t threads = options_.max_watchers + kSpareThreads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  const std::string host = address.host.empty() ? "0.0.0.0" : address.host;
-  const std::string where = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
-                            std::to_string(address.port);
-  // httplib's default also sets SO_REUSEPORT, which would let a second agent
-  // share the port unnoticed; SO_REUSEADDR alone allows quick restarts only.
-  server_->set_socket_options([](int fd) {
-    const int yes = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
-  // A watch event is a small write after the previous one: with Nagle's
-  // algorithm it would wait for the client's delayed ACK (up to 40 ms).
-  server_->set_tcp_nodelay(true);
-  errno = 0;
-  if (address.port == 0) {
-    port_ = server_->bind_to_any_port(host);
-  } else {
-    port_ = server_->bind_to_port(host, address.port) ? address.port : -1;
-  }
-  if (port_ <= 0) {
-    const std::string reason = errno != 0 ? std::strerror(errno) : "bind failed";
-    port_ = 0;
-    return Status::Error("cannot listen on " + where + ": " + reason);
-  }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // stop() is a no-op until the server runs: wait for it, so Stop() always works.
-  while (!server_->is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (options_.observer != nullptr) options_.observer->OnApiWatches(kDialect, 0);
+  if (Status s = server_.Start(address); !s.ok()) return s;
+  notifier_ = std::thread([this] { NotifyChanges(); });
   return Status::Ok();
 }
 
 void ApiServer::Stop() {
-  if (!thread_.joinable()) return;
-  stopping_ = true;  // watch streams end within a poll interval
-  server_->stop();
-  thread_.join();
+  stopping_ = true;
+  if (notifier_.joinable()) notifier_.join();
+  // Stopping, the server pulls every stream once more: each watch gets the
+  // changes up to now, then its end.
+  server_.Stop();
 }
 
 }  // namespace vigil

@@ -1,35 +1,39 @@
-// The agent's HTTP API on cpp-httplib: the endpoints registry (lists with
-// label selectors, objects, resumable watch streams, transitions) and the
-// agent's own health and metrics. Errors are Kubernetes-style Status objects.
+// The agent's HTTP API: the routes of vigil's own dialect (the endpoints
+// registry: lists with label selectors, objects, resumable watch streams,
+// transitions) and the agent's own (/healthz, /readyz, /-/reload,
+// /metrics), served by an HttpServer. Errors are Kubernetes-style Status
+// objects.
 //
-// cpp-httplib gives each connection a worker thread for its whole life, and a
-// watch stream is a long connection: the pool has room for max_watchers
-// streams plus kSpareThreads for everything else, so that open watches never
-// delay a list or a scrape; watches beyond the cap are refused with 429.
+// Where each route runs: /healthz and /readyz on the server's event loop;
+// lists, objects, transitions and /metrics (rendered once for all the
+// scrapes that arrive while it renders) on a pool of two render threads;
+// /-/reload on a control thread of its own, so that a slow reload never
+// delays a list. A watch is a stream that holds no thread: a notifier
+// thread waits on the board and wakes the server's streams when its version
+// moves. At most max_watchers watches are open at once; the next one is a
+// 429 with Retry-After.
 //
-// Threading: Start() binds and spawns the server's threads; handlers read the
-// StatusBoard (thread-safe) and call the hooks from those threads. Stop() (or
-// the destructor) ends the watch streams, stops and joins the threads.
+// Threading: the constructor adds the routes; Start() binds and spawns the
+// threads; handlers read the StatusBoard (thread-safe) and call the hooks
+// from the server's threads. Stop() (or the destructor) gives every watch
+// its last events and a clean end, then stops the threads; a hook running
+// then must return promptly (the agent's reload is abandoned when it stops).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "agent/api/http_server.h"
+#include "agent/api/list_query.h"
 #include "agent/api/watch_stream.h"
 #include "common/status.h"
 #include "config/address.h"
-#include "exporters/registry/label_selector.h"
+#include "exporters/metrics/api_observer.h"
 #include "exporters/registry/status_board.h"
-
-namespace httplib {
-class Server;
-struct Response;
-}  // namespace httplib
 
 namespace vigil {
 
@@ -45,16 +49,22 @@ struct ApiHooks {
 };
 
 struct ApiOptions {
-  size_t max_watchers = 64;
+  static constexpr size_t kDefaultMaxWatchers = 1000;
+
+  size_t max_watchers = kDefaultMaxWatchers;
   // An idle watch stream gets a BOOKMARK this often: it keeps proxies from
   // closing the stream and reveals clients that are gone.
   std::chrono::milliseconds bookmark_interval = std::chrono::seconds(10);
+  // Connection caps, request limits and timeouts (README, "HTTP API").
+  HttpServerOptions http = {};
+  // Told of every answer and of the watches open; may be null.
+  ApiObserver* observer = nullptr;
 };
 
 class ApiServer {
  public:
-  // Threads for lists, scrapes and idle keep-alive connections.
-  static constexpr size_t kSpareThreads = 16;
+  // The dialect of vigil's own routes, for metrics.
+  static constexpr const char* kDialect = "vigil";
 
   // Serves the objects of `board` with the probe details of `details` (for
   // the embedded registry, both are the agent's own board).
@@ -70,24 +80,27 @@ class ApiServer {
   void Stop();
 
   // The bound port, once started.
-  int port() const { return port_; }
+  int port() const { return server_.port(); }
   // Watch streams open now.
   size_t watchers() const { return watchers_.load(); }
 
  private:
-  void Route();
-  void ServeWatch(httplib::Response& res, WatchKind kind, std::optional<std::string> name,
-                  LabelSelector selector, std::optional<uint64_t> since);
+  void AddRoutes();
+  HttpResponse List(WatchKind kind, const HttpRequest& request);
+  HttpResponse Object(const HttpRequest& request);
+  HttpResponse Transitions(const HttpRequest& request);
+  HttpResponse Watch(WatchKind kind, std::optional<std::string> name, ListQuery query);
+  // Wakes the server's streams whenever the board's version moves.
+  void NotifyChanges();
 
   const StatusBoard& board_;
   const ProbeDetailsSource& details_;
-  ApiHooks hooks_;
+  const ApiHooks hooks_;
   const ApiOptions options_;
   std::atomic<size_t> watchers_{0};
   std::atomic<bool> stopping_{false};
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int port_ = 0;
+  HttpServer server_;  // after what its handlers use: destroyed first
+  std::thread notifier_;
 };
 
 }  // namespace vigil

@@ -31,8 +31,11 @@ std::string Dump(const nlohmann::json& j) {
 
 WatchStream::WatchStream(const StatusBoard& board, const ProbeDetailsSource& details,
                          WatchKind kind, std::optional<std::string> name, LabelSelector selector,
-                         std::optional<uint64_t> since)
-    : details_(details), kind_(kind), cursor_(board, std::move(name), std::move(selector), since) {}
+                         std::optional<uint64_t> since, size_t batch_bytes)
+    : details_(details),
+      kind_(kind),
+      batch_bytes_(batch_bytes),
+      cursor_(board, std::move(name), std::move(selector), since) {}
 
 std::string WatchStream::Line(const WatchEvent& event) const {
   if (event.type == WatchEvent::Type::kError) {
@@ -50,7 +53,17 @@ std::string WatchStream::Line(const WatchEvent& event) const {
 
 std::vector<std::string> WatchStream::Take() {
   std::vector<std::string> lines;
-  for (const WatchEvent& event : cursor_.Take()) lines.push_back(Line(event));
+  size_t bytes = 0;
+  while (bytes < batch_bytes_) {
+    // One version's events at a time: each is formatted before the next is
+    // taken, and the batch stops between versions.
+    const std::vector<WatchEvent> events = cursor_.Take(1);
+    if (events.empty()) break;
+    for (const WatchEvent& event : events) {
+      lines.push_back(Line(event));
+      bytes += lines.back().size();
+    }
+  }
   return lines;
 }
 

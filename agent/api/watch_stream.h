@@ -24,13 +24,18 @@ enum class WatchKind { kEndpoints, kServices };
 
 class WatchStream {
  public:
+  // Lines are taken until they pass this many bytes, so that a watcher
+  // resuming over a long history holds a bounded piece of it at a time.
+  static constexpr size_t kBatchBytes = 1 << 20;
+
   // `details` gives the endpoints' probe details (usually `board` itself).
   WatchStream(const StatusBoard& board, const ProbeDetailsSource& details, WatchKind kind,
               std::optional<std::string> name, LabelSelector selector,
-              std::optional<uint64_t> since);
+              std::optional<uint64_t> since, size_t batch_bytes = kBatchBytes);
 
-  // The event lines (each ending in '\n') not yet taken; empty when there are
-  // none. After an ERROR line the stream is finished.
+  // The next event lines (each ending in '\n') not yet taken: the events of
+  // one version at a time until they pass `batch_bytes`; empty only when
+  // there are none. After an ERROR line the stream is finished.
   std::vector<std::string> Take();
   // A BOOKMARK line at the version the stream has reached.
   std::string Bookmark() const;
@@ -43,6 +48,7 @@ class WatchStream {
 
   const ProbeDetailsSource& details_;
   const WatchKind kind_;
+  const size_t batch_bytes_;
   WatchCursor cursor_;
 };
 

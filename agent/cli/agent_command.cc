@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "agent/agent.h"
 #include "agent/cli/commands.h"
@@ -61,6 +64,50 @@ Status ApplyFlags(const AgentFlags& flags, Config* config) {
   return Status::Ok();
 }
 
+// Runs the reloads SIGHUP asks for on a thread of its own, so that the main
+// thread goes on waiting for signals: a SIGTERM during a slow reload stops
+// the agent at once (Agent::Stop abandons the reload). SIGHUPs that come
+// during a reload make one more reload after it.
+class SighupReloader {
+ public:
+  explicit SighupReloader(Agent& agent) : thread_([this, &agent] { Run(agent); }) {}
+  ~SighupReloader() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_ = true;
+    }
+    wanted_.notify_all();
+    thread_.join();
+  }
+
+  void Request() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      requested_ = true;
+    }
+    wanted_.notify_all();
+  }
+
+ private:
+  void Run(Agent& agent) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (true) {
+      wanted_.wait(lock, [&] { return requested_ || done_; });
+      if (done_) return;
+      requested_ = false;
+      lock.unlock();
+      agent.Reload();
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wanted_;
+  bool requested_ = false;  // GUARDED_BY(mutex_)
+  bool done_ = false;       // GUARDED_BY(mutex_)
+  std::thread thread_;
+};
+
 }  // namespace
 
 int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
@@ -101,7 +148,7 @@ int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
   ConfigLoad load = LoadConfigFile(values.config_path);
   if (!load.ok()) {
     err << load.ErrorText() << "vigil agent: " << values.config_path << " is not valid ("
-        << load.errors.size() << (load.errors.size() == 1 ? " error" : " errors") << ")\n";
+        << load.error_count() << (load.error_count() == 1 ? " error" : " errors") << ")\n";
     return kExitFailure;
   }
   Config config = std::move(*load.config);
@@ -155,13 +202,16 @@ int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
                                                             : listen_host,
                agent.api_port());
 
-  int signal = WaitForSignal();
-  for (; signal == SIGHUP; signal = WaitForSignal()) {
-    spdlog::info("received SIGHUP, reloading {}", values.config_path);
-    agent.Reload();
+  {
+    SighupReloader reloader(agent);
+    int signal = WaitForSignal();
+    for (; signal == SIGHUP; signal = WaitForSignal()) {
+      spdlog::info("received SIGHUP, reloading {}", values.config_path);
+      reloader.Request();
+    }
+    spdlog::info("received {}, stopping", SignalName(signal));
+    agent.Stop();
   }
-  spdlog::info("received {}, stopping", SignalName(signal));
-  agent.Stop();
   return kExitOk;
 }
 

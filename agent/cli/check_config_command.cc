@@ -13,8 +13,9 @@ int RunCheckConfigCommand(CommandArgs args, std::ostream& out, std::ostream& err
     return kExitUsage;
   }
   if (flags.help_requested()) {
-    out << "Validate config files. Every error is printed to stderr as\n"
-           "FILE:LINE:COL: key.path: message. Exits 0 when every file is valid, 1 otherwise.\n\n"
+    out << "Validate config files. Errors are printed to stderr as\n"
+           "FILE:LINE:COL: key.path: message, the first 100 of a file, then how many more.\n"
+           "Exits 0 when every file is valid, 1 otherwise.\n\n"
            "Usage:\n  vigil check-config FILE...\n\n"
         << flags.Usage();
     return kExitOk;

@@ -1,7 +1,9 @@
 #include <array>
 #include <iomanip>
+#include <nlohmann/json.hpp>
 
 #include "agent/cli/commands.h"
+#include "common/log_escape.h"
 
 namespace vigil {
 namespace {
@@ -44,7 +46,16 @@ int RunCli(CommandArgs args, std::ostream& out, std::ostream& err) {
   }
   if (name == "--version") return RunVersionCommand(args.subspan(1), out, err);
   for (const Command& c : kCommands) {
-    if (c.name == name) return c.run(args.subspan(1), out, err);
+    if (c.name != name) continue;
+    try {
+      return c.run(args.subspan(1), out, err);
+    } catch (const nlohmann::json::exception& e) {
+      // A server's JSON of another shape than the API's (a number where a
+      // string belongs): one line, not an abort.
+      err << "vigil " << name << ": the server's answer is not the API's JSON ("
+          << EscapeForLog(e.what()) << ")\n";
+      return kExitFailure;
+    }
   }
   err << "vigil: unknown command \"" << name << "\"; run \"vigil --help\" for the list\n";
   return kExitUsage;

@@ -43,7 +43,16 @@ Metrics::Metrics(std::string node)
                             .Help("Objects published to the endpoints registry backend, by "
                                   "result.")
                             .Register(*registry_)),
-      endpoints_(std::move(node)) {
+      endpoints_(std::move(node)),
+      api_requests_(prometheus::BuildCounter()
+                        .Name("vigil_api_requests_total")
+                        .Help("Answers of the agent's HTTP API, by the dialect of the route and "
+                              "status code.")
+                        .Register(*registry_)),
+      api_watches_(prometheus::BuildGauge()
+                       .Name("vigil_api_watches")
+                       .Help("Watch streams of the agent's HTTP API open now, by dialect.")
+                       .Register(*registry_)) {
   prometheus::BuildGauge()
       .Name("vigil_build_info")
       .Help("Always 1; the labels describe the running build.")
@@ -101,6 +110,30 @@ void Metrics::RecordReload(bool ok, WallTime when) {
   if (ok) {
     reload_success_time_.Set(std::chrono::duration<double>(when.time_since_epoch()).count());
   }
+}
+
+void Metrics::OnApiRequest(const std::string& dialect, int code) {
+  prometheus::Counter* counter = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(api_mutex_);
+    auto [it, created] = api_request_series_.try_emplace({dialect, code}, nullptr);
+    if (created) {
+      it->second = &api_requests_.Add({{"dialect", dialect}, {"code", std::to_string(code)}});
+    }
+    counter = it->second;
+  }
+  counter->Increment();
+}
+
+void Metrics::OnApiWatches(const std::string& dialect, int delta) {
+  prometheus::Gauge* gauge = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(api_mutex_);
+    auto [it, created] = api_watch_series_.try_emplace(dialect, nullptr);
+    if (created) it->second = &api_watches_.Add({{"dialect", dialect}});
+    gauge = it->second;
+  }
+  gauge->Increment(static_cast<double>(delta));
 }
 
 std::string Metrics::Render() const {

@@ -1,6 +1,8 @@
 // The agent's Prometheus metrics (DESIGN.md, "Metrics"), rendered in the
 // text exposition format 0.0.4 for /metrics:
 //
+// - the API's (requests by dialect and code, open watches): ApiObserver,
+//   fed by the API server;
 // - per endpoint and per service (probe counts and durations, readiness,
 //   transitions, endpoints by state): EndpointSeries; failures by reason,
 //   phase durations and certificate expiry: ProbeDetailSeries; both fed by
@@ -10,8 +12,8 @@
 // - process_*: ProcessMetrics, read from /proc at each Render().
 //
 // Threading: the ProbeObserver calls come from the probe loop thread, one at
-// a time; SetRegistryConnected, RecordPublish and RecordReload may be called
-// from any thread; Render() may run concurrently from API threads.
+// a time; SetRegistryConnected, RecordPublish, RecordReload and the
+// ApiObserver calls may be called from any thread; Render() may run concurrently from API threads.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -29,6 +31,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "exporters/metrics/api_observer.h"
 #include "exporters/metrics/endpoint_series.h"
 #include "exporters/metrics/probe_detail_series.h"
 #include "exporters/metrics/probe_observer.h"
@@ -36,7 +39,7 @@
 
 namespace vigil {
 
-class Metrics final : public ProbeObserver {
+class Metrics final : public ProbeObserver, public ApiObserver {
  public:
   // `node` labels vigil_endpoint_ready: the agent's node name.
   explicit Metrics(std::string node);
@@ -61,6 +64,10 @@ class Metrics final : public ProbeObserver {
   // vigil_config_last_reload_successful, and when `ok`,
   // vigil_config_last_reload_success_timestamp_seconds = `when`.
   void RecordReload(bool ok, WallTime when);
+
+  // vigil_api_requests_total{dialect, code} and vigil_api_watches{dialect}.
+  void OnApiRequest(const std::string& dialect, int code) override;
+  void OnApiWatches(const std::string& dialect, int delta) override;
 
   // Every metric in the text format.
   std::string Render() const;
@@ -87,6 +94,15 @@ class Metrics final : public ProbeObserver {
 
   std::mutex backends_mutex_;
   std::map<std::string, Backend> backends_;  // GUARDED_BY(backends_mutex_)
+
+  prometheus::Family<prometheus::Counter>& api_requests_;
+  prometheus::Family<prometheus::Gauge>& api_watches_;
+  // Family::Add hashes and copies the labels even for a series that exists:
+  // each series is added once and kept here.
+  std::mutex api_mutex_;
+  std::map<std::pair<std::string, int>, prometheus::Counter*>
+      api_request_series_;                                      // GUARDED_BY(api_mutex_)
+  std::map<std::string, prometheus::Gauge*> api_watch_series_;  // GUARDED_BY(api_mutex_)
 
   // The last rendering's size: the next one reserves that much at once.
   mutable std::atomic<size_t> last_size_{0};

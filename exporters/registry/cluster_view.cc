@@ -9,6 +9,8 @@
 #include <limits>
 #include <tuple>
 
+#include "common/log_escape.h"
+
 namespace vigil {
 namespace {
 
@@ -71,7 +73,17 @@ void ClusterView::Stop() {
 
 ClusterView::State ClusterView::state() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return State{connected_, error_, revision_, overlay_};
+  const bool held =
+      watch_up_since_ && std::chrono::steady_clock::now() - *watch_up_since_ >= options_.fault_hold;
+  return State{connected_, error_, revision_, overlay_, faulted_ && !held ? fault_ : ""};
+}
+
+void ClusterView::Delivered() {
+  if (!faulted_) return;
+  faulted_ = false;
+  fault_.clear();
+  backoff_.Reset();
+  spdlog::info("cluster view: the watch of etcd delivers again");
 }
 
 bool ClusterView::WaitForRevision(int64_t revision, std::chrono::milliseconds timeout) const {
@@ -123,16 +135,18 @@ void ClusterView::SetConnected(bool connected, const std::string& error) {
   error_ = error;
   if (connected == connected_ && (connected || overlay_)) return;
   connected_ = connected;
+  // While the watch misbehaves again and again, its first warning says it all.
+  const auto level = faulted_ ? spdlog::level::debug : spdlog::level::info;
   if (connected) {
-    spdlog::info("cluster view: listed {}/ in etcd at revision {}; watching", options_.prefix,
-                 revision_);
+    spdlog::log(level, "cluster view: listed {}/ in etcd at revision {}; watching", options_.prefix,
+                revision_);
     if (options_.on_connection) options_.on_connection(true);
     return;
   }
-  spdlog::warn(
-      "cluster view: lost etcd ({}); serving the last known cluster view, with this "
-      "node's endpoints from its own probes",
-      error);
+  spdlog::log(faulted_ ? spdlog::level::debug : spdlog::level::warn,
+              "cluster view: lost etcd ({}); serving the last known cluster view, with this "
+              "node's endpoints from its own probes",
+              error);
   if (options_.on_connection) options_.on_connection(false);
   // From now on this node's endpoints follow its own board.
   const std::set<std::string> before = AllNames();
@@ -193,7 +207,7 @@ std::optional<EndpointsObject> ClusterView::Build(const std::string& name) const
       object.creation_time = std::min(object.creation_time, e.last_transition_time);
     }
   }
-  std::sort(object.endpoints.begin(), object.endpoints.end(), EndpointLess);
+  object.endpoints.Sort(EndpointLess);
   return object;
 }
 
@@ -250,8 +264,11 @@ void ClusterView::Commit(const std::set<std::string>& names, int64_t revision) {
       deletes.push_back(name);
     }
   }
-  if (revision <= 0) counted_on_ = true;
+  const uint64_t before = board_.resource_version();
   board_.CommitAt(static_cast<uint64_t>(std::max<int64_t>(revision, 0)), std::move(puts), deletes);
+  // Only a commit that changed something moved the board past etcd's
+  // revisions (one that changes nothing keeps the board's version).
+  if (revision <= 0 && board_.resource_version() != before) counted_on_ = true;
 }
 
 void ClusterView::ApplyKey(const EtcdKeyValue& kv, bool deleted, std::set<std::string>* touched) {
@@ -272,15 +289,21 @@ void ClusterView::ApplyKey(const EtcdKeyValue& kv, bool deleted, std::set<std::s
     forget();
     return;
   }
+  // `why` holds outside text escaped already.
   const auto reject = [&](const std::string& why) {
     auto [it, fresh] = bad_keys_.try_emplace(kv.key, kv.mod_revision);
     if (fresh || it->second != kv.mod_revision) {
       it->second = kv.mod_revision;
-      spdlog::warn("cluster view: ignoring etcd key {} (revision {}): {}", kv.key, kv.mod_revision,
-                   why);
+      spdlog::warn("cluster view: ignoring etcd key {} (revision {}): {}", EscapeForLog(kv.key),
+                   kv.mod_revision, why);
     }
     forget();
   };
+  if (kv.refused_value_bytes > 0) {
+    return reject("its value has " + std::to_string(kv.refused_value_bytes) +
+                  " bytes, over the cap of " + std::to_string(kEtcdMaxValueBytes) +
+                  "; not decoded");
+  }
   if (key->kind == RegistryKey::Kind::kService) {
     Result<ServiceRecord> record = DecodeServiceRecord(kv.value);
     if (!record.ok()) return reject(record.status().message());
@@ -289,7 +312,8 @@ void ClusterView::ApplyKey(const EtcdKeyValue& kv, bool deleted, std::set<std::s
     Result<EndpointRecord> record = DecodeEndpointRecord(kv.value);
     if (!record.ok()) return reject(record.status().message());
     if (record->status.Key() != key->endpoint) {
-      return reject("the value is endpoint " + record->status.Key() + ", the key " + key->endpoint);
+      return reject("the value is endpoint " + EscapeForLog(record->status.Key()) + ", the key " +
+                    EscapeForLog(key->endpoint));
     }
     record->status.node = key->node;  // the key is the writer's word
     state.endpoints[{key->node, key->endpoint}] = std::move(*record);
@@ -377,29 +401,55 @@ void ClusterView::Run() {
     // time and with backoff while that keeps failing.
     bool retried = false;
     while (true) {
-      int64_t compacted = 0;
+      EtcdClient::WatchEnd end;
+      bool created = false;  // this watch
       const Status watched = client_.Watch(
           prefix, next,
           [&](const std::vector<EtcdEvent>& events) {
             std::lock_guard<std::mutex> lock(mutex_);
             if (stopping_) return false;
-            if (events.empty()) {  // the watch is set up
+            if (events.empty() && !created) {  // the watch is set up
+              created = true;
               retried = false;
-              backoff_.Reset();
+              watch_up_since_ = std::chrono::steady_clock::now();
+              // After a fault, only a watch that delivers undoes the backoff.
+              if (!faulted_) backoff_.Reset();
               return true;
             }
+            Delivered();
+            if (events.empty()) return true;  // a progress notification
             ApplyEvents(events);
             next = events.back().kv.mod_revision + 1;
             return true;
           },
-          &compacted);
+          &end);
       {
         std::lock_guard<std::mutex> lock(mutex_);
+        if (faulted_ && watch_up_since_ &&
+            std::chrono::steady_clock::now() - *watch_up_since_ >= options_.fault_hold) {
+          faulted_ = false;  // it held long enough, delivering or not
+          fault_.clear();
+        }
+        watch_up_since_.reset();
         if (stopping_) return;
       }
-      if (compacted > 0) {
+      if (end.compact_revision > 0) {
         spdlog::info("cluster view: revision {} is compacted (etcd keeps from {}); listing again",
-                     next, compacted);
+                     next, end.compact_revision);
+        break;
+      }
+      if (end.misbehaved) {
+        // Not a network fault: no resuming at once, and /readyz says so.
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          spdlog::log(faulted_ ? spdlog::level::debug : spdlog::level::warn,
+                      "cluster view: {}; serving the last known cluster view, listing and "
+                      "watching again with backoff",
+                      watched.message());
+          faulted_ = true;
+          fault_ = watched.message();
+        }
+        failed(watched);
         break;
       }
       if (!retried && !watched.ok()) {

@@ -17,8 +17,14 @@
 // Probe details of the agent's own endpoints always come from `local` (fresh
 // on every probe); other nodes' are those of their last write.
 //
-// Values that fail to decode (any etcd client can write under the prefix)
-// are logged once and left out; they never stop the view.
+// Values that fail to decode (any etcd client can write under the prefix),
+// and values over kEtcdMaxValueBytes, are logged once (keys escaped) and
+// left out; they never stop the view. A watch that misbehaves (a message
+// over the caps or not etcd's, a message that does not end, a stream
+// silent past its idle timeout: EtcdClient::WatchEnd) is ended and retried
+// with backoff, listing again; state().fault says so until a watch
+// delivers again (an event or a progress notification after its creation)
+// or stays up for `fault_hold`.
 //
 // Threading: one thread lists and watches; OnLocalChange may be called from
 // any thread; the board and Probe() may be read from anywhere.
@@ -55,6 +61,9 @@ class ClusterView final : public ProbeDetailsSource {
     std::chrono::milliseconds backoff_initial{100};
     std::chrono::milliseconds backoff_max{5000};
     uint64_t seed = 0;
+    // How long a watch must stay up, after one misbehaved, for the fault to
+    // be over when nothing is delivered.
+    std::chrono::milliseconds fault_hold{std::chrono::minutes(1)};
     // Called on the view's thread when it starts or stops following etcd.
     std::function<void(bool connected)> on_connection;
   };
@@ -82,6 +91,7 @@ class ClusterView final : public ProbeDetailsSource {
     std::string error;            // the last failure, while not connected
     int64_t revision = 0;         // the last etcd revision applied
     bool own_from_local = false;  // the agent's own endpoints come from its board
+    std::string fault;            // how the watch last misbehaved, until that is over
   };
   State state() const;
   // Blocks until the view has applied etcd revision `revision`, or `timeout`
@@ -110,12 +120,15 @@ class ClusterView final : public ProbeDetailsSource {
   void Commit(const std::set<std::string>& names, int64_t revision);
   void RecordTransitions(const EndpointsObject& object);
   void SetConnected(bool connected, const std::string& error);
+  // The watch delivered after its creation: a fault is over.
+  void Delivered();
   std::set<std::string> AllNames() const;
 
   EtcdClient client_;
   const Options options_;
   const StatusBoard& local_;
-  StatusBoard board_;
+  // Its versions are etcd's revisions (persistent, cluster-wide): from 0.
+  StatusBoard board_{StatusBoard::Options{.start_version = 0}};
 
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;       // revision_, stopping_
@@ -133,7 +146,12 @@ class ClusterView final : public ProbeDetailsSource {
   // version).
   bool counted_on_ = false;  // GUARDED_BY(mutex_)
   bool stopping_ = false;    // GUARDED_BY(mutex_)
-  Backoff backoff_;          // view thread only
+  // A watch misbehaved, and none has delivered since; fault_ says how.
+  bool faulted_ = false;  // GUARDED_BY(mutex_)
+  std::string fault_;     // GUARDED_BY(mutex_)
+  // When the running watch was created; empty while none runs.
+  std::optional<std::chrono::steady_clock::time_point> watch_up_since_;  // GUARDED_BY(mutex_)
+  Backoff backoff_;                                                      // view thread only
   std::thread thread_;
 };
 

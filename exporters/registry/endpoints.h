@@ -1,6 +1,8 @@
 // The objects the agent publishes: for each service, an Endpoints object in
 // Kubernetes' sense (its labels, ports, and the state of every endpoint), and
-// the latest probe details of each endpoint. Plain values.
+// the latest probe details of each endpoint. Plain values; an object's
+// endpoints are a SharedVector, so that copies of an object (the versions the
+// board keeps) share the endpoints they have in common.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +13,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "exporters/registry/shared_vector.h"
 #include "probes/probe_result.h"
 
 namespace vigil {
@@ -57,13 +60,18 @@ struct Transition {
   std::string reason;  // "not ready after 3 consecutive failures: HTTP probe failed with …"
 };
 
+using EndpointList = SharedVector<EndpointStatus>;
+
 struct EndpointsObject {
   std::string name;
+  std::string namespace_name = "default";
   std::map<std::string, std::string> labels;
   std::vector<ServicePort> ports;
   WallTime creation_time;
   uint64_t resource_version = 0;  // of the object's last change
-  std::vector<EndpointStatus> endpoints;
+  uint64_t service_resource_version = 0;  // of the last change to labels or ports; 0: resource_version
+  EndpointList endpoints;
+  bool publish_not_ready_addresses = false;
 
   size_t CountReady() const;
 };

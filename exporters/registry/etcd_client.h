@@ -1,13 +1,21 @@
 // EtcdClient: a small client of etcd's v3 JSON gateway (etcd 3.4, `POST /v3/...`)
 // for the etcd registry backend (DESIGN.md, "Registry"): leases, one-transaction
-// writes, prefix reads and prefix watches. Keys and values are raw bytes here;
-// the base64 and int64-as-string encoding of the gateway stays inside.
+// writes, prefix reads and prefix watches, over libcurl (common/http_session.h).
+// Keys and values are raw bytes here; the gateway's encoding and the parsing
+// of its answers are in etcd_gateway.h.
 //
 // Endpoints are "http://host:port", one per etcd member. A call goes to the
-// member that last answered; when a member cannot be reached the next one is
-// tried, and the one that answered is remembered. Every failure is a Status
-// naming the member and what failed (a transport error, or etcd's own error
-// message); malformed answers are errors too. Nothing here throws.
+// member that last answered; when a member cannot be reached (or answers
+// something that is not etcd's) the next one is tried, and the one that
+// answered is remembered. Every failure is a Status naming the member and
+// what failed (a transport error, or etcd's own error message); malformed
+// answers are errors too. Nothing here throws.
+//
+// Nothing a member sends can take more than the caps of etcd_gateway.h: an
+// answer over kEtcdMaxAnswerBytes is refused; a watch message (line) over
+// kEtcdMaxWatchLineBytes, a message that does not end within
+// watch_line_timeout, or a stream silent for watch_idle_timeout (not even
+// etcd's progress notifications) ends the watch as misbehaving.
 //
 // Thread-safety: GrantLease, KeepAlive, Revoke, Txn and GetPrefix may be called
 // concurrently from any threads (calls to one member are serialized on its
@@ -27,53 +35,27 @@
 #include <vector>
 
 #include "common/status.h"
-
-namespace httplib {
-class Client;
-}
+#include "exporters/registry/etcd_gateway.h"
 
 namespace vigil {
 
-struct EtcdKeyValue {
-  std::string key;
-  std::string value;
-  int64_t create_revision = 0;
-  int64_t mod_revision = 0;
-  int64_t lease = 0;
-};
-
-struct EtcdEvent {
-  enum class Type { kPut, kDelete };
-  Type type = Type::kPut;
-  EtcdKeyValue kv;  // for kDelete: the key and the deletion's mod_revision
-};
-
-// One operation of a transaction: a put (key, value, optional lease) or the
-// deletion of [key, range_end) (an empty range_end: the key alone).
-struct EtcdOp {
-  enum class Type { kPut, kDeleteRange };
-  Type type = Type::kPut;
-  std::string key;
-  std::string value;
-  std::string range_end;
-  int64_t lease = 0;
-
-  static EtcdOp Put(std::string key, std::string value, int64_t lease = 0) {
-    return {Type::kPut, std::move(key), std::move(value), "", lease};
-  }
-  static EtcdOp DeleteRange(std::string key, std::string range_end = "") {
-    return {Type::kDeleteRange, std::move(key), "", std::move(range_end), 0};
-  }
-};
+class HttpSession;
 
 class EtcdClient {
  public:
   struct Options {
     std::chrono::milliseconds connect_timeout{1000};  // per member
-    std::chrono::milliseconds request_timeout{3000};  // reading an answer
-    // A watch stream silent for longer is taken for broken. Watches ask for
-    // progress notifications, which etcd sends every 10 minutes when idle.
+    // A unary call's whole answer, after connecting; and the wait for a
+    // watch's first message.
+    std::chrono::milliseconds request_timeout{3000};
+    // A watch stream that delivers no message for longer is taken for
+    // broken. Watches ask for progress notifications, which etcd sends
+    // every 10 minutes when idle.
     std::chrono::milliseconds watch_idle_timeout{std::chrono::minutes(11)};
+    // A message of a watch stream that has begun must end within this
+    // (etcd writes each at once): a stream that trickles bytes of a line
+    // that never ends is stuck.
+    std::chrono::milliseconds watch_line_timeout{std::chrono::seconds(10)};
   };
 
   EtcdClient(std::vector<std::string> endpoints, Options options);
@@ -94,57 +76,75 @@ class EtcdClient {
   // store's revision after it.
   Result<int64_t> Txn(const std::vector<EtcdOp>& ops);
 
-  struct Range {
-    int64_t revision = 0;  // the store's revision the read saw
-    std::vector<EtcdKeyValue> kvs;
-  };
+  using Range = EtcdRange;
   // Every key starting with `prefix` (all keys for ""), in key order; with
-  // `keys_only`, without their values.
+  // `keys_only`, without their values. A value over kEtcdMaxValueBytes is
+  // left out (see EtcdKeyValue::refused_value_bytes).
   Result<Range> GetPrefix(const std::string& prefix, bool keys_only = false);
 
+  // How a Watch ended, beyond its Status.
+  struct WatchEnd {
+    // > 0: `start_revision` was compacted; etcd keeps revisions from this
+    // one on.
+    int64_t compact_revision = 0;
+    // What came broke the caps or the protocol (a message over
+    // kEtcdMaxWatchLineBytes or not the gateway's, a message that did not
+    // end, a stream silent past watch_idle_timeout): not a network fault.
+    bool misbehaved = false;
+  };
   // Streams the events of keys starting with `prefix` from `start_revision`
   // (inclusive; 0: from now on) to `on_events`, in order, one call per batch
-  // of events of one or more revisions; a first call with no events says that
-  // etcd has created the watch. Blocks until `on_events` returns false
+  // of events of one or more revisions; a call with no events says that
+  // etcd has created the watch (the first) or that it is alive (a progress
+  // notification). Blocks until `on_events` returns false
   // or Cancel() is called (both: OK), or an error: etcd unreachable, the stream
-  // broke (resume from the last mod_revision + 1), or `start_revision` was
-  // compacted (the message says "compacted" and *compact_revision, when not
-  // null, is set to etcd's compact revision: read again with GetPrefix and
-  // watch from its revision + 1).
+  // broke (resume from the last mod_revision + 1), the stream misbehaved
+  // (end->misbehaved), or `start_revision` was compacted (the message says
+  // "compacted" and end->compact_revision is set: read again with GetPrefix
+  // and watch from its revision + 1). `end`, when not null, says which.
   Status Watch(const std::string& prefix, int64_t start_revision,
                const std::function<bool(const std::vector<EtcdEvent>&)>& on_events,
-               int64_t* compact_revision = nullptr);
+               WatchEnd* end = nullptr);
   // Any thread: ends a running Watch promptly, and every later one at once.
   void Cancel();
   // Any thread: makes the unary calls in flight fail now rather than at their
-  // timeout (a call still connecting ends within connect_timeout). Later
-  // calls work as usual.
+  // timeout. Later calls work as usual.
   void Interrupt();
 
   // The range_end that makes [prefix, range_end) every key starting with
-  // `prefix`: the prefix with its last byte below 0xff incremented ("\0", all
-  // keys, when there is none).
-  static std::string PrefixEnd(const std::string& prefix);
+  // `prefix` (EtcdPrefixEnd).
+  static std::string PrefixEnd(const std::string& prefix) { return EtcdPrefixEnd(prefix); }
 
  private:
   struct Answer {
     std::string endpoint;
     std::string body;
   };
+  // One member, and the connection unary calls use to reach it.
+  struct Member {
+    std::string endpoint;
+    bool valid = false;  // an http:// or https:// URL
+    std::mutex mutex;    // serializes the calls on `session`
+    std::unique_ptr<HttpSession> session;
+  };
 
   // POSTs `body` to `path` on the preferred member, then on the others while
   // they cannot be reached; a non-200 answer is etcd's error.
   Result<Answer> Call(const std::string& path, const std::string& body);
+  // Runs `parse` on an answer to `call`; its error becomes a malformed
+  // answer of the member.
+  template <typename T, typename Parse>
+  Result<T> Parsed(const char* call, const Result<Answer>& answer, Parse&& parse);
 
-  const std::vector<std::string> endpoints_;
   const Options options_;
-  std::vector<std::unique_ptr<httplib::Client>> clients_;  // one per endpoint
+  std::vector<std::unique_ptr<Member>> members_;
+  const std::unique_ptr<HttpSession> watch_session_;
 
   std::mutex mutex_;
-  size_t preferred_ = 0;                     // GUARDED_BY(mutex_)
-  bool watching_ = false;                    // GUARDED_BY(mutex_)
-  httplib::Client* watch_client_ = nullptr;  // GUARDED_BY(mutex_)
+  size_t preferred_ = 0;   // GUARDED_BY(mutex_)
+  bool watching_ = false;  // GUARDED_BY(mutex_)
   std::atomic<bool> cancelled_{false};
+  std::atomic<uint64_t> interrupts_{0};  // Interrupt() calls so far
 };
 
 }  // namespace vigil

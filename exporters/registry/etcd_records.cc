@@ -3,6 +3,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "common/log_escape.h"
 #include "common/time_format.h"
 #include "exporters/registry/endpoint_json.h"
 
@@ -58,11 +59,44 @@ Result<WallTime> TimeField(const json& object, const char* name) {
   Result<std::string> text = String(object, name);
   if (!text.ok()) return Missing(name, "an RFC 3339 time");
   Result<WallTime> time = ParseTime(*text);
-  if (!time.ok()) return Status::Error(std::string(name) + ": " + time.status().message());
+  if (!time.ok()) {
+    // ParseTime's words quote the text: quoted here escaped instead.
+    return Status::Error(std::string(name) + ": \"" + EscapeForLog(*text, 64) +
+                         "\" is not an RFC 3339 time (like 2026-11-26T10:20:30Z)");
+  }
   return *time;
 }
 
+// Records are flat: a value nested deeper is not one, and is not parsed
+// (a tree of deep nesting costs memory, and recursion where it is printed).
+constexpr int kMaxRecordDepth = 8;
+
+bool NestedTooDeep(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxRecordDepth) return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 Result<json> ParseObject(std::string_view value) {
+  if (NestedTooDeep(value)) {
+    return Status::Error("nested deeper than " + std::to_string(kMaxRecordDepth) + " levels");
+  }
   json j = json::parse(value.begin(), value.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::Error("not JSON");
   if (!j.is_object()) return Status::Error("not a JSON object");
@@ -74,7 +108,8 @@ Result<ProbeOutcome> Outcome(const std::string& name) {
                          ProbeOutcome::kError}) {
     if (OutcomeName(o) == name) return o;
   }
-  return Status::Error("lastResult: want success, failure, timeout or error, not \"" + name + "\"");
+  return Status::Error("lastResult: want success, failure, timeout or error, not \"" +
+                       EscapeForLog(name, 64) + "\"");
 }
 
 Result<ProbeReason> Reason(const std::string& name) {
@@ -145,7 +180,7 @@ Result<ServiceRecord> DecodeServiceRecord(std::string_view value) {
   if (const json* labels = Find(j, "labels"); labels != nullptr && !labels->is_null()) {
     if (!labels->is_object()) return Missing("labels", "an object of strings");
     for (const auto& [k, v] : labels->items()) {
-      if (!v.is_string()) return Status::Error("labels." + k + ": want a string");
+      if (!v.is_string()) return Status::Error("labels." + EscapeForLog(k, 64) + ": want a string");
       record.labels[k] = v.get<std::string>();
     }
   }

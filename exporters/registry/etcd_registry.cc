@@ -83,6 +83,7 @@ EtcdRegistry::EtcdRegistry(const EtcdConfig& config, std::string node, StatusBoa
                 .backoff_initial = options.backoff_initial,
                 .backoff_max = options.backoff_max,
                 .seed = std::random_device{}(),
+                .fault_hold = options.fault_hold,
                 .on_connection =
                     [this](bool connected) {
                       view_connected_ = connected;
@@ -199,6 +200,10 @@ Status EtcdRegistry::Health() const {
                          "; probing goes on and the API serves this node's own endpoints");
   }
   const ClusterView::State view = view_.state();
+  if (!view.fault.empty()) {
+    return Status::Error("etcd registry: the watch of etcd misbehaved: " + view.fault +
+                         "; the API serves the last known cluster view");
+  }
   if (!view.connected) {
     return Status::Error("etcd registry: not watching etcd: " +
                          (view.error.empty() ? std::string("connecting") : view.error) +

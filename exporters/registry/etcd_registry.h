@@ -40,7 +40,9 @@ class EtcdRegistry {
     std::chrono::milliseconds backoff_initial{100};
     std::chrono::milliseconds backoff_max{5000};
     EtcdClient::Options client{std::chrono::milliseconds(500), std::chrono::milliseconds(2000),
-                               std::chrono::minutes(11)};
+                               std::chrono::minutes(11), std::chrono::seconds(10)};
+    // ClusterView::Options::fault_hold.
+    std::chrono::milliseconds fault_hold{std::chrono::minutes(1)};
   };
 
   // What the registry reports as it works (the agent counts it in its
@@ -73,7 +75,8 @@ class EtcdRegistry {
   const ProbeDetailsSource& details() const { return view_; }
 
   // OK while the agent's state is in etcd and the view follows etcd;
-  // otherwise what is wrong, for /readyz.
+  // otherwise what is wrong, for /readyz: etcd unreachable, or its watch
+  // misbehaving (ClusterView::State::fault) while it is reachable.
   Status Health() const;
 
   EtcdPublisher::State publisher_state() const { return publisher_.state(); }

@@ -1,6 +1,8 @@
 #include "exporters/registry/label_selector.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <utility>
 
@@ -127,6 +129,14 @@ bool IsKeyword(const Token& t) {
 // How an error names what it found.
 std::string Found(const Token& t) { return t.kind == TokenKind::kEnd ? "the end" : Quote(t.text); }
 
+// Kubernetes' strconv.ParseInt(s, 10, 64), for the values a label may hold
+// (a label value never starts with a sign).
+bool ParseInt64(std::string_view s, int64_t* value) {
+  if (s.empty() || s.front() < '0' || s.front() > '9') return false;
+  const auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), *value);
+  return error == std::errc() && end == s.data() + s.size();
+}
+
 }  // namespace
 
 // A recursive-descent parser over the token list, one requirement at a time.
@@ -135,7 +145,8 @@ std::string Found(const Token& t) { return t.kind == TokenKind::kEnd ? "the end"
 // ("in in (notin)").
 class LabelSelector::Parser {
  public:
-  explicit Parser(std::string_view text) : text_(text), tokens_(Lex(text)) {}
+  Parser(std::string_view text, Dialect dialect)
+      : text_(text), dialect_(dialect), tokens_(Lex(text)) {}
 
   Result<std::vector<Requirement>> ParseAll() {
     std::vector<Requirement> requirements;
@@ -215,8 +226,13 @@ class LabelSelector::Parser {
         break;
       case TokenKind::kGreater:
       case TokenKind::kLess:
-        return Error(
-            op, "operator " + Quote(op.text) + " is not supported: use =, ==, !=, in or notin");
+        if (dialect_ == Dialect::kVigil) {
+          return Error(
+              op, "operator " + Quote(op.text) + " is not supported: use =, ==, !=, in or notin");
+        }
+        r.op = op.kind == TokenKind::kGreater ? Operator::kGreaterThan : Operator::kLessThan;
+        status = ParseInteger(op, r.values);
+        break;
       default:
         if (!IsKeyword(op)) {
           return Unexpected(op,
@@ -244,6 +260,26 @@ class LabelSelector::Parser {
       return Unexpected(t, "expected a value after " + Quote(op.text) + ", found " + Found(t));
     }
     if (Status s = CheckLabelValue(t.text); !s.ok()) return Error(t, s.message());
+    values.emplace_back(t.text);
+    return Status::Ok();
+  }
+
+  // The integer after > or <: a label value that is a decimal int64.
+  Status ParseInteger(const Token& op, std::vector<std::string>& values) {
+    const Token& t = Peek();
+    if (t.kind == TokenKind::kEnd || t.kind == TokenKind::kComma) {
+      return Error(t, "missing an integer after " + Quote(op.text));
+    }
+    Next();
+    if (t.kind != TokenKind::kIdentifier) {
+      return Unexpected(t, "expected an integer after " + Quote(op.text) + ", found " + Found(t));
+    }
+    if (Status s = CheckLabelValue(t.text); !s.ok()) return Error(t, s.message());
+    int64_t unused;
+    if (!ParseInt64(t.text, &unused)) {
+      return Error(t, "the value " + Quote(t.text) + " after " + Quote(op.text) +
+                          " is not an integer (a decimal int64)");
+    }
     values.emplace_back(t.text);
     return Status::Ok();
   }
@@ -313,6 +349,7 @@ class LabelSelector::Parser {
   }
 
   const std::string_view text_;
+  const Dialect dialect_;
   const std::vector<Token> tokens_;
   size_t next_ = 0;          // index of the next token
   size_t consumed_end_ = 0;  // byte offset just past the last token taken
@@ -324,8 +361,8 @@ LabelSelector::LabelSelector(std::vector<Requirement> requirements)
   requirements_.erase(std::unique(requirements_.begin(), requirements_.end()), requirements_.end());
 }
 
-Result<LabelSelector> LabelSelector::Parse(std::string_view text) {
-  Result<std::vector<Requirement>> requirements = Parser(text).ParseAll();
+Result<LabelSelector> LabelSelector::Parse(std::string_view text, Dialect dialect) {
+  Result<std::vector<Requirement>> requirements = Parser(text, dialect).ParseAll();
   if (!requirements.ok()) return requirements.status();
   return LabelSelector(std::move(requirements).value());
 }
@@ -351,6 +388,13 @@ bool LabelSelector::Matches(const std::map<std::string, std::string>& labels) co
       case Operator::kDoesNotExist:
         ok = !has;
         break;
+      case Operator::kGreaterThan:
+      case Operator::kLessThan: {
+        int64_t actual, bound;
+        ok = has && ParseInt64(it->second, &actual) && ParseInt64(r.values.front(), &bound) &&
+             (r.op == Operator::kGreaterThan ? actual > bound : actual < bound);
+        break;
+      }
     }
     if (!ok) return false;
   }
@@ -385,6 +429,12 @@ std::string LabelSelector::ToString() const {
         break;
       case Operator::kDoesNotExist:
         out += "!" + r.key;
+        break;
+      case Operator::kGreaterThan:
+        out += r.key + ">" + r.values.front();
+        break;
+      case Operator::kLessThan:
+        out += r.key + "<" + r.values.front();
         break;
     }
   }

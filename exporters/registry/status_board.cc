@@ -1,6 +1,7 @@
 #include "exporters/registry/status_board.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <utility>
 
@@ -14,15 +15,26 @@ size_t EndpointsObject::CountReady() const {
 
 namespace {
 
-// Equal apart from the version stamp.
-bool SameContent(const EndpointsObject& a, const EndpointsObject& b) {
+// Equal apart from the version stamp and the endpoints.
+bool SameHeader(const EndpointsObject& a, const EndpointsObject& b) {
   return a.name == b.name && a.labels == b.labels && a.ports == b.ports &&
-         a.creation_time == b.creation_time && a.endpoints == b.endpoints;
+         a.creation_time == b.creation_time;
+}
+
+uint64_t WallClockMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
 }
 
 }  // namespace
 
-StatusBoard::StatusBoard(size_t history) : history_limit_(std::max<size_t>(history, 1)) {}
+StatusBoard::StatusBoard() : StatusBoard(Options{}) {}
+
+StatusBoard::StatusBoard(Options options)
+    : history_limit_(std::max<size_t>(options.history, 1)),
+      version_(options.start_version.value_or(WallClockMicros())),
+      dropped_through_(version_) {}
 
 void StatusBoard::Record(EventType type, std::shared_ptr<const EndpointsObject> object,
                          std::shared_ptr<const EndpointsObject> previous) {
@@ -43,7 +55,13 @@ bool StatusBoard::PutLocked(std::vector<EndpointsObject>& objects,
   bool changed = false;
   for (EndpointsObject& object : objects) {
     auto it = objects_.find(object.name);
-    if (it != objects_.end() && SameContent(*it->second, object)) continue;
+    // Shares the endpoints that did not change with the version before,
+    // whoever built the object: the history then costs only the changes.
+    // (ShareWithCurrent did the work unless another commit came between.)
+    if (it != objects_.end() && object.endpoints.ShareWith(it->second->endpoints) &&
+        SameHeader(*it->second, object)) {
+      continue;
+    }
     version_ = version.value_or(version_ + 1);
     object.resource_version = version_;
     auto shared = std::make_shared<const EndpointsObject>(std::move(object));
@@ -76,7 +94,24 @@ bool StatusBoard::DeleteLocked(const std::vector<std::string>& names,
   return changed;
 }
 
+void StatusBoard::ShareWithCurrent(std::vector<EndpointsObject>& objects) const {
+  std::vector<std::shared_ptr<const EndpointsObject>> current;
+  current.reserve(objects.size());
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const EndpointsObject& object : objects) {
+      auto it = objects_.find(object.name);
+      current.push_back(it == objects_.end() ? nullptr : it->second);
+    }
+  }
+  // Committed objects are immutable: compared without the lock.
+  for (size_t i = 0; i < objects.size(); ++i) {
+    if (current[i] != nullptr) objects[i].endpoints.ShareWith(current[i]->endpoints);
+  }
+}
+
 void StatusBoard::Put(std::vector<EndpointsObject> objects) {
+  ShareWithCurrent(objects);
   std::lock_guard<std::mutex> lock(mutex_);
   if (PutLocked(objects, std::nullopt)) changed_.notify_all();
 }
@@ -88,6 +123,7 @@ void StatusBoard::Delete(const std::vector<std::string>& names) {
 
 void StatusBoard::CommitAt(uint64_t version, std::vector<EndpointsObject> objects,
                            const std::vector<std::string>& deleted) {
+  ShareWithCurrent(objects);
   std::lock_guard<std::mutex> lock(mutex_);
   // One version for the whole commit: computed once, before any change.
   const uint64_t at = NextVersion(version);
@@ -97,6 +133,7 @@ void StatusBoard::CommitAt(uint64_t version, std::vector<EndpointsObject> object
 }
 
 void StatusBoard::ReplaceAt(uint64_t version, std::vector<EndpointsObject> objects) {
+  ShareWithCurrent(objects);
   std::lock_guard<std::mutex> lock(mutex_);
   std::set<std::string> kept;
   for (const EndpointsObject& object : objects) kept.insert(object.name);
@@ -195,15 +232,23 @@ std::optional<ProbeDetails> StatusBoard::Probe(const std::string& service,
   return e->second.details;
 }
 
-std::optional<std::vector<BoardEvent>> StatusBoard::EventsSince(uint64_t resource_version) const {
+std::optional<std::vector<BoardEvent>> StatusBoard::EventsSince(uint64_t resource_version,
+                                                                size_t max_events) const {
   std::lock_guard<std::mutex> lock(mutex_);
   if (resource_version >= version_) return std::vector<BoardEvent>{};
   if (resource_version < dropped_through_) return std::nullopt;
   // The history is sorted by version; events of one version are adjacent.
-  const auto first = std::upper_bound(
-      history_.begin(), history_.end(), resource_version,
-      [](uint64_t version, const BoardEvent& event) { return version < event.resource_version; });
-  return std::vector<BoardEvent>(first, history_.end());
+  const auto after = [](uint64_t version, const BoardEvent& event) {
+    return version < event.resource_version;
+  };
+  const auto first = std::upper_bound(history_.begin(), history_.end(), resource_version, after);
+  auto last = history_.end();
+  if (static_cast<size_t>(last - first) > std::max<size_t>(max_events, 1)) {
+    // Up to the end of the version of the last event allowed.
+    const auto allowed = first + static_cast<std::ptrdiff_t>(std::max<size_t>(max_events, 1) - 1);
+    last = std::upper_bound(allowed, history_.end(), allowed->resource_version, after);
+  }
+  return std::vector<BoardEvent>(first, last);
 }
 
 void StatusBoard::ResetTo(uint64_t version, std::vector<EndpointsObject> objects) {

@@ -4,13 +4,22 @@
 //
 // Every committed change to a service's Endpoints object gets the next
 // resourceVersion and is recorded as an event (ADDED, MODIFIED, DELETED) in a
-// bounded history, from which watchers resume. A board that mirrors another
-// store (the cluster view of an etcd registry) commits at that store's
-// versions instead: then versions grow but need not be consecutive, and the
-// changes of one store revision share its version. Objects are immutable once
-// committed and shared by pointer, so readers get consistent snapshots
-// without copying endpoints. Probe details (ProbeDetails) are kept beside the
-// objects and refreshed without new versions.
+// bounded history, from which watchers resume. The versions of a board start
+// above the wall clock's microseconds at its construction, so that those of
+// an agent started again are above every version the agent handed out
+// before (as long as it made fewer than a million changes a second): a
+// client resuming from one of those is told its version is too old, never
+// given a wrong history. A board that mirrors another store (the cluster
+// view of an etcd registry) starts at 0 and commits at that store's versions
+// instead: then versions grow but need not be consecutive, and the changes
+// of one store revision share its version.
+//
+// Objects are immutable once committed and shared by pointer, so readers get
+// consistent snapshots without copying endpoints; a committed object shares
+// with the version before it every endpoint that did not change (see
+// SharedVector), so the history costs about what changed, not the size of
+// the services. Probe details (ProbeDetails) are kept beside the objects and
+// refreshed without new versions.
 //
 // Thread-safe: all methods may be called from any thread.
 #pragma once
@@ -58,8 +67,17 @@ class StatusBoard final : public ProbeDetailsSource {
  public:
   static constexpr size_t kTransitionsPerService = 50;
 
-  // Keeps at least `history` events for watchers to resume from.
-  explicit StatusBoard(size_t history = 4096);
+  struct Options {
+    // The events kept for watchers to resume from (at least 1).
+    size_t history = 4096;
+    // The version before the first change, and the oldest a watcher can
+    // resume after. Unset: the wall clock's microseconds since the epoch
+    // (about 1.8e15, exact in a JSON client's double).
+    std::optional<uint64_t> start_version;
+  };
+
+  StatusBoard();
+  explicit StatusBoard(Options options);
 
   // Writes. `objects` replace the services of the same names (ADDED when new,
   // MODIFIED when different, nothing when equal); each change gets its own
@@ -116,9 +134,14 @@ class StatusBoard final : public ProbeDetailsSource {
   // The service's recent transitions, oldest first.
   std::vector<Transition> Transitions(const std::string& service) const;
 
-  // The events after `resource_version`, oldest first; nullopt when some of
-  // them are no longer kept (the watcher must list again).
-  std::optional<std::vector<BoardEvent>> EventsSince(uint64_t resource_version) const;
+  // The events after `resource_version`, oldest first: at most
+  // `max_events` (at least 1), and more only to end with all the events of
+  // the last version given (a watcher sees the changes of one version
+  // whole); none when `resource_version` is the board's or above. Nullopt
+  // when some of them are no longer kept, or the version is below the
+  // board's start (the watcher must list again).
+  std::optional<std::vector<BoardEvent>> EventsSince(uint64_t resource_version,
+                                                     size_t max_events = SIZE_MAX) const;
   // The oldest version a watcher can resume after.
   uint64_t oldest_resumable_version() const;
   // Counts the history's restarts (ResetTo): a watcher whose epoch is not the
@@ -136,6 +159,9 @@ class StatusBoard final : public ProbeDetailsSource {
   // below the board's), else the next version of its own. Returns whether
   // anything changed.
   bool PutLocked(std::vector<EndpointsObject>& objects, std::optional<uint64_t> version);
+  // Before a commit, without holding the lock through the comparisons:
+  // shares each object's unchanged endpoints with the board's version of it.
+  void ShareWithCurrent(std::vector<EndpointsObject>& objects) const;
   bool DeleteLocked(const std::vector<std::string>& names, std::optional<uint64_t> version);
   uint64_t NextVersion(uint64_t proposed) const;  // REQUIRES(mutex_)
 

@@ -1,6 +1,14 @@
 #include "exporters/registry/watch_cursor.h"
 
+#include <algorithm>
+
 namespace vigil {
+namespace {
+
+// The most board events read at once for one batch.
+constexpr size_t kMaxPage = 1024;
+
+}  // namespace
 
 WatchCursor::WatchCursor(const StatusBoard& board, std::optional<std::string> name,
                          LabelSelector selector, std::optional<uint64_t> since)
@@ -34,37 +42,54 @@ void WatchCursor::Fail(std::string message, std::vector<WatchEvent>* out) {
   out->push_back({WatchEvent::Type::kError, nullptr, 410, std::move(message)});
 }
 
-std::vector<WatchEvent> WatchCursor::Take() {
+std::vector<WatchEvent> WatchCursor::Take(size_t max_events) {
+  max_events = std::max<size_t>(max_events, 1);
   std::vector<WatchEvent> out;
   if (finished_) return out;
   if (!started_) {
     started_ = true;
     epoch_ = board_.epoch();
-    const BoardSnapshot snapshot = board_.Snapshot();
-    for (const auto& object : snapshot.services) {
-      if (Selected(object.get())) out.push_back({WatchEvent::Type::kAdded, object, 0, {}});
+    BoardSnapshot snapshot = board_.Snapshot();
+    for (auto& object : snapshot.services) {
+      if (Selected(object.get())) listing_.push_back(std::move(object));
     }
     version_ = snapshot.resource_version;
+  }
+  if (!listing_.empty()) {
+    while (!listing_.empty() && out.size() < max_events) {
+      out.push_back({WatchEvent::Type::kAdded, std::move(listing_.front()), 0, {}});
+      listing_.pop_front();
+    }
     return out;
   }
-  if (board_.epoch() != epoch_) {
-    Fail("the registry's history restarted at version " +
-             std::to_string(board_.resource_version()) +
-             " (its store was reached again): list again",
-         &out);
-    return out;
-  }
-  const std::optional<std::vector<BoardEvent>> events = board_.EventsSince(version_);
-  if (!events) {
-    Fail("too old resource version: " + std::to_string(version_) +
-             " (the oldest to resume after is " +
-             std::to_string(board_.oldest_resumable_version()) + ")",
-         &out);
-    return out;
-  }
-  for (const BoardEvent& event : *events) {
-    Emit(event, &out);
-    version_ = event.resource_version;
+  // Board events are read a page at a time until enough pass the filters;
+  // pages grow while they yield nothing, so a selective watcher catches up
+  // in few calls.
+  size_t page = max_events;
+  while (out.size() < max_events) {
+    if (board_.epoch() != epoch_) {
+      Fail("the registry's history restarted at version " +
+               std::to_string(board_.resource_version()) +
+               " (its store was reached again): list again",
+           &out);
+      return out;
+    }
+    const std::optional<std::vector<BoardEvent>> events = board_.EventsSince(version_, page);
+    if (!events) {
+      Fail("too old resource version: " + std::to_string(version_) +
+               " (the oldest to resume after is " +
+               std::to_string(board_.oldest_resumable_version()) + ")",
+           &out);
+      return out;
+    }
+    if (events->empty()) break;
+    for (const BoardEvent& event : *events) {
+      // A batch ends between versions only: the rest is for the next call.
+      if (out.size() >= max_events && event.resource_version != version_) return out;
+      Emit(event, &out);
+      version_ = event.resource_version;
+    }
+    page = std::min<size_t>(page * 2, kMaxPage);
   }
   return out;
 }

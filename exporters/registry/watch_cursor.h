@@ -4,16 +4,22 @@
 //
 // Without a starting version the cursor first yields the current objects as
 // ADDED, then every change after them; with one, exactly the changes after it,
-// or a single ERROR (code 410) when the board no longer keeps them or its
-// history restarted. A name and a label selector filter as Kubernetes does: an
+// or a single ERROR (code 410) when the board no longer keeps them (the
+// version is older than its history, or than its start) or its history
+// restarted. A name and a label selector filter as Kubernetes does: an
 // object that stops matching is yielded as DELETED, one that starts matching
 // as ADDED.
+//
+// Events come in bounded batches, the cursor remembering its place: a
+// watcher resuming from an old version gets the backlog piece by piece, and
+// its encoder holds one piece at a time, never the whole history.
 //
 // Not thread-safe: one cursor per watch stream, used by one thread at a time.
 // The board it reads is thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,9 +48,13 @@ class WatchCursor {
   WatchCursor(const StatusBoard& board, std::optional<std::string> name, LabelSelector selector,
               std::optional<uint64_t> since);
 
-  // The events not yet taken; empty when there are none. After an ERROR the
-  // cursor is finished and yields nothing more.
-  std::vector<WatchEvent> Take();
+  static constexpr size_t kDefaultBatch = 64;
+
+  // The next of the events not yet taken: at most `max_events` (at least
+  // 1), and more only to end with all the events of one version; empty only
+  // when there are none. After an ERROR the cursor is finished and yields
+  // nothing more.
+  std::vector<WatchEvent> Take(size_t max_events = kDefaultBatch);
 
   bool finished() const { return finished_; }
   // The version up to which events were taken: wait for the board to pass it,
@@ -59,6 +69,8 @@ class WatchCursor {
   const StatusBoard& board_;
   const std::optional<std::string> name_;
   const LabelSelector selector_;
+  // The start's objects not yet yielded (as ADDED), selected already.
+  std::deque<std::shared_ptr<const EndpointsObject>> listing_;
   uint64_t version_ = 0;
   uint64_t epoch_ = 0;  // the board's when the cursor started
   bool started_ = false;

@@ -372,8 +372,8 @@ TEST(LoaderEndpointTest, SameEndpointInTwoServicesIsFine) {
   EXPECT_EQ(config.services[1].endpoints, (std::vector<Endpoint>{{"10.0.0.1", 80}}));
 }
 
-// yaml-cpp gives an empty item ("-" alone) the position of the token after it, so the error
-// points at the list; the key path names the item.
+// An empty item ("-" alone) has no text to point at, so the error points at the list; the
+// key path names the item.
 TEST(LoaderEndpointTest, EmptyListItemIsNamedByItsIndex) {
   EXPECT_EQ(Errors(R"(services:
   - name: web
@@ -1155,10 +1155,14 @@ TEST(LoaderDocumentTest, YamlSyntaxErrorHasItsPosition) {
     endpoints: [10.0.0.1:80
     labels: {}
 )"),
-            (Lines{"test.yaml:4:11: YAML syntax error: end of sequence flow not found"}));
-  EXPECT_EQ(Errors("node: a: b\n"), (Lines{"test.yaml:1:8: YAML syntax error: illegal map value"}));
+            (Lines{"test.yaml:4:11: YAML syntax error: did not find expected ',' or ']' (while "
+                   "parsing a flow sequence from line 3, column 16)"}));
+  EXPECT_EQ(Errors("node: a: b\n"),
+            (Lines{"test.yaml:1:8: YAML syntax error: mapping values are not allowed in this "
+                   "context"}));
   EXPECT_EQ(Errors("node: a\nservices: []\n  listen: x\n"),
-            (Lines{"test.yaml:3:3: YAML syntax error: end of map not found"}));
+            (Lines{"test.yaml:3:3: YAML syntax error: did not find expected key (while parsing a "
+                   "block mapping from line 1, column 1)"}));
 }
 
 TEST(LoaderDocumentTest, EmptyFile) {

@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "tests/e2e/process.h"
+#include "tests/support/raw_tcp_server.h"
 #include "tests/support/test_http_server.h"
 #include "tests/support/wait.h"
 
@@ -214,6 +215,70 @@ TEST(GetUnreachableTest, OneClearLine) {
   const e2e::Output bad = e2e::RunProcess({kVigil, "get", "endpoints", "--server", "ftp://x:1"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_EQ(bad.err, "vigil get: invalid server \"ftp://x:1\": only http:// is supported\n");
+}
+
+// A server that is not a vigil agent, or a hostile one: `vigil get`,
+// `get -w` and `describe` print one clear line and exit 1, whatever it sends.
+TEST(GetHostileServerTest, OneClearLineAndExit1WhateverTheServerSends) {
+  using testing::RawTcpServer;
+  struct Case {
+    std::unique_ptr<RawTcpServer> server;
+    std::string says;
+  };
+  std::vector<Case> cases;
+  cases.push_back({std::make_unique<RawTcpServer>(RawTcpServer::Behavior::kHugeStatusLine),
+                   "answered a header line over 8 KiB or headers over 64 KiB (is it a vigil "
+                   "agent?)"});
+  cases.push_back({std::make_unique<RawTcpServer>(RawTcpServer::Behavior::kEndlessBody),
+                   "answered more than 64 MiB (is it a vigil agent?)"});
+  cases.push_back({std::make_unique<RawTcpServer>(RawTcpServer::Behavior::kNotJson),
+                   "answered something that is not JSON"});
+  cases.push_back({std::make_unique<RawTcpServer>(RawTcpServer::Behavior::kNotHttp),
+                   "did not answer HTTP (is it a vigil agent?)"});
+  for (const Case& c : cases) {
+    const std::string server = "http://127.0.0.1:" + std::to_string(c.server->port());
+    for (const std::vector<std::string>& command : {std::vector<std::string>{"get", "endpoints"},
+                                                    {"get", "endpoints", "-w"},
+                                                    {"describe", "service", "web"}}) {
+      std::vector<std::string> argv = {kVigil};
+      argv.insert(argv.end(), command.begin(), command.end());
+      argv.insert(argv.end(), {"--server", server});
+      const e2e::Output o = e2e::RunProcess(argv);
+      SCOPED_TRACE(command[0] + " " + command[1] + " " + c.says);
+      EXPECT_EQ(o.exit_code, 1) << o.err;
+      EXPECT_EQ(o.err.rfind("vigil " + command[0] + ": ", 0), 0u) << o.err;
+      EXPECT_NE(o.err.find(c.says), std::string::npos) << o.err;
+      EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+      EXPECT_EQ(o.out, "");
+    }
+  }
+  // The API's JSON of another shape (a number where a string belongs, a
+  // string where a list does): printed as far as it goes, or one line;
+  // never an abort.
+  const std::string shape =
+      R"({"kind":"EndpointsList","resourceVersion":7,"items":[{"name":5,"endpoints":"x",)"
+      R"("labels":[1],"creationTimestamp":{}}],"transitions":7})";
+  RawTcpServer odd("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                   std::to_string(shape.size()) + "\r\n\r\n" + shape);
+  const std::string server = "http://127.0.0.1:" + std::to_string(odd.port());
+  for (const std::vector<std::string>& command : {std::vector<std::string>{"get", "endpoints"},
+                                                  {"get", "services", "-o", "wide"},
+                                                  {"get", "endpoints", "-o", "yaml"},
+                                                  {"get", "endpoints", "-w"},
+                                                  {"describe", "service", "web"},
+                                                  {"describe", "endpoints", "web"}}) {
+    std::vector<std::string> argv = {kVigil};
+    argv.insert(argv.end(), command.begin(), command.end());
+    argv.insert(argv.end(), {"--server", server});
+    const e2e::Output o = e2e::RunProcess(argv);
+    SCOPED_TRACE(command[0] + " " + command[1]);
+    EXPECT_TRUE(o.exit_code == 0 || o.exit_code == 1) << o.exit_code << " " << o.err;
+    EXPECT_LE(std::count(o.err.begin(), o.err.end(), '\n'), 1) << o.err;
+    if (command.back() == "-w") {  // reads resourceVersion, a number here
+      EXPECT_NE(o.err.find("the server's answer is not the API's JSON"), std::string::npos)
+          << o.err;
+    }
+  }
 }
 
 }  // namespace

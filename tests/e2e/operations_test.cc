@@ -28,6 +28,11 @@ class OperationsTest : public ::testing::Test {
     dir_ = e2e::MakeTempDir();
     port_ = std::to_string(target_.port());
     WriteConfig({"127.0.0.1", "127.0.0.2"}, /*failure_threshold=*/2, /*with_db=*/false);
+    StartAgent();
+  }
+
+  // Starts the agent and waits until web's first endpoint is ready.
+  void StartAgent() {
     agent_ = std::make_unique<e2e::Process>(std::vector<std::string>{
         kVigil, "agent", "--config", dir_ + "/vigil.yaml", "--node", "n1"});
     ASSERT_TRUE(WaitUntil(
@@ -185,6 +190,27 @@ TEST_F(OperationsTest, SigtermPublishesTerminatingClosesWatchesAndExits) {
   }
   // The endpoint that passed its probe was still serving.
   EXPECT_EQ(last["object"]["endpoints"][0]["conditions"]["serving"], true);
+}
+
+// A client that watched the agent's previous run resumes from a version of
+// that run: it must be told to list again, never given this run's history
+// as if it followed its own.
+TEST_F(OperationsTest, AWatchResumingAcrossARestartIsTold410) {
+  const nlohmann::json list = Get("/api/v1/endpoints");
+  const std::string before = list["resourceVersion"];
+  agent_->Signal(SIGTERM);
+  ASSERT_EQ(agent_->Wait(seconds(5)), 0);
+
+  StartAgent();
+  ASSERT_FALSE(HasFatalFailure());
+  const std::string now = Get("/api/v1/endpoints")["resourceVersion"];
+  EXPECT_GT(std::stoull(now), std::stoull(before));
+  testing::WatchStream watch("127.0.0.1", api_port_,
+                             "/api/v1/endpoints?watch=true&resourceVersion=" + before);
+  ASSERT_TRUE(watch.WaitForEnd());
+  ASSERT_EQ(watch.events().size(), 1u);
+  EXPECT_EQ(watch.events()[0]["type"], "ERROR");
+  EXPECT_EQ(watch.events()[0]["object"]["code"], 410);
 }
 
 TEST_F(OperationsTest, ReadyzUntilStopping) {

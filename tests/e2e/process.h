@@ -28,6 +28,7 @@ class Process {
 
   std::string Stdout() const;
   std::string Stderr() const;
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

@@ -15,11 +15,14 @@ ALLOWED = {
     "exporters/metrics": ["common", "probes"],
     "exporters/registry": ["common", "config", "probes"],
     "exporters/dns": ["common", "config", "probes", "exporters/registry"],
-    "agent/api": ["common", "config", "probes", "exporters/registry", "exporters/metrics"],
+    "agent/api/kubernetes": ["common", "config", "probes", "exporters/registry",
+                             "exporters/metrics"],
+    "agent/api": ["common", "config", "probes", "exporters/registry", "exporters/metrics",
+                  "agent/api/kubernetes"],
     "agent": ["common", "config", "probes", "exporters/registry", "exporters/metrics",
-              "exporters/dns", "agent/api"],
+              "exporters/dns", "agent/api/kubernetes", "agent/api"],
     "agent/cli": ["common", "config", "probes", "exporters/registry", "exporters/metrics",
-                  "exporters/dns", "agent/api", "agent"],
+                  "exporters/dns", "agent/api/kubernetes", "agent/api", "agent"],
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 

@@ -105,6 +105,28 @@ TEST(HttpResponseParserTest, ReadsAtMostTenKibibytesOfBody) {
   HttpResponseParser endless;
   endless.Feed("HTTP/1.1 200 OK\r\n\r\n");
   EXPECT_EQ(endless.Feed(std::string(64 * 1024, 'x')), State::kDone);
+  EXPECT_EQ(endless.body_bytes(), HttpResponseParser::kMaxBodyBytes);
+}
+
+// Found by tests/fuzz: a chunk line too long was "headers longer than
+// 100 KiB" when it came in one piece, and a line of the limit plus its "\r"
+// was refused only when the "\n" came in a later piece.
+TEST(HttpResponseParserTest, LinesTooLongReadTheSameInAnyPieces) {
+  const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  ExpectMalformed(head + std::string(5000, 'a') + "\r\n", "a chunk line longer than 4096 bytes");
+  // A chunk size with an extension of the limit's length is fine, however split.
+  const std::string at_limit = "1;" + std::string(4094, 'e');
+  ExpectDone(head + at_limit + "\r\nx\r\n0\r\n\r\n", 200, 1);
+  ExpectMalformed(head + at_limit + "e\r\nx\r\n0\r\n\r\n", "a chunk line longer than 4096 bytes");
+}
+
+// Found by tests/fuzz: a piece crossing the cap was counted whole, so the
+// count depended on how the bytes arrived.
+TEST(HttpResponseParserTest, TheBodyCountPastTheCapDoesNotDependOnThePieces) {
+  ExpectDone("HTTP/1.1 200 OK\r\nContent-Length: 20000\r\n\r\n" + std::string(12000, 'x'), 200,
+             HttpResponseParser::kMaxBodyBytes);
+  ExpectDone("HTTP/1.1 200 OK\r\n\r\n" + std::string(12000, 'x'), 200,
+             HttpResponseParser::kMaxBodyBytes);
 }
 
 // Go's http.ReadResponse trims the spaces before the code.

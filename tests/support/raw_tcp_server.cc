@@ -194,6 +194,19 @@ void RawTcpServer::OnRequest(Connection& connection) {
           std::to_string(kHugeBodyBytes) + "\r\n\r\n";
       connection.body_left = kHugeBodyBytes;
       break;
+    case Behavior::kEndlessBody:  // no length: the body lasts until the connection closes
+      connection.out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n";
+      connection.body_left = UINT64_MAX;
+      break;
+    case Behavior::kHugeStatusLine:
+      connection.out = "HTTP/1.1 200 " + std::string(32 * 1024, 'A') +
+                       "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+      break;
+    case Behavior::kNotJson:
+      connection.out =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9\r\n\r\n"
+          "not json\n";
+      break;
     case Behavior::kOk:
       connection.out =
           "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n";

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -29,6 +30,9 @@ class RawTcpServer {
     kResetAfterRequest,  // reads the request, then closes with SO_LINGER 0 (a reset)
     kNotHttp,            // reads the request, answers an SSH banner, closes
     kHugeBody,           // reads the request, answers 200 with a body of kHugeBodyBytes
+    kEndlessBody,        // reads the request, answers 200 with a body that never ends
+    kHugeStatusLine,     // reads the request, answers a status line of 32 KiB, then "{}"
+    kNotJson,            // reads the request, answers 200 application/json "not json"
     kOk,                 // reads the request, answers 200 "ok"
     kScripted,           // reads the request, answers the Script's bytes, then its End
   };
@@ -47,6 +51,8 @@ class RawTcpServer {
 
   explicit RawTcpServer(Behavior behavior, const std::string& address = "127.0.0.1");
   explicit RawTcpServer(Script script, const std::string& address = "127.0.0.1");
+  // Answers every request with `answer` (status line, headers and body), then closes.
+  explicit RawTcpServer(std::string answer) : RawTcpServer(Script{std::move(answer)}) {}
   ~RawTcpServer();
 
   RawTcpServer(const RawTcpServer&) = delete;

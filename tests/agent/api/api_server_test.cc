@@ -3,10 +3,14 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "exporters/metrics/metrics.h"
 #include "tests/exporters/registry/endpoints_fixtures.h"
+#include "tests/support/raw_http_client.h"
 #include "tests/support/wait.h"
 #include "tests/support/watch_stream.h"
 
@@ -34,7 +38,7 @@ class ApiServerTest : public ::testing::Test {
     return nlohmann::json::parse(res->body);
   }
 
-  StatusBoard board_;
+  StatusBoard board_{StatusBoard::Options{.start_version = 0}};
   Status health_ = Status::Ok();
   Status ready_ = Status::Ok();
   Status reload_ = Status::Ok();
@@ -189,7 +193,7 @@ class WatchApiTest : public ::testing::Test {
     return types;
   }
 
-  StatusBoard board_;
+  StatusBoard board_{StatusBoard::Options{.start_version = 0}};
   ApiServer server_{board_, board_, ApiHooks{},
                     ApiOptions{/*max_watchers=*/4, std::chrono::milliseconds(100)}};
 };
@@ -221,7 +225,7 @@ TEST_F(WatchApiTest, ResumesWithoutDuplicatesOrGaps) {
 }
 
 TEST_F(WatchApiTest, TooOldIsOneError410ThenTheEnd) {
-  StatusBoard small(/*history=*/2);
+  StatusBoard small({.history = 2, .start_version = 0});
   for (int i = 0; i < 10; ++i) small.Put({MakeEndpoints("a", {i % 2 == 0})});
   ApiServer server(small, small, ApiHooks{});
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
@@ -231,6 +235,29 @@ TEST_F(WatchApiTest, TooOldIsOneError410ThenTheEnd) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["type"], "ERROR");
   EXPECT_EQ(events[0]["object"]["code"], 410);
+}
+
+TEST_F(WatchApiTest, ABacklogOfManyBatchesComesWholeAndInOrder) {
+  // More than one batch (WatchStream::kBatchBytes) of events after version 2.
+  EndpointsObject big = testing::MakeLargeEndpoints("big", 60);
+  for (int i = 0; i < 75; ++i) {
+    testing::Flip(big, static_cast<size_t>(i % 60));
+    board_.Put({big});
+  }
+  auto watch = Watch("/api/v1/endpoints?watch=true&resourceVersion=2");
+  ASSERT_TRUE(watch->WaitForChanges(75, std::chrono::seconds(60)));
+  board_.Put({MakeEndpoints("bandicoot-prod", {true})});
+  ASSERT_TRUE(watch->WaitForChanges(76));
+  size_t bytes = 0;
+  std::vector<std::string> versions;
+  for (const auto& e : watch->changes()) {
+    versions.push_back(e["object"]["resourceVersion"]);
+    bytes += e.dump().size();
+  }
+  EXPECT_GT(bytes, vigil::WatchStream::kBatchBytes);
+  std::vector<std::string> expected;
+  for (int v = 3; v <= 78; ++v) expected.push_back(std::to_string(v));
+  EXPECT_EQ(versions, expected);
 }
 
 TEST_F(WatchApiTest, OneService) {
@@ -315,34 +342,92 @@ TEST_F(WatchApiTest, StopEndsOpenStreams) {
   EXPECT_TRUE(watch->WaitForEnd());
 }
 
-// 64 open watches (the default cap) leave room for lists and scrapes.
-TEST(ApiServerLoadTest, SixtyFourWatchersDoNotDelayAScrape) {
+// As many open watches as the default cap (1,000) leave room for lists and
+// scrapes, and each receives a change; one more is refused. Raw connections:
+// no thread per watch in the test either.
+TEST(ApiServerLoadTest, AThousandWatchersDoNotDelayAScrapeAndAllSeeAChange) {
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = std::max<rlim_t>(files.rlim_cur, std::min<rlim_t>(files.rlim_max, 4096));
+  setrlimit(RLIMIT_NOFILE, &files);
+  ASSERT_GE(files.rlim_cur, 2100u) << "needs 2,100 open files";
+
   StatusBoard board;
   board.Put({MakeEndpoints("a", {true})});
   ApiHooks hooks;
   hooks.metrics = [] { return std::string("m 1\n"); };
   ApiServer server(board, board, hooks);
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
-  std::vector<std::unique_ptr<WatchStream>> watches;
-  for (int i = 0; i < 64; ++i) {
-    watches.push_back(
-        std::make_unique<WatchStream>("127.0.0.1", server.port(), "/api/v1/endpoints?watch=true"));
+  const size_t cap = ApiOptions::kDefaultMaxWatchers;
+  ASSERT_EQ(cap, 1000u);
+  std::vector<testing::RawHttpConnection> watches;
+  for (size_t i = 0; i < cap; ++i) {
+    watches.emplace_back("127.0.0.1", server.port());
+    ASSERT_TRUE(watches.back().Send(testing::HttpGet("/api/v1/endpoints?watch=true"))) << i;
   }
-  for (auto& w : watches) ASSERT_TRUE(w->WaitForChanges(1));
-  EXPECT_EQ(server.watchers(), 64u);
+  const auto has_events = [](size_t n) {
+    return [n](const std::string& body) {
+      return static_cast<size_t>(std::count(body.begin(), body.end(), '\n')) >= n;
+    };
+  };
+  for (auto& w : watches) ASSERT_TRUE(w.ReadStreamUntil(has_events(1)));
+  EXPECT_EQ(server.watchers(), cap);
+
+  testing::RawHttpConnection extra("127.0.0.1", server.port());
+  ASSERT_TRUE(extra.Send(testing::HttpGet("/api/v1/endpoints?watch=true")));
+  const auto refused = extra.ReadResponse();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 429);
+  EXPECT_EQ(nlohmann::json::parse(refused->body)["message"],
+            "too many watches open (at most 1000); retry later");
+
   httplib::Client client("127.0.0.1", server.port());
-  // A starved request would wait for a worker thread: the read timeout makes that a failure.
   client.set_read_timeout(std::chrono::seconds(5));
   for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
     const httplib::Result metrics = client.Get("/metrics");
     ASSERT_TRUE(metrics);
     EXPECT_EQ(metrics->status, 200);
     const httplib::Result list = client.Get("/api/v1/endpoints");
     ASSERT_TRUE(list);
     EXPECT_EQ(list->status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
   }
   board.Put({MakeEndpoints("a", {false})});
-  for (auto& w : watches) EXPECT_TRUE(w->WaitForChanges(2));
+  for (auto& w : watches) EXPECT_TRUE(w.ReadStreamUntil(has_events(2)));
+}
+
+// The API's answers and watches, counted in the agent's real metrics.
+TEST(ApiServerMetricsTest, AnswersByDialectAndCodeAndOpenWatches) {
+  StatusBoard board;
+  board.Put({MakeEndpoints("a", {true})});
+  Metrics metrics("node-a");
+  ApiServer server(board, board, ApiHooks{}, ApiOptions{.observer = &metrics});
+  ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
+  EXPECT_NE(metrics.Render().find("\nvigil_api_watches{dialect=\"vigil\"} 0\n"), std::string::npos);
+  httplib::Client client("127.0.0.1", server.port());
+  ASSERT_EQ(client.Get("/api/v1/endpoints")->status, 200);
+  ASSERT_EQ(client.Get("/api/v1/endpoints/a")->status, 200);
+  ASSERT_EQ(client.Get("/api/v1/endpoints/nope")->status, 404);
+  ASSERT_EQ(client.Get("/healthz")->status, 200);
+  ASSERT_EQ(client.Get("/no/such/path")->status, 404);
+  testing::WatchStream watch("127.0.0.1", server.port(), "/api/v1/endpoints?watch=true");
+  ASSERT_TRUE(watch.WaitForChanges(1));
+  const auto rendered = [&] { return metrics.Render(); };
+  const auto has = [&](const std::string& line) {
+    return rendered().find("\n" + line + "\n") != std::string::npos;
+  };
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] { return has("vigil_api_requests_total{code=\"404\",dialect=\"other\"} 1"); },
+      std::chrono::seconds(5)))
+      << rendered();
+  EXPECT_TRUE(has("vigil_api_requests_total{code=\"200\",dialect=\"vigil\"} 3")) << rendered();
+  EXPECT_TRUE(has("vigil_api_requests_total{code=\"404\",dialect=\"vigil\"} 1"));
+  EXPECT_TRUE(has("vigil_api_requests_total{code=\"200\",dialect=\"other\"} 1"));
+  EXPECT_TRUE(has("vigil_api_watches{dialect=\"vigil\"} 1"));
+  watch.Close();
+  EXPECT_TRUE(testing::WaitUntil([&] { return has("vigil_api_watches{dialect=\"vigil\"} 0"); },
+                                 std::chrono::seconds(5)));
 }
 
 }  // namespace
@@ -367,6 +452,46 @@ TEST(ApiTransitionsTest, ListsAServicesTransitions) {
     "items": [{"time": "2026-11-26T10:20:30Z", "endpoint": "10.0.0.1:8080", "node": "node-a",
                "ready": false, "reason": "not ready after 3 consecutive failures: boom"}]})"));
   EXPECT_EQ(client.Get("/api/v1/endpoints/nope/transitions")->status, 404);
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// Versions start above the wall clock's microseconds at the start: one from
+// before (an agent's earlier run) is too old, not a place in this history.
+TEST(WatchApiStartTest, AVersionFromBeforeTheStartIs410AndOneAboveTheCurrentIs400) {
+  constexpr uint64_t kStart = 1'795'000'000'000'000;
+  StatusBoard board({.start_version = kStart});
+  board.Put({testing::MakeEndpoints("a", {true})});
+  ApiServer server(board, board, ApiHooks{});
+  ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
+
+  WatchStream old("127.0.0.1", server.port(),
+                  "/api/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart - 1));
+  ASSERT_TRUE(old.WaitForEnd());
+  ASSERT_EQ(old.events().size(), 1u);
+  EXPECT_EQ(old.events()[0]["type"], "ERROR");
+  EXPECT_EQ(old.events()[0]["object"]["code"], 410);
+  EXPECT_EQ(old.events()[0]["object"]["message"],
+            "too old resource version: 1794999999999999 (the oldest to resume after is "
+            "1795000000000000)");
+
+  WatchStream from_start("127.0.0.1", server.port(),
+                         "/api/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart));
+  ASSERT_TRUE(from_start.WaitForChanges(1));
+  EXPECT_EQ(from_start.changes()[0]["type"], "ADDED");
+  EXPECT_EQ(from_start.changes()[0]["object"]["resourceVersion"], "1795000000000001");
+
+  httplib::Client client("127.0.0.1", server.port());
+  const httplib::Result res =
+      client.Get("/api/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart + 2));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(nlohmann::json::parse(res->body)["message"],
+            "resourceVersion 1795000000000002 is newer than the server's (1795000000000001)");
 }
 
 }  // namespace

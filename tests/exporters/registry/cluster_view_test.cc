@@ -12,6 +12,8 @@
 #include "exporters/registry/etcd_records.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/etcd_test.h"
+#include "tests/support/hostile_etcd.h"
+#include "tests/support/log_capture.h"
 #include "tests/support/tcp_proxy.h"
 #include "tests/support/wait.h"
 
@@ -56,8 +58,10 @@ EndpointStatus Endpoint(const std::string& node, const std::string& address, boo
 
 class ClusterViewTest : public testing::EtcdTest {
  protected:
-  void StartView(const std::string& endpoint = "") {
+  void StartView(const std::string& endpoint = "",
+                 std::chrono::milliseconds fault_hold = std::chrono::minutes(1)) {
     ClusterView::Options options;
+    options.fault_hold = fault_hold;
     options.prefix = kPrefix;
     options.node = "self";
     options.client = FastClient();
@@ -199,6 +203,104 @@ TEST_F(ClusterViewTest, LeavesOutValuesThatDoNotDecodeAndTakesThemOnceFixed) {
   const int64_t spoiled = Txn({EtcdOp::Put(broken, "42")});
   ASSERT_TRUE(WaitForVersion(spoiled));
   EXPECT_EQ(Shown("web"), std::vector<std::string>{"node-b/10.0.0.1:8080=1"});
+}
+
+// Anyone may write under the prefix: a value over the cap is left out
+// without being decoded, logged once with its key escaped (a key may hold
+// a line break or a terminal's escape sequence), and the rest counts.
+TEST_F(ClusterViewTest, AValueOverTheCapIsLeftOutAndLoggedOnceWithItsKeyEscaped) {
+  testing::LogCapture log;
+  const std::string evil_node = "node-b\n[info] forged line\x1b[2J";
+  const std::string big(kEtcdMaxValueBytes + 200 * 1024, '{');  // etcd takes up to 1.5 MiB
+  Write("node-b", Service("web", {{"app", "web"}}), {Endpoint("node-b", "10.0.0.1", true)});
+  Txn({EtcdOp::Put(EndpointKey(kPrefix, "web", evil_node, "10.0.0.9:8080"), big)});
+  StartView();
+  ASSERT_TRUE(WaitUntil([&] { return view_->state().connected; }, 10s));
+  EXPECT_EQ(Shown("web"), std::vector<std::string>{"node-b/10.0.0.1:8080=1"});
+
+  // Through the watch as well.
+  const std::string watched_key = EndpointKey(kPrefix, "web", "node-c", "10.0.0.8:8080");
+  Txn({EtcdOp::Put(watched_key, big)});
+  const int64_t later =
+      Write("node-b", Service("web", {{"app", "web"}}),
+            {Endpoint("node-b", "10.0.0.1", true), Endpoint("node-b", "10.0.0.2", false)});
+  ASSERT_TRUE(WaitForVersion(later));
+  EXPECT_EQ(Shown("web"),
+            (std::vector<std::string>{"node-b/10.0.0.1:8080=1", "node-b/10.0.0.2:8080=0"}));
+
+  const std::string text = log.text();
+  EXPECT_EQ(log.Count("ignoring etcd key"), 2u) << text;
+  EXPECT_EQ(log.Count("node-b\\n[info] forged line\\x1b[2J/10.0.0.9:8080"), 1u) << text;
+  EXPECT_EQ(log.Count("its value has " + std::to_string(big.size()) + " bytes, over the cap of " +
+                      std::to_string(kEtcdMaxValueBytes) + "; not decoded"),
+            2u)
+      << text;
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  EXPECT_EQ(log.Count("forged line"), 1u);  // on the escaped line only
+  for (size_t at = text.find("forged line"); at != std::string::npos;
+       at = text.find("forged line", at + 1)) {
+    EXPECT_NE(text.rfind("ignoring etcd key", at), std::string::npos);
+  }
+}
+
+// A watch that misbehaves (here: a line that never ends) is ended, the view
+// says so in state().fault and retries with backoff rather than at once, and
+// once etcd behaves the view follows it and the fault is over.
+TEST_F(ClusterViewTest, AMisbehavingWatchIsAFaultUntilTheWatchDeliversAgain) {
+  testing::HostileEtcd hostile(server_.client_port());
+  hostile.Set(testing::HostileEtcd::Attack::kEndlessLine, "/v3/watch", "/vigil/x");
+  Write("node-b", Service("web", {{"app", "web"}}), {Endpoint("node-b", "10.0.0.1", true)});
+  StartView(hostile.endpoint());
+  ASSERT_TRUE(WaitUntil([&] { return !view_->state().fault.empty(); }, 10s));
+  EXPECT_NE(view_->state().fault.find("a watch message over 16 MiB; ending the watch"),
+            std::string::npos)
+      << view_->state().fault;
+  // What was listed is served all along.
+  EXPECT_EQ(Shown("web"), std::vector<std::string>{"node-b/10.0.0.1:8080=1"});
+  // With backoff (20 ms doubling to 200 ms), not in a loop: a second holds
+  // about five more attempts. Each lists again, with nothing changed: the
+  // API's watchers are not told to list again.
+  const auto epoch = view_->board().epoch();
+  const size_t attacked = hostile.attacked();
+  ASSERT_TRUE(WaitUntil([&] { return hostile.attacked() >= attacked + 3; }, 5s));
+  const auto started = std::chrono::steady_clock::now();
+  const size_t before = hostile.attacked();
+  ASSERT_TRUE(WaitUntil([&] { return std::chrono::steady_clock::now() - started >= 1s; }, 2s));
+  EXPECT_LE(hostile.attacked() - before, 12u);
+  EXPECT_FALSE(view_->state().fault.empty());
+  EXPECT_EQ(view_->board().epoch(), epoch);
+
+  hostile.Set(testing::HostileEtcd::Attack::kNone);
+  // A write may reach the view through a list (after a watch attacked
+  // still): the write a watch delivers ends the fault.
+  bool ready = true;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        ready = !ready;
+        const int64_t revision = Write("node-b", Service("web", {{"app", "web"}}),
+                                       {Endpoint("node-b", "10.0.0.1", ready)});
+        return WaitForVersion(revision) &&
+               WaitUntil([&] { return view_->state().fault.empty(); }, 500ms);
+      },
+      10s))
+      << view_->state().fault;
+  EXPECT_EQ(Shown("web"),
+            std::vector<std::string>{std::string("node-b/10.0.0.1:8080=") + (ready ? "1" : "0")});
+  EXPECT_TRUE(view_->state().connected);
+}
+
+// Nothing under the prefix changes after etcd behaves again: the fault is
+// over once the watch has stayed up for fault_hold.
+TEST_F(ClusterViewTest, AFaultIsOverWhenTheWatchHoldsLongEnoughWithNothingToDeliver) {
+  testing::HostileEtcd hostile(server_.client_port());
+  hostile.Set(testing::HostileEtcd::Attack::kNotJson);
+  StartView(hostile.endpoint(), /*fault_hold=*/300ms);
+  ASSERT_TRUE(WaitUntil([&] { return !view_->state().fault.empty(); }, 10s));
+  EXPECT_NE(view_->state().fault.find("malformed watch message"), std::string::npos)
+      << view_->state().fault;
+  hostile.Set(testing::HostileEtcd::Attack::kNone);
+  ASSERT_TRUE(WaitUntil([&] { return view_->state().fault.empty(); }, 10s));
+  EXPECT_TRUE(view_->state().connected);
 }
 
 TEST_F(ClusterViewTest, ListsAgainWhenTheRevisionToResumeFromWasCompacted) {

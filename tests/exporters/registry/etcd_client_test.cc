@@ -287,12 +287,14 @@ TEST_F(EtcdClientTest, WatchFromACompactedRevisionSaysCompacted) {
     ASSERT_TRUE(revision.ok()) << revision.status().message();
   }
   ASSERT_TRUE(server_.Compact(*revision));
-  int64_t compact_revision = 0;
+  EtcdClient::WatchEnd end;
   Status watched = client.Watch(
-      "old/", 1, [](const std::vector<EtcdEvent>&) { return true; }, &compact_revision);
+      "old/", 1, [](const std::vector<EtcdEvent>&) { return true; }, &end);
   ASSERT_FALSE(watched.ok());
   EXPECT_NE(watched.message().find("compacted"), std::string::npos) << watched.message();
-  EXPECT_EQ(compact_revision, *revision);
+  EXPECT_EQ(end.compact_revision, *revision);
+  EXPECT_FALSE(end.misbehaved);
+  const int64_t compact_revision = end.compact_revision;
 
   // Watching from the compact revision on works.
   EventLog log;

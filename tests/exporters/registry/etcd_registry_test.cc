@@ -14,6 +14,7 @@
 #include "exporters/registry/etcd_records.h"
 #include "tests/support/etcd_server.h"
 #include "tests/support/etcd_test.h"
+#include "tests/support/hostile_etcd.h"
 #include "tests/support/wait.h"
 
 namespace vigil {
@@ -241,6 +242,94 @@ TEST_F(EtcdRegistryTest, HealthAndMetricsTellWhenEtcdIsAway) {
       << registry_->Health().message();
   EXPECT_NE(metrics_.Render().find("vigil_registry_connected{backend=\"etcd\"} 1"),
             std::string::npos);
+}
+
+// etcd answers, but its watch sends a 150 MB value: /readyz says why, the
+// agent's own state stays published, and health comes back once the watch
+// behaves (the next change of the board reaches the view through it).
+TEST_F(EtcdRegistryTest, HealthNamesAWatchThatMisbehavesUntilItBehaves) {
+  testing::HostileEtcd hostile(server_.client_port());
+  hostile.Set(testing::HostileEtcd::Attack::kHugeValue, "/v3/watch", "/vigil/services/web/x",
+              150 * 1024 * 1024);
+  EtcdConfig config;
+  config.endpoints = {hostile.endpoint()};
+  config.prefix = "/vigil";
+  config.lease_ttl_seconds = 30;
+  EtcdRegistry::Options options;
+  options.backoff_initial = 20ms;
+  options.backoff_max = 200ms;
+  options.client = FastClient();
+  StatusBoard local;
+  local.Put({Web({Endpoint("10.0.0.1", true)})});
+  EtcdRegistry registry(config, "node-a", local, {}, options);
+  registry.Start();
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return registry.Health().message().find("the watch of etcd misbehaved") !=
+               std::string::npos;
+      },
+      10s))
+      << registry.Health().message();
+  const std::string why = registry.Health().message();
+  EXPECT_NE(why.find("a watch message over 16 MiB"), std::string::npos) << why;
+  EXPECT_NE(why.find("etcd at " + hostile.endpoint()), std::string::npos) << why;
+  EXPECT_TRUE(registry.publisher_state().connected);
+  EXPECT_TRUE(WaitUntil([&] { return HeldEndpoint(kFirst).has_value(); }, 10s));
+
+  hostile.Set(testing::HostileEtcd::Attack::kNone);
+  // A change may reach the view through a list (after a watch attacked
+  // still): the change a watch delivers ends the fault.
+  bool ready = true;
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        ready = !ready;
+        local.Put({Web({Endpoint("10.0.0.1", ready)})});
+        return WaitUntil([&] { return registry.Health().ok(); }, 500ms);
+      },
+      10s))
+      << registry.Health().message();
+  registry.Stop();
+}
+
+// A watch that is stuck while etcd answers every other call: a message
+// trickling without end, or a stream silent past its idle timeout (short
+// here; 11 minutes by default, past etcd's progress notifications).
+TEST_F(EtcdRegistryTest, HealthNamesAStuckWatch) {
+  testing::HostileEtcd hostile(server_.client_port());
+  EtcdConfig config;
+  config.endpoints = {hostile.endpoint()};
+  config.prefix = "/vigil";
+  config.lease_ttl_seconds = 30;
+  EtcdRegistry::Options options;
+  options.backoff_initial = 20ms;
+  options.backoff_max = 200ms;
+  options.client = FastClient();
+  struct Case {
+    testing::HostileEtcd::Attack attack;
+    std::chrono::milliseconds line_timeout;
+    std::chrono::milliseconds idle_timeout;
+    const char* says;
+  };
+  for (const Case& c :
+       {Case{testing::HostileEtcd::Attack::kTrickleLine, 300ms, 1min, "did not end within 300 ms"},
+        Case{testing::HostileEtcd::Attack::kSilence, 1min, 300ms,
+             "delivered nothing (not even a progress notification) for 300 ms"}}) {
+    const std::string says = c.says;
+    SCOPED_TRACE(says);
+    options.client.watch_line_timeout = c.line_timeout;
+    options.client.watch_idle_timeout = c.idle_timeout;
+    hostile.Set(c.attack);
+    StatusBoard local;
+    local.Put({Web({Endpoint("10.0.0.1", true)})});
+    EtcdRegistry registry(config, "node-a", local, {}, options);
+    registry.Start();
+    ASSERT_TRUE(
+        WaitUntil([&] { return registry.Health().message().find(says) != std::string::npos; }, 10s))
+        << registry.Health().message();
+    EXPECT_NE(registry.Health().message().find("the watch of etcd misbehaved"), std::string::npos);
+    EXPECT_TRUE(registry.publisher_state().connected);
+    registry.Stop();
+  }
 }
 
 }  // namespace

@@ -422,5 +422,89 @@ TEST(LabelSelectorTest, AcceptsLabelsAtTheLimits) {
   EXPECT_TRUE(selector.Matches({{prefix + "/" + name, value}, {"A_b.C-9", "Z"}}));
 }
 
+// ---------------------------------------------------------------------------
+// The Kubernetes dialect: Kubernetes' integer comparisons "k>N" and "k<N".
+
+LabelSelector MustParseKubernetes(std::string_view text) {
+  Result<LabelSelector> selector = LabelSelector::Parse(text, LabelSelector::Dialect::kKubernetes);
+  EXPECT_TRUE(selector.ok()) << text << ": " << selector.status().message();
+  return selector.ok() ? *selector : LabelSelector();
+}
+
+TEST(LabelSelectorKubernetesTest, ComparesIntegers) {
+  const struct {
+    std::string_view selector;
+    Labels labels;
+    bool matches;
+  } cases[] = {
+      {"replicas>2", {{"replicas", "3"}}, true},
+      {"replicas>2", {{"replicas", "2"}}, false},
+      {"replicas>2", {{"replicas", "10"}}, true},  // as integers, not strings
+      {"replicas < 5", {{"replicas", "4"}}, true},
+      {"replicas<5", {{"replicas", "5"}}, false},
+      {"replicas<5", {{"replicas", "10"}}, false},
+      {"replicas>007", {{"replicas", "8"}}, true},
+      {"replicas>7", {{"replicas", "008"}}, true},
+      // Absent, or not an integer: no match either way, as in Kubernetes.
+      {"replicas>2", {}, false},
+      {"replicas<2", {}, false},
+      {"replicas<2", {{"replicas", "one"}}, false},
+      {"replicas>2", {{"replicas", "3a"}}, false},
+      {"replicas<2", {{"replicas", ""}}, false},
+      {"replicas>2", {{"replicas", "99999999999999999999"}}, false},  // beyond int64
+      {"big>9223372036854775806", {{"big", "9223372036854775807"}}, true},
+      {"big<9223372036854775807", {{"big", "9223372036854775807"}}, false},
+      {"a>1,a<3", {{"a", "2"}}, true},
+      {"a>1,a<3", {{"a", "3"}}, false},
+      {"a>1,app=web", {{"a", "2"}, {"app", "web"}}, true},
+      {"a>1,app=web", {{"a", "2"}, {"app", "db"}}, false},
+      // The set operators mean the same in both dialects.
+      {"app in (web,db),!legacy", {{"app", "db"}}, true},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(MustParseKubernetes(c.selector).Matches(c.labels), c.matches) << c.selector;
+  }
+}
+
+TEST(LabelSelectorKubernetesTest, RejectsWhatIsNotAnInteger) {
+  const std::pair<std::string_view, std::string> cases[] = {
+      {"a>", "at the end: missing an integer after \">\""},
+      {"a<,b", "at position 3: missing an integer after \"<\""},
+      {"a>b", "at position 3: the value \"b\" after \">\" is not an integer (a decimal int64)"},
+      {"a>1.5", "at position 3: the value \"1.5\" after \">\" is not an integer (a decimal int64)"},
+      {"a>9223372036854775808",
+       "at position 3: the value \"9223372036854775808\" after \">\" is not an integer (a "
+       "decimal int64)"},
+      {"a>-1", "at position 3: label value \"-1\"" + std::string(kValueHelp)},
+      {"a>(1)", "at position 3: expected an integer after \">\", found \"(\""},
+      {"a><1", "at position 3: expected an integer after \">\", found \"<\""},
+      {"a>=1", "at position 3: expected an integer after \">\", found \"=\""},
+      {"a>1 2", "at position 5: expected \",\" or the end after \"a>1\", found \"2\""},
+      {"!a>1", "at position 3: expected \",\" or the end after \"!a\", found \">\""},
+  };
+  for (const auto& [text, problem] : cases) {
+    const Result<LabelSelector> selector =
+        LabelSelector::Parse(text, LabelSelector::Dialect::kKubernetes);
+    ASSERT_FALSE(selector.ok()) << text;
+    EXPECT_EQ(selector.status().message(),
+              "invalid label selector \"" + std::string(text) + "\" " + problem);
+  }
+}
+
+// vigil's own API keeps refusing the comparisons (see LabelSelectorMalformed).
+TEST(LabelSelectorKubernetesTest, OnlyTheKubernetesDialectCompares) {
+  EXPECT_FALSE(LabelSelector::Parse("a>1").ok());
+  EXPECT_FALSE(LabelSelector::Parse("a<1", LabelSelector::Dialect::kVigil).ok());
+  EXPECT_TRUE(LabelSelector::Parse("a<1", LabelSelector::Dialect::kKubernetes).ok());
+}
+
+TEST(LabelSelectorKubernetesTest, CanonicalFormRoundTrips) {
+  const LabelSelector selector = MustParseKubernetes("b < 5, a>1, a, a>1, app=web");
+  EXPECT_EQ(selector.ToString(), "a,a>1,app=web,b<5");
+  EXPECT_EQ(MustParseKubernetes(selector.ToString()), selector);
+  EXPECT_NE(MustParseKubernetes("a>1"), MustParseKubernetes("a<1"));
+  EXPECT_NE(MustParseKubernetes("a>1"), MustParseKubernetes("a>2"));
+}
+
 }  // namespace
 }  // namespace vigil

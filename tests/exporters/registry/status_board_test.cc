@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "tests/exporters/registry/endpoints_fixtures.h"
+#include "tests/support/heap.h"
 
 namespace vigil {
 namespace {
@@ -18,7 +21,7 @@ std::vector<std::pair<EventType, uint64_t>> Summary(const std::vector<BoardEvent
 }
 
 TEST(StatusBoardTest, EachChangeGetsTheNextVersionAndAnEvent) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   EXPECT_EQ(board.resource_version(), 0u);
   board.Put({MakeEndpoints("a", {false}), MakeEndpoints("b", {true})});
   EXPECT_EQ(board.resource_version(), 2u);
@@ -43,7 +46,7 @@ TEST(StatusBoardTest, EachChangeGetsTheNextVersionAndAnEvent) {
 }
 
 TEST(StatusBoardTest, PuttingTheSameContentIsNoChange) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {true, false})});
   board.Put({MakeEndpoints("a", {true, false})});
   EXPECT_EQ(board.resource_version(), 1u);
@@ -52,7 +55,7 @@ TEST(StatusBoardTest, PuttingTheSameContentIsNoChange) {
 }
 
 TEST(StatusBoardTest, SnapshotsAreImmutableAndSortedByName) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("zebra", {true}), MakeEndpoints("alpaca", {false})});
   const BoardSnapshot before = board.Snapshot();
   board.Put({MakeEndpoints("alpaca", {true})});
@@ -65,7 +68,7 @@ TEST(StatusBoardTest, SnapshotsAreImmutableAndSortedByName) {
 }
 
 TEST(StatusBoardTest, EventsSinceReplaysExactlyWhatFollows) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
   const auto events = board.EventsSince(7);
   ASSERT_TRUE(events.has_value());
@@ -77,7 +80,7 @@ TEST(StatusBoardTest, EventsSinceReplaysExactlyWhatFollows) {
 }
 
 TEST(StatusBoardTest, VersionsOlderThanTheHistoryAreGone) {
-  StatusBoard board(/*history=*/5);
+  StatusBoard board({.history = 5, .start_version = 0});
   for (int i = 0; i < 12; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
   // Kept: versions 8..12. Resuming after 7 needs 8 onwards: still possible.
   ASSERT_TRUE(board.EventsSince(7).has_value());
@@ -87,7 +90,7 @@ TEST(StatusBoardTest, VersionsOlderThanTheHistoryAreGone) {
 }
 
 TEST(StatusBoardTest, ProbeDetailsDoNotMakeVersions) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {false})});
   board.RecordProbe("a", "10.0.0.1:80",
                     ProbeDetails{WallTime(), ProbeOutcome::kFailure, "HTTP probe failed"});
@@ -105,18 +108,18 @@ TEST(StatusBoardTest, ProbeDetailsDoNotMakeVersions) {
 }
 
 TEST(StatusBoardTest, WaitForChangeReturnsAtOnceWhenAlreadyNewer) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {true})});
   EXPECT_EQ(board.WaitForChange(0, std::chrono::hours(1)), 1u);
 }
 
 TEST(StatusBoardTest, WaitForChangeTimesOutWithoutAChange) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   EXPECT_EQ(board.WaitForChange(0, std::chrono::milliseconds(20)), 0u);
 }
 
 TEST(StatusBoardTest, WaitForChangeWakesOnAPutFromAnotherThread) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   uint64_t seen = 0;
   std::thread waiter([&] { seen = board.WaitForChange(0, std::chrono::seconds(30)); });
   board.Put({MakeEndpoints("a", {true})});
@@ -136,7 +139,7 @@ namespace vigil {
 namespace {
 
 TEST(StatusBoardTransitionsTest, KeepsTheLastFewPerServiceAndForgetsDeletedServices) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.Put({testing::MakeEndpoints("a", {true})});
   for (size_t i = 0; i < StatusBoard::kTransitionsPerService + 5; ++i) {
     board.RecordTransition("a", Transition{WallTime(), "10.0.0.1:8080", "node-a", i % 2 == 0,
@@ -162,7 +165,7 @@ using testing::MakeEndpoints;
 
 // A board that mirrors a store with versions of its own (etcd's revisions).
 TEST(StatusBoardMirrorTest, ChangesOfOneCommitShareTheStoresVersion) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.CommitAt(17, {MakeEndpoints("a", {true}), MakeEndpoints("b", {false})}, {});
   EXPECT_EQ(board.resource_version(), 17u);
   board.CommitAt(25, {MakeEndpoints("a", {false})}, {"b"});
@@ -184,7 +187,7 @@ TEST(StatusBoardMirrorTest, ChangesOfOneCommitShareTheStoresVersion) {
 }
 
 TEST(StatusBoardMirrorTest, ReplaceAtDeletesWhatTheStoreNoLongerHas) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.CommitAt(5, {MakeEndpoints("a", {true}), MakeEndpoints("b", {true})}, {});
   board.ReplaceAt(9, {MakeEndpoints("b", {true}), MakeEndpoints("c", {false})});
   const auto events = board.EventsSince(5);
@@ -199,7 +202,7 @@ TEST(StatusBoardMirrorTest, ReplaceAtDeletesWhatTheStoreNoLongerHas) {
 }
 
 TEST(StatusBoardMirrorTest, AStoreVersionThatWentBackStillMovesTheBoardForward) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.CommitAt(100, {MakeEndpoints("a", {true})}, {});
   // The store lost its data and counts from 3 again; an unversioned local
   // change (0) takes the next version too.
@@ -215,7 +218,7 @@ TEST(StatusBoardMirrorTest, AStoreVersionThatWentBackStillMovesTheBoardForward) 
 }
 
 TEST(StatusBoardMirrorTest, ResumingBeforeDroppedEventsIsRefused) {
-  StatusBoard board(/*history=*/3);
+  StatusBoard board({.history = 3, .start_version = 0});
   board.CommitAt(10, {MakeEndpoints("a", {true}), MakeEndpoints("b", {true})}, {});
   board.CommitAt(20, {MakeEndpoints("a", {false})}, {});
   board.CommitAt(30, {MakeEndpoints("b", {false})}, {});
@@ -229,7 +232,7 @@ TEST(StatusBoardMirrorTest, ResumingBeforeDroppedEventsIsRefused) {
 }
 
 TEST(StatusBoardProbeChangesTest, NotesFirstProbesAndChangedResultsOnlyWhenTracking) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   const WallTime t = WallTime() + std::chrono::hours(24 * 365 * 56);
   board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
   EXPECT_TRUE(board.TakeProbeChanges().empty());
@@ -260,7 +263,7 @@ namespace vigil {
 namespace {
 
 TEST(StatusBoardResetTest, StartsTheHistoryOverAtALowerVersionInANewEpoch) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   board.CommitAt(10, {testing::MakeEndpoints("a", {true}), testing::MakeEndpoints("b", {true})},
                  {});
   board.CommitAt(0, {testing::MakeEndpoints("a", {false})}, {});
@@ -289,7 +292,7 @@ namespace vigil {
 namespace {
 
 TEST(StatusBoardProbeSlotTest, ASlotHoldsNothingUntilAProbeIsRecordedThere) {
-  StatusBoard board;
+  StatusBoard board({.start_version = 0});
   StatusBoard::ProbeEntry* slot = board.ProbeSlot("a", "10.0.0.1:80");
   EXPECT_FALSE(board.Probe("a", "10.0.0.1:80").has_value());
   const WallTime t = WallTime() + std::chrono::hours(24 * 365 * 56);
@@ -300,6 +303,150 @@ TEST(StatusBoardProbeSlotTest, ASlotHoldsNothingUntilAProbeIsRecordedThere) {
   for (int i = 0; i < 1000; ++i) board.ProbeSlot("a", "10.0.1." + std::to_string(i) + ":80");
   board.RecordProbe(slot, "a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
   EXPECT_EQ(board.Probe("a", "10.0.0.1:80")->result, ProbeOutcome::kSuccess);
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+using testing::Flip;
+using testing::HeapInUse;
+using testing::MakeLargeEndpoints;
+
+TEST(StatusBoardSharingTest, AVersionSharesTheEndpointsThatDidNotChangeWithTheOneBefore) {
+  StatusBoard board({.start_version = 0});
+  EndpointsObject object = MakeLargeEndpoints("web", 1010);
+  board.Put({object});
+  const auto first = board.Get("web");
+  Flip(object, 600);
+  board.Put({object});
+  const auto second = board.Get("web");
+  ASSERT_NE(first, second);
+  EXPECT_TRUE(first->endpoints[600].conditions.ready);  // as committed
+  EXPECT_FALSE(second->endpoints[600].conditions.ready);
+  for (size_t i = 0; i < 1010; ++i) {
+    ASSERT_EQ(&first->endpoints[i] == &second->endpoints[i], i != 600) << i;
+  }
+
+  // An object built anew (as the cluster view builds them) shares as much.
+  EndpointsObject rebuilt = MakeLargeEndpoints("web", 1010);
+  Flip(rebuilt, 600);
+  Flip(rebuilt, 3);
+  board.Put({rebuilt});
+  const auto third = board.Get("web");
+  EXPECT_EQ(third->resource_version, 3u);
+  for (size_t i = 0; i < 1010; ++i) {
+    ASSERT_EQ(&third->endpoints[i] == &second->endpoints[i], i != 3) << i;
+  }
+  // Equal content built anew is still no change.
+  board.Put({rebuilt});
+  EXPECT_EQ(board.resource_version(), 3u);
+}
+
+// A service of 1,010 endpoints that flap, one flip per event, for the whole
+// history: with a copy of the service per version the history held 4,096
+// copies of it (hundreds of megabytes); shared, it holds the flips.
+TEST(StatusBoardSharingTest, TheHistoryOfAFlappingServiceCostsTheFlipsNotTheService) {
+  constexpr size_t kEndpoints = 1010;
+  constexpr size_t kEvents = 4096;
+  StatusBoard board({.history = kEvents, .start_version = 0});
+  // Changed and committed as the prober does: its own object, a copy put.
+  EndpointsObject object = MakeLargeEndpoints("web", kEndpoints);
+  board.Put({object});
+  const size_t before = HeapInUse();
+  for (size_t i = 0; i < kEvents; ++i) {
+    Flip(object, (i * 37) % kEndpoints);
+    board.Put({object});
+  }
+  const size_t kept = HeapInUse() - before;
+  RecordProperty("history_bytes", std::to_string(kept));
+  std::printf("the history of %zu flaps of a %zu-endpoint service: %.1f MB\n", kEvents, kEndpoints,
+              static_cast<double>(kept) / 1e6);
+  EXPECT_LT(kept, size_t{50} << 20);
+
+  // Every version kept is the one committed.
+  ASSERT_EQ(board.resource_version(), kEvents + 1);
+  const auto events = board.EventsSince(1);
+  ASSERT_TRUE(events.has_value());
+  ASSERT_EQ(events->size(), kEvents);
+  for (size_t i : {size_t{0}, size_t{1}, size_t{2000}, kEvents - 1}) {
+    const EndpointsObject& at = *(*events)[i].object;
+    const EndpointsObject& before_it = *(*events)[i].previous;
+    const size_t flipped = (i * 37) % kEndpoints;
+    EXPECT_NE(at.endpoints[flipped].conditions.ready,
+              before_it.endpoints[flipped].conditions.ready);
+    EXPECT_EQ(at.endpoints[(flipped + 1) % kEndpoints],
+              before_it.endpoints[(flipped + 1) % kEndpoints]);
+  }
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+using testing::MakeEndpoints;
+
+TEST(StatusBoardTest, EventsSinceGivesAtMostTheNumberAskedEndingWithAWholeVersion) {
+  StatusBoard board({.start_version = 0});
+  for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
+  EXPECT_EQ(Summary(*board.EventsSince(2, 3)),
+            (std::vector<std::pair<EventType, uint64_t>>{
+                {EventType::kModified, 3}, {EventType::kModified, 4}, {EventType::kModified, 5}}));
+  EXPECT_EQ(board.EventsSince(8, 5)->size(), 2u);
+  // A mirrored store's revision of three changes is given whole.
+  board.CommitAt(
+      20, {MakeEndpoints("b", {true}), MakeEndpoints("c", {true}), MakeEndpoints("d", {true})}, {});
+  EXPECT_EQ(Summary(*board.EventsSince(9, 2)),
+            (std::vector<std::pair<EventType, uint64_t>>{{EventType::kModified, 10},
+                                                         {EventType::kAdded, 20},
+                                                         {EventType::kAdded, 20},
+                                                         {EventType::kAdded, 20}}));
+  EXPECT_EQ(board.EventsSince(10, 1)->size(), 3u);
+  EXPECT_TRUE(board.EventsSince(20, 1)->empty());
+}
+
+uint64_t WallClockMicros() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+TEST(StatusBoardStartTest, VersionsStartAtTheWallClocksMicroseconds) {
+  const uint64_t before = WallClockMicros();
+  StatusBoard board;
+  const uint64_t after = WallClockMicros();
+  const uint64_t start = board.resource_version();
+  EXPECT_GE(start, before);
+  EXPECT_LE(start, after);
+  EXPECT_LT(start, uint64_t{1} << 53);  // exact in a JSON client's double
+  EXPECT_EQ(board.oldest_resumable_version(), start);
+  board.Put({MakeEndpoints("a", {true})});
+  EXPECT_EQ(board.resource_version(), start + 1);
+  EXPECT_EQ(board.Get("a")->resource_version, start + 1);
+  EXPECT_EQ(board.EventsSince(start)->size(), 1u);
+}
+
+// An agent started again must not hand out versions it handed out before:
+// a client resuming from one would get a wrong history.
+TEST(StatusBoardStartTest, ABoardStartedLaterIssuesVersionsAboveAnEarlierOnesAndRefusesThose) {
+  constexpr uint64_t kFirstStart = 1'795'000'000'000'000;  // microseconds since the epoch
+  StatusBoard first({.start_version = kFirstStart});
+  for (int i = 0; i < 1000; ++i) first.Put({MakeEndpoints("a", {i % 2 == 0})});
+  const uint64_t handed_out = first.resource_version();
+
+  StatusBoard second({.start_version = kFirstStart + 1'000'000});  // a second later
+  EXPECT_GT(second.resource_version(), handed_out);
+  second.Put({MakeEndpoints("a", {true})});
+  EXPECT_GT(second.Get("a")->resource_version, handed_out);
+  // Any version of the first board is too old for the second.
+  for (uint64_t version : {kFirstStart, kFirstStart + 1, handed_out}) {
+    EXPECT_FALSE(second.EventsSince(version).has_value()) << version;
+  }
+  EXPECT_EQ(second.EventsSince(kFirstStart + 1'000'000)->size(), 1u);
 }
 
 }  // namespace
