@@ -30,7 +30,9 @@ RUN apt-get update \
         libldns3 \
         libmicrohttpd12 \
         libprometheus-cpp-core1.0 \
+        libre2-9 \
         libspdlog1.10 \
+        libssl3 \
         libyaml-0-2 \
         libyaml-cpp0.7 \
     && rm -rf /var/lib/apt/lists/*

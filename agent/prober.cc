@@ -10,30 +10,58 @@
 namespace vigil {
 namespace {
 
+std::optional<ProbeSpec::Tls> SpecTls(const std::optional<TlsConfig>& tls) {
+  if (!tls) return std::nullopt;
+  return ProbeSpec::Tls{tls->ca_file, tls->cert_file, tls->key_file, tls->server_name};
+}
+
 // The engine's view of one endpoint's probe, with ports and hosts resolved.
 Result<ProbeSpec> BuildSpec(const Service& service, const Endpoint& endpoint, const Probe& probe) {
   ProbeSpec spec;
   spec.timeout =
       std::chrono::duration_cast<std::chrono::nanoseconds>(Seconds(probe.timing.timeout_seconds));
-  const PortRef* port = nullptr;
-  const std::string* host = nullptr;
+  PortRef port;  // none: the endpoint's own
+  std::string host;
   if (const auto* http = std::get_if<HttpGetAction>(&probe.handler)) {
     spec.kind = ProbeSpec::Kind::kHttp;
     spec.https = http->scheme == Scheme::kHttps;
     spec.path = http->path;
     for (const HttpHeader& h : http->headers) spec.headers.push_back({h.name, h.value});
-    port = &http->port;
-    host = &http->host;
-  } else {
-    const auto& tcp = std::get<TcpSocketAction>(probe.handler);
+    spec.http2 = http->protocol == HttpProtocol::kHttp2;
+    spec.method = http->method;
+    spec.body = http->body;
+    spec.follow_redirects = http->follow_redirects;
+    spec.tls = SpecTls(http->tls);
+    for (const StatusRange& r : http->expect.status) spec.expect_status.push_back({r.low, r.high});
+    spec.expect_body = http->expect.body_matches;
+    spec.expect_no_body = http->expect.body_not_matches;
+    for (const HeaderExpectation& h : http->expect.headers) {
+      spec.expect_headers.push_back({h.name, h.matches});
+    }
+    port = http->port;
+    host = http->host;
+  } else if (const auto* tcp = std::get_if<TcpSocketAction>(&probe.handler)) {
     spec.kind = ProbeSpec::Kind::kTcp;
-    port = &tcp.port;
-    host = &tcp.host;
+    port = tcp->port;
+    host = tcp->host;
+  } else if (const auto* grpc = std::get_if<GrpcAction>(&probe.handler)) {
+    spec.kind = ProbeSpec::Kind::kGrpc;
+    spec.grpc_service = grpc->service;
+    spec.tls = SpecTls(grpc->tls);
+    port = grpc->port;
+  } else {
+    const auto& exec = std::get<ExecAction>(probe.handler);
+    spec.kind = ProbeSpec::Kind::kExec;
+    spec.command = exec.command;
+    // One definition checks every endpoint: the command is told which.
+    spec.environment = {"VIGIL_SERVICE=" + service.name, "VIGIL_ENDPOINT=" + endpoint.HostPort(),
+                        "VIGIL_ENDPOINT_ADDRESS=" + endpoint.address,
+                        "VIGIL_ENDPOINT_PORT=" + std::to_string(endpoint.port)};
   }
-  Result<int> resolved = ResolvePort(*port, service, endpoint);
+  Result<int> resolved = ResolvePort(port, service, endpoint);
   if (!resolved.ok()) return resolved.status();
   spec.port = *resolved;
-  spec.host = host->empty() ? endpoint.address : *host;
+  spec.host = host.empty() ? endpoint.address : host;
   return spec;
 }
 
@@ -42,12 +70,22 @@ std::string ProbeType(const std::optional<Probe>& probe) {
   if (const auto* http = std::get_if<HttpGetAction>(&probe->handler)) {
     return http->scheme == Scheme::kHttps ? "https" : "http";
   }
+  if (std::holds_alternative<GrpcAction>(probe->handler)) return "grpc";
+  if (std::holds_alternative<ExecAction>(probe->handler)) return "exec";
   return "tcp";
 }
 
 std::string Consecutive(int run, const char* singular, const char* plural) {
   return std::to_string(run) + " consecutive " + (run == 1 ? singular : plural);
 }
+
+// What a log line adds after a result's message: its machine-readable reason.
+std::string ReasonSuffix(const ProbeResult& result) {
+  if (result.reason == ProbeReason::kNone) return "";
+  return " (reason: " + std::string(ReasonName(result.reason)) + ")";
+}
+
+std::string WithReason(const ProbeResult& result) { return result.message + ReasonSuffix(result); }
 
 }  // namespace
 
@@ -258,13 +296,14 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
   target.tries = 0;
   scheduler_.Finish(id);
   board_.RecordProbe(target.details, target.service, target.key,
-                     ProbeDetails{clock_.WallNow(), result.outcome, result.message});
+                     ProbeDetails{clock_.WallNow(), result.outcome, result.message, result.reason,
+                                  result.latency});
   if (observer_ != nullptr) observer_->OnProbeDone(id, result);
 
   if (result.outcome == ProbeOutcome::kError) {
     if (result.message != target.last_error) {
       spdlog::warn("{} {}: probe errored, readiness unchanged: {}", target.service, target.key,
-                   result.message);
+                   WithReason(result));
       target.last_error = result.message;
     }
     return;
@@ -284,17 +323,18 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
         ready ? "ready after " + Consecutive(target.tracker.run(), "success", "successes")
               : "not ready after " + Consecutive(target.tracker.run(), "failure", "failures") +
                     ": " + result.message;
-    spdlog::info("{} {} {}", target.service, target.key, reason);
+    spdlog::info("{} {} {}{}", target.service, target.key, reason,
+                 ready ? "" : ReasonSuffix(result));
     board_.RecordTransition(
         target.service, Transition{status.last_transition_time, target.key, node_, ready, reason});
     if (observer_ != nullptr) observer_->OnReadinessChanged(target.id, ready);
   } else if (failure && !run_continues) {
-    spdlog::info("{} {} probe failed: {}", target.service, target.key, result.message);
+    spdlog::info("{} {} probe failed: {}", target.service, target.key, WithReason(result));
   } else if (failure) {
     // Counted for the summary rather than logged one by one.
     ++target.unlogged_failures;
     target.last_failure = result.message;
-    spdlog::debug("{} {} probe failed: {}", target.service, target.key, result.message);
+    spdlog::debug("{} {} probe failed: {}", target.service, target.key, WithReason(result));
   }
   // The schedule is as OnWake left it; only a change to commit needs a wake.
   if (commit_due_) engine_.WakeAt(*commit_due_);

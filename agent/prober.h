@@ -80,7 +80,7 @@ class Prober {
     std::optional<Probe> probe;
     // Built once per configuration: a probe formats nothing.
     Result<std::shared_ptr<const PreparedProbe>> spec = Status::Error("no probe");
-    std::string type;           // "http", "https", "tcp" or "none"
+    std::string type;           // "http", "https", "tcp", "grpc", "exec" or "none"
     std::string last_error;     // the error last logged, so that a repeat is not
     int unlogged_failures = 0;  // since the last summary
     int tries = 0;              // of the probe in flight, when it errored

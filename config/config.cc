@@ -9,6 +9,11 @@ std::string Endpoint::HostPort() const {
   return IsIpv6() ? "[" + address + "]" + port_text : address + port_text;
 }
 
+bool HttpGetAction::HasExtensions() const {
+  return protocol != HttpProtocol::kHttp1 || method != "GET" || body.has_value() ||
+         !follow_redirects || tls.has_value() || expect != HttpExpect{};
+}
+
 Result<int> ResolvePort(const PortRef& ref, const Service& service, const Endpoint& endpoint) {
   if (ref.number > 0) return ref.number;
   if (ref.name.empty()) return endpoint.port;

@@ -47,14 +47,80 @@ struct HttpHeader {
   bool operator==(const HttpHeader&) const = default;
 };
 
+// TLS settings of an HTTPS or gRPC probe (an extension to Kubernetes). The
+// files are checked readable when the config loads.
+struct TlsConfig {
+  std::string ca_file;    // set: the server's certificate is verified against it
+  std::string cert_file;  // client certificate (mutual TLS), with key_file
+  std::string key_file;
+  std::string server_name;  // SNI and the name verified; empty: the probe's host
+
+  bool operator==(const TlsConfig&) const = default;
+};
+
+// An inclusive range of HTTP status codes.
+struct StatusRange {
+  int low = 200;
+  int high = 399;
+
+  bool operator==(const StatusRange&) const = default;
+};
+
+struct HeaderExpectation {
+  std::string name;
+  std::string matches;  // an RE2 pattern, checked to compile
+
+  bool operator==(const HeaderExpectation&) const = default;
+};
+
+// What an HTTP answer must look like to be a success (an extension to
+// Kubernetes): absent fields check nothing beyond kubelet's status rule.
+struct HttpExpect {
+  std::vector<StatusRange> status;              // empty: 200-399 (kubelet's)
+  std::optional<std::string> body_matches;      // RE2, searched in the first 10 KiB
+  std::optional<std::string> body_not_matches;  // RE2, must not be found there
+  std::vector<HeaderExpectation> headers;
+
+  bool operator==(const HttpExpect&) const = default;
+};
+
+enum class HttpProtocol { kHttp1, kHttp2 };
+
 struct HttpGetAction {
   std::string path = "/";
   PortRef port;
   std::string host;  // empty: the endpoint's address
   Scheme scheme = Scheme::kHttp;
   std::vector<HttpHeader> headers;
+  // Extensions to Kubernetes; their defaults are kubelet's behaviour.
+  HttpProtocol protocol = HttpProtocol::kHttp1;
+  std::string method = "GET";       // GET, HEAD, POST or PUT
+  std::optional<std::string> body;  // POST and PUT only
+  bool follow_redirects = true;
+  std::optional<TlsConfig> tls;  // HTTPS only
+  HttpExpect expect;
+
+  // Whether any extension is set: a plain probe is kubelet's GET.
+  bool HasExtensions() const;
 
   bool operator==(const HttpGetAction&) const = default;
+};
+
+// Kubernetes' GRPCAction: grpc.health.v1.Health/Check over HTTP/2,
+// cleartext unless `tls` is set (an extension).
+struct GrpcAction {
+  PortRef port;
+  std::string service;  // the HealthCheckRequest's service; "" asks for the server
+  std::optional<TlsConfig> tls;
+
+  bool operator==(const GrpcAction&) const = default;
+};
+
+// Kubernetes' ExecAction: a command run on the agent's node, no shell.
+struct ExecAction {
+  std::vector<std::string> command;  // at least one item; command[0] the program
+
+  bool operator==(const ExecAction&) const = default;
 };
 
 struct TcpSocketAction {
@@ -65,7 +131,7 @@ struct TcpSocketAction {
 };
 
 struct Probe {
-  std::variant<HttpGetAction, TcpSocketAction> handler;
+  std::variant<HttpGetAction, TcpSocketAction, GrpcAction, ExecAction> handler;
   ProbeTiming timing;
 
   bool operator==(const Probe&) const = default;

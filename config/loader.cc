@@ -1,5 +1,6 @@
 #include "config/loader.h"
 
+#include <re2/re2.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -42,15 +43,22 @@ constexpr std::string_view kServiceKeys[] = {"name",
                                              "publishNotReadyAddresses"};
 constexpr std::string_view kServicePortKeys[] = {"name", "port", "protocol"};
 constexpr std::string_view kEndpointKeys[] = {"address", "port"};
-constexpr std::string_view kHandlerKeys[] = {"httpGet", "tcpSocket"};
-constexpr std::string_view kUnsupportedHandlerKeys[] = {"exec", "grpc"};
+constexpr std::string_view kHandlerKeys[] = {"httpGet", "tcpSocket", "grpc", "exec"};
 constexpr std::string_view kProbeKeys[] = {
     "httpGet",        "tcpSocket",           "exec",
     "grpc",           "initialDelaySeconds", "periodSeconds",
     "timeoutSeconds", "successThreshold",    "failureThreshold"};
-constexpr std::string_view kHttpGetKeys[] = {"path", "port", "host", "scheme", "httpHeaders"};
+constexpr std::string_view kHttpGetKeys[] = {"path",   "port",        "host",
+                                             "scheme", "httpHeaders", "protocol",
+                                             "method", "body",        "followRedirects",
+                                             "tls",    "expect"};
 constexpr std::string_view kHeaderKeys[] = {"name", "value"};
 constexpr std::string_view kTcpSocketKeys[] = {"port", "host"};
+constexpr std::string_view kGrpcKeys[] = {"port", "service", "tls"};
+constexpr std::string_view kExecKeys[] = {"command"};
+constexpr std::string_view kTlsKeys[] = {"caFile", "certFile", "keyFile", "serverName"};
+constexpr std::string_view kExpectKeys[] = {"status", "bodyMatches", "bodyNotMatches", "headers"};
+constexpr std::string_view kHeaderExpectationKeys[] = {"name", "matches"};
 
 // Seconds: Kubernetes takes whole seconds; vigil also takes fractions down to this.
 constexpr double kMinSeconds = 0.05;
@@ -69,6 +77,16 @@ constexpr size_t kMaxDnsDomainLength = 64;
 constexpr YamlLimits kYamlLimits{};
 
 std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+// An expect pattern compiles with RE2 as the probe will compile it (linear
+// time, no backreferences): an error says what RE2 found wrong.
+Status CheckPattern(const std::string& pattern) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  const RE2 re(pattern, options);
+  if (!re.ok()) return Status::Error("not an RE2 pattern: " + re.error());
+  return Status::Ok();
+}
 
 // A scalar the author marked as a string: quoted, or tagged !!str.
 bool IsStringTagged(const YamlNode& node) { return node.StringTagged(); }
@@ -754,11 +772,6 @@ class Decoder {
     if (!fields) return std::nullopt;
     Probe probe;
     probe.timing = DecodeTiming(*fields, defaults);
-    for (std::string_view kind : kUnsupportedHandlerKeys) {
-      if (auto handler = fields->Get(kind)) {
-        Error(*handler, std::string(kind) + " probes are not supported: use httpGet or tcpSocket");
-      }
-    }
     // Every handler present is decoded, so that its own errors are reported too.
     std::vector<std::string_view> kinds;
     bool handlers_ok = true;
@@ -766,25 +779,27 @@ class Decoder {
       std::optional<Field> handler = fields->Get(kind);
       if (!handler) continue;
       kinds.push_back(kind);
+      const auto take = [&](auto decoded) {
+        handlers_ok = handlers_ok && decoded.has_value();
+        if (decoded) probe.handler = std::move(*decoded);
+      };
       if (kind == "httpGet") {
-        std::optional<HttpGetAction> http = DecodeHttpGet(*handler, service);
-        handlers_ok = handlers_ok && http.has_value();
-        if (http) probe.handler = std::move(*http);
+        take(DecodeHttpGet(*handler, service));
+      } else if (kind == "tcpSocket") {
+        take(DecodeTcpSocket(*handler, service));
+      } else if (kind == "grpc") {
+        take(DecodeGrpc(*handler, service));
       } else {
-        std::optional<TcpSocketAction> tcp = DecodeTcpSocket(*handler, service);
-        handlers_ok = handlers_ok && tcp.has_value();
-        if (tcp) probe.handler = std::move(*tcp);
+        take(DecodeExec(*handler));
       }
       if (kinds.size() == 2) {
         Error(*handler, "a probe takes one handler, but both " + std::string(kinds[0]) + " and " +
                             std::string(kinds[1]) + " are set");
       }
     }
-    const bool unsupported =
-        std::any_of(std::begin(kUnsupportedHandlerKeys), std::end(kUnsupportedHandlerKeys),
-                    [&](std::string_view kind) { return fields->Get(kind).has_value(); });
-    if (kinds.empty() && !unsupported) {
-      Error(fields->mark(), fields->path(), "must set one handler: httpGet or tcpSocket");
+    if (kinds.empty()) {
+      Error(fields->mark(), fields->path(),
+            "must set one handler: httpGet, tcpSocket, grpc or exec");
     }
     if (kinds.size() != 1 || !handlers_ok) return std::nullopt;
     return probe;
@@ -865,8 +880,306 @@ class Decoder {
         ok = false;
       }
     }
+    if (auto protocol = fields->Get("protocol")) {
+      std::optional<std::string> text = String(*protocol);
+      if (text && *text == "HTTP1") {
+        http.protocol = HttpProtocol::kHttp1;
+      } else if (text && *text == "HTTP2") {
+        http.protocol = HttpProtocol::kHttp2;
+      } else {
+        if (text) Error(*protocol, "unknown protocol " + Quote(*text) + " (want HTTP1 or HTTP2)");
+        ok = false;
+      }
+    }
+    if (auto method = fields->Get("method")) {
+      std::optional<std::string> text = String(*method);
+      constexpr std::string_view kMethods[] = {"GET", "HEAD", "POST", "PUT"};
+      if (text &&
+          std::find(std::begin(kMethods), std::end(kMethods), *text) != std::end(kMethods)) {
+        http.method = *text;
+      } else {
+        if (text) {
+          Error(*method, "unsupported method " + Quote(*text) + " (want GET, HEAD, POST or PUT)");
+        }
+        ok = false;
+      }
+    }
+    if (auto body = fields->Get("body")) {
+      std::optional<std::string> text = String(*body);
+      if (!text) {
+        ok = false;
+      } else if (http.method != "POST" && http.method != "PUT") {
+        Error(*body, "a body is sent with method POST or PUT only (method is " + http.method + ")");
+        ok = false;
+      } else {
+        http.body = *text;
+      }
+    }
+    if (auto follow = fields->Get("followRedirects")) {
+      if (std::optional<bool> v = Bool(*follow)) {
+        http.follow_redirects = *v;
+      } else {
+        ok = false;
+      }
+    }
+    if (auto tls = fields->Get("tls")) {
+      http.tls = DecodeTls(*tls);
+      if (!http.tls) {
+        ok = false;
+      } else if (http.scheme != Scheme::kHttps) {
+        Error(*tls, "tls is for scheme HTTPS (scheme is HTTP)");
+        ok = false;
+      }
+    }
+    if (auto expect = fields->Get("expect")) {
+      if (std::optional<HttpExpect> e = DecodeExpect(*expect)) {
+        http.expect = std::move(*e);
+      } else {
+        ok = false;
+      }
+    }
     if (!ok) return std::nullopt;
     return http;
+  }
+
+  std::optional<bool> Bool(const Field& f) {
+    std::optional<std::string> text = NumberText(f, "true or false");
+    if (!text) return std::nullopt;
+    if (*text == "true") return true;
+    if (*text == "false") return false;
+    Error(f, "expected true or false, got " + Describe(f.value));
+    return std::nullopt;
+  }
+
+  // A file the agent must be able to read, named by `f`.
+  std::optional<std::string> ReadableFile(const Field& f) {
+    std::optional<std::string> path = NonEmptyString(f);
+    if (!path) return std::nullopt;
+    struct stat st {};
+    if (stat(path->c_str(), &st) != 0) {
+      Error(f, "cannot read " + Quote(*path) + ": " + std::strerror(errno));
+      return std::nullopt;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      Error(f, "cannot read " + Quote(*path) + ": it is a directory");
+      return std::nullopt;
+    }
+    std::ifstream in(*path, std::ios::binary);
+    if (!in || in.peek() == std::ifstream::traits_type::eof()) {
+      Error(f, "cannot read " + Quote(*path) +
+                   (in ? ": it is empty" : ": " + std::string(std::strerror(errno))));
+      return std::nullopt;
+    }
+    return path;
+  }
+
+  std::optional<TlsConfig> DecodeTls(const Field& f) {
+    std::optional<Fields> fields = Map(f, kTlsKeys);
+    if (!fields) return std::nullopt;
+    TlsConfig tls;
+    bool ok = true;
+    for (auto [key, member] :
+         {std::pair{"caFile", &TlsConfig::ca_file}, std::pair{"certFile", &TlsConfig::cert_file},
+          std::pair{"keyFile", &TlsConfig::key_file}}) {
+      if (auto file = fields->Get(key)) {
+        if (std::optional<std::string> path = ReadableFile(*file)) {
+          tls.*member = *path;
+        } else {
+          ok = false;
+        }
+      }
+    }
+    const std::optional<Field> cert = fields->Get("certFile");
+    const std::optional<Field> key = fields->Get("keyFile");
+    if (cert.has_value() != key.has_value()) {
+      Error(cert ? *cert : *key,
+            "certFile and keyFile go together (a client certificate and its key)");
+      ok = false;
+    }
+    if (auto name = fields->Get("serverName")) {
+      std::optional<std::string> text = NonEmptyString(*name);
+      if (!text) {
+        ok = false;
+      } else if (Status s = CheckDns1123Subdomain(*text); !s.ok()) {
+        Error(*name, "not a server name: " + s.message());
+        ok = false;
+      } else {
+        tls.server_name = *text;
+      }
+    }
+    if (!ok) return std::nullopt;
+    return tls;
+  }
+
+  // An RE2 pattern that compiles.
+  std::optional<std::string> Pattern(const Field& f) {
+    std::optional<std::string> text = String(f);
+    if (!text) return std::nullopt;
+    if (Status s = CheckPattern(*text); !s.ok()) {
+      Error(f, s.message());
+      return std::nullopt;
+    }
+    return text;
+  }
+
+  std::optional<StatusRange> DecodeStatus(const Field& f) {
+    constexpr int kLow = 100;
+    constexpr int kHigh = 599;
+    const std::string& scalar = f.value.IsScalar() ? f.value.Scalar() : std::string();
+    if (f.value.IsScalar() && !IsStringTagged(f.value) && !scalar.empty() &&
+        std::all_of(scalar.begin(), scalar.end(), [](char c) { return isdigit(c); })) {
+      std::optional<int> code = Int(f, kLow, kHigh);
+      if (!code) return std::nullopt;
+      return StatusRange{*code, *code};
+    }
+    std::optional<std::string> text = String(f);
+    if (!text) return std::nullopt;
+    const size_t dash = text->find('-');
+    int low = 0;
+    int high = 0;
+    const auto number = [](std::string_view digits, int* out) {
+      const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), *out);
+      return !digits.empty() && ec == std::errc() && ptr == digits.data() + digits.size();
+    };
+    if (dash == std::string::npos || !number(std::string_view(*text).substr(0, dash), &low) ||
+        !number(std::string_view(*text).substr(dash + 1), &high)) {
+      Error(f, "expected a status code or a range \"low-high\" (as \"200-299\"), got " +
+                   Describe(f.value));
+      return std::nullopt;
+    }
+    if (low < kLow || high > kHigh || low > high) {
+      Error(f, "a range of status codes from 100 to 599, low first (got " + *text + ")");
+      return std::nullopt;
+    }
+    return StatusRange{low, high};
+  }
+
+  std::optional<HttpExpect> DecodeExpect(const Field& f) {
+    std::optional<Fields> fields = Map(f, kExpectKeys);
+    if (!fields) return std::nullopt;
+    HttpExpect expect;
+    bool ok = true;
+    if (auto status = fields->Get("status")) {
+      if (auto items = List(*status)) {
+        if (items->empty()) {
+          Error(*status, "must list at least one status code or range");
+          ok = false;
+        }
+        for (const Field& item : *items) {
+          if (std::optional<StatusRange> range = DecodeStatus(item)) {
+            expect.status.push_back(*range);
+          } else {
+            ok = false;
+          }
+        }
+      } else {
+        ok = false;
+      }
+    }
+    for (auto [key, member] : {std::pair{"bodyMatches", &HttpExpect::body_matches},
+                               std::pair{"bodyNotMatches", &HttpExpect::body_not_matches}}) {
+      if (auto pattern = fields->Get(key)) {
+        if (std::optional<std::string> text = Pattern(*pattern)) {
+          expect.*member = *text;
+        } else {
+          ok = false;
+        }
+      }
+    }
+    if (auto headers = fields->Get("headers")) {
+      if (auto items = List(*headers)) {
+        for (const Field& item : *items) {
+          std::optional<Fields> header = Map(item, kHeaderExpectationKeys);
+          if (!header) {
+            ok = false;
+            continue;
+          }
+          HeaderExpectation expectation;
+          std::optional<Field> name = header->Get("name");
+          std::optional<Field> matches = header->Get("matches");
+          if (!name) MissingKey(*header, "name");
+          if (!matches) MissingKey(*header, "matches");
+          std::optional<std::string> name_text = name ? String(*name) : std::nullopt;
+          if (name_text) {
+            if (Status s = CheckHeaderName(*name_text); !s.ok()) {
+              Error(*name, s.message());
+              name_text.reset();
+            }
+          }
+          std::optional<std::string> pattern = matches ? Pattern(*matches) : std::nullopt;
+          if (!name_text || !pattern) {
+            ok = false;
+            continue;
+          }
+          expect.headers.push_back({*name_text, *pattern});
+        }
+      } else {
+        ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    return expect;
+  }
+
+  std::optional<GrpcAction> DecodeGrpc(const Field& f, const Service& service) {
+    std::optional<Fields> fields = Map(f, kGrpcKeys);
+    if (!fields) return std::nullopt;
+    GrpcAction grpc;
+    bool ok = true;
+    if (auto port = fields->Get("port")) {
+      if (std::optional<PortRef> ref = Port(*port, service)) {
+        grpc.port = *ref;
+      } else {
+        ok = false;
+      }
+    }
+    if (auto name = fields->Get("service")) {
+      if (std::optional<std::string> text = String(*name)) {
+        grpc.service = *text;
+      } else {
+        ok = false;
+      }
+    }
+    if (auto tls = fields->Get("tls")) {
+      grpc.tls = DecodeTls(*tls);
+      ok = ok && grpc.tls.has_value();
+    }
+    if (!ok) return std::nullopt;
+    return grpc;
+  }
+
+  std::optional<ExecAction> DecodeExec(const Field& f) {
+    std::optional<Fields> fields = Map(f, kExecKeys);
+    if (!fields) return std::nullopt;
+    std::optional<Field> command = fields->Get("command");
+    if (!command) {
+      MissingKey(*fields, "command");
+      return std::nullopt;
+    }
+    std::optional<std::vector<Field>> items = List(*command);
+    if (!items) return std::nullopt;
+    if (items->empty()) {
+      Error(*command, "must name a program to run");
+      return std::nullopt;
+    }
+    ExecAction exec;
+    bool ok = true;
+    for (const Field& item : *items) {
+      std::optional<std::string> text = String(item);
+      if (!text) {
+        ok = false;
+      } else if (text->find('\0') != std::string::npos) {
+        Error(item, "must not hold NUL characters");
+        ok = false;
+      } else if (exec.command.empty() && text->empty()) {
+        Error(item, "must name a program to run");
+        ok = false;
+      } else {
+        exec.command.push_back(*text);
+      }
+    }
+    if (!ok) return std::nullopt;
+    return exec;
   }
 
   std::optional<HttpHeader> DecodeHeader(const Field& f) {

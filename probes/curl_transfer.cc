@@ -81,33 +81,86 @@ ProbeResult TransportFailure(CURL* easy, CURLcode code, const char* error, const
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
       result.outcome = ProbeOutcome::kTimeout;
+      result.reason = ProbeReason::kTimeout;
       result.message = TimeoutMessage(spec.timeout);
       break;
     case CURLE_COULDNT_RESOLVE_HOST:
+      result.reason = ProbeReason::kDns;
       result.message = LookupMessage(spec.host);
       break;
     case CURLE_COULDNT_CONNECT:
+      result.reason = DialReason(static_cast<int>(os_errno));
       result.message = DialMessage(remote_ip, remote_port, reason);
       break;
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
+      if (os_errno == 0 && detail.find("SSL") != std::string::npos) {
+        // TLS broke after the handshake, as a TLS 1.3 server refusing the
+        // client's certificate does with its alert.
+        result.reason = ProbeReason::kTls;
+        result.message = "TLS failed: " + detail;
+        break;
+      }
+      result.reason = ConnectionReason(static_cast<int>(os_errno));
       result.message = ConnectionMessage(
           code == CURLE_RECV_ERROR ? "read" : "write",
           JoinHostPort(InfoString(easy, CURLINFO_LOCAL_IP), InfoLong(easy, CURLINFO_LOCAL_PORT)),
           JoinHostPort(remote_ip, remote_port), reason);
       break;
+    case CURLE_GOT_NOTHING:  // closed before a byte of an answer
+      result.reason = ProbeReason::kReset;
+      result.message = detail;
+      break;
     case CURLE_WEIRD_SERVER_REPLY:
     case CURLE_UNSUPPORTED_PROTOCOL:  // what curl answers to bytes that are not HTTP
+      result.reason = ProbeReason::kProtocol;
       result.message = "malformed HTTP response: " + detail;
       break;
     case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+      result.reason = ProbeReason::kTls;
       result.message = "TLS handshake failed: " + detail;
       break;
-    default:
+    default:  // HTTP/2 framing errors among others: not an answer the protocol allows
+      result.reason = ProbeReason::kProtocol;
       result.message = detail;
       break;
   }
   return result;
+}
+
+void ReadPhases(CURL* easy, bool resolved, bool tls, ProbeResult* result) {
+  // Each is the time from the start to the end of that phase; 0 when it did
+  // not end.
+  const auto at = [easy](CURLINFO info) {
+    curl_off_t us = 0;
+    curl_easy_getinfo(easy, info, &us);
+    return std::chrono::microseconds(us);
+  };
+  const std::chrono::microseconds lookup = at(CURLINFO_NAMELOOKUP_TIME_T);
+  const std::chrono::microseconds connect = at(CURLINFO_CONNECT_TIME_T);
+  const std::chrono::microseconds handshake = at(CURLINFO_APPCONNECT_TIME_T);
+  const std::chrono::microseconds first_byte = at(CURLINFO_STARTTRANSFER_TIME_T);
+  if (resolved && lookup.count() > 0) result->set_phase(ProbePhase::kDns, lookup);
+  if (connect.count() <= 0) return;
+  result->set_phase(ProbePhase::kConnect, connect - lookup);
+  std::chrono::microseconds ready = connect;
+  if (tls) {
+    if (handshake.count() <= 0) return;
+    result->set_phase(ProbePhase::kTls, handshake - connect);
+    ready = handshake;
+  }
+  if (first_byte > ready) result->set_phase(ProbePhase::kFirstByte, first_byte - ready);
 }
 
 }  // namespace vigil

@@ -31,4 +31,8 @@ long TimeoutMillis(std::chrono::nanoseconds d);
 // name that does not resolve, bytes that are not HTTP...
 ProbeResult TransportFailure(CURL* easy, CURLcode code, const char* error, const ProbeSpec& spec);
 
+// Sets `result`'s phases from the transfer's timings, as far as it got: dns
+// only when `resolved` (the host was a name), tls only when `tls`.
+void ReadPhases(CURL* easy, bool resolved, bool tls, ProbeResult* result);
+
 }  // namespace vigil

@@ -1,5 +1,6 @@
 #include "probes/http_probe.h"
 
+#include <re2/re2.h>
 #include <strings.h>
 
 #include <algorithm>
@@ -37,10 +38,29 @@ const curl_slist* DefaultHeaders() {
 // Reads and drops the body; once its limit (10 KiB) has come it stops the
 // transfer (curl then ends with CURLE_WRITE_ERROR), as Go's ReadAtMost stops
 // reading at its limit: a huge or endless body costs neither memory nor time.
-size_t CountBody(char*, size_t size, size_t count, void* userdata) {
+size_t CountBody(char* data, size_t size, size_t count, void* userdata) {
   auto* exchange = static_cast<HttpExchange*>(userdata);
-  exchange->body_bytes += size * count;
-  return exchange->body_bytes >= exchange->body_limit ? 0 : size * count;
+  const size_t n = size * count;
+  if (exchange->keep_body && exchange->body.size() < exchange->body_limit) {
+    exchange->body.append(data, std::min(n, exchange->body_limit - exchange->body.size()));
+  }
+  exchange->body_bytes += n;
+  return exchange->body_bytes >= exchange->body_limit ? 0 : n;
+}
+
+bool InRanges(const std::vector<ProbeSpec::StatusRange>& ranges, long status) {
+  return std::any_of(ranges.begin(), ranges.end(), [&](const ProbeSpec::StatusRange& r) {
+    return status >= r.low && status <= r.high;
+  });
+}
+
+// A value quoted for a message, cut to a length a log line can carry.
+std::string Quoted(std::string_view value) {
+  constexpr size_t kMax = 100;
+  std::string out = "\"";
+  out.append(ValidUtf8(value.substr(0, kMax)));
+  if (value.size() > kMax) out += "...";
+  return out + "\"";
 }
 
 struct UrlParts {
@@ -66,9 +86,11 @@ std::optional<UrlParts> ParseUrl(const std::string& url) {
   return UrlParts{std::move(*scheme), std::move(*host)};
 }
 
-ProbeResult Answer(ProbeOutcome outcome, std::string message) {
+ProbeResult Answer(ProbeOutcome outcome, std::string message,
+                   ProbeReason reason = ProbeReason::kNone) {
   ProbeResult result;
   result.outcome = outcome;
+  result.reason = outcome == ProbeOutcome::kTimeout ? ProbeReason::kTimeout : reason;
   result.message = std::move(message);
   return result;
 }
@@ -92,18 +114,87 @@ std::optional<std::string> Resolve(const std::string& base, const std::string& l
 ProbeResult CurlBodyError(CURL* easy, CURLcode code, const char* error, const ProbeSpec& spec) {
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
-      return BodyError(BodyTimeoutMessage());
+      return BodyError(BodyTimeoutMessage(), ProbeReason::kTimeout);
     case CURLE_PARTIAL_FILE:
-      return BodyError(kUnexpectedEof);
-    default:
-      return BodyError(TransportFailure(easy, code, error, spec).message);
+      return BodyError(kUnexpectedEof, ProbeReason::kReset);
+    default: {
+      const ProbeResult failure = TransportFailure(easy, code, error, spec);
+      return BodyError(failure.message, failure.reason);
+    }
   }
+}
+
+// Whether the server answered in another HTTP version than HTTP/2 when
+// HTTP/2 was asked for over TLS (ALPN offers both; the probe wants h2).
+bool Http2Refused(CURL* easy) {
+  long version = 0;
+  curl_easy_getinfo(easy, CURLINFO_HTTP_VERSION, &version);
+  return version != CURL_HTTP_VERSION_2_0;
 }
 
 }  // namespace
 
 bool IsFollowedRedirect(long status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+std::string RedirectMethod(const std::string& method, long status) {
+  if ((status == 301 || status == 302 || status == 303) && method != "GET" && method != "HEAD") {
+    return "GET";
+  }
+  return method;
+}
+
+ProbeResult JudgeAnswer(const PreparedProbe& probe, long status,
+                        const std::vector<std::vector<std::string>>& header_values,
+                        std::string_view body) {
+  const ProbeSpec& spec = probe.spec;
+  ProbeResult result;
+  if (spec.expect_status.empty()) {
+    result = JudgeStatus(status);
+    if (result.outcome != ProbeOutcome::kSuccess) return result;
+  } else if (!InRanges(spec.expect_status, status)) {
+    result = Answer(ProbeOutcome::kFailure, StatusCodeMessage(status), ProbeReason::kStatus);
+    result.code = static_cast<int>(status);
+    return result;
+  } else {
+    result.outcome = ProbeOutcome::kSuccess;
+    result.code = static_cast<int>(status);
+  }
+  for (size_t i = 0; i < spec.expect_headers.size(); ++i) {
+    const ProbeSpec::HeaderMatch& expected = spec.expect_headers[i];
+    const std::vector<std::string>& values = header_values[i];
+    ProbeResult failed = result;
+    failed.outcome = ProbeOutcome::kFailure;
+    failed.reason = ProbeReason::kHeader;
+    if (values.empty()) {
+      failed.message = "header " + expected.name + " is missing";
+      return failed;
+    }
+    const bool matched = std::any_of(values.begin(), values.end(), [&](const std::string& v) {
+      return RE2::PartialMatch(v, *probe.expect_headers[i]);
+    });
+    if (!matched) {
+      failed.message = "header " + expected.name + ": " + Quoted(values.front()) +
+                       " does not match " + Quoted(expected.pattern);
+      return failed;
+    }
+  }
+  const auto body_failure = [&](std::string message) {
+    ProbeResult failed = result;
+    failed.outcome = ProbeOutcome::kFailure;
+    failed.reason = ProbeReason::kBody;
+    failed.message = std::move(message);
+    return failed;
+  };
+  if (probe.expect_body && !RE2::PartialMatch(body, *probe.expect_body)) {
+    return body_failure("body does not match " + Quoted(*spec.expect_body));
+  }
+  if (probe.expect_no_body && RE2::PartialMatch(body, *probe.expect_no_body)) {
+    return body_failure("body matches " + Quoted(*spec.expect_no_body) +
+                        ", which expect.bodyNotMatches forbids");
+  }
+  return result;
 }
 
 ProbeResult JudgeStatus(long status) {
@@ -113,7 +204,7 @@ ProbeResult JudgeStatus(long status) {
   } else if (status >= 300 && status < 400) {
     result = Answer(ProbeOutcome::kSuccess, "Probe terminated redirects");
   } else {
-    result = Answer(ProbeOutcome::kFailure, StatusCodeMessage(status));
+    result = Answer(ProbeOutcome::kFailure, StatusCodeMessage(status), ProbeReason::kStatus);
   }
   result.code = static_cast<int>(status);
   return result;
@@ -129,7 +220,8 @@ RedirectPlan PlanRedirect(const ProbeSpec& spec, const std::string& url, long st
   if (!target) {
     plan.kind = RedirectPlan::Kind::kBadLocation;
     plan.result =
-        Answer(ProbeOutcome::kFailure, "failed to parse Location header \"" + location + "\"");
+        Answer(ProbeOutcome::kFailure, "failed to parse Location header \"" + location + "\"",
+               ProbeReason::kProtocol);
     return plan;
   }
   // kubelet's checker compares host names, as Go writes them: exactly.
@@ -156,10 +248,11 @@ std::optional<ProbeResult> JudgeFollow(const ProbeSpec& spec, const RedirectPlan
                                        std::chrono::steady_clock::time_point deadline) {
   // Go's client checks before each redirect how many requests it has made.
   if (redirects + 1 >= kMaxRedirects) {
-    return Answer(ProbeOutcome::kFailure, "stopped after 10 redirects");
+    return Answer(ProbeOutcome::kFailure, "stopped after 10 redirects", ProbeReason::kProtocol);
   }
   if (plan.scheme != "http" && plan.scheme != "https") {
-    return Answer(ProbeOutcome::kFailure, "unsupported protocol scheme \"" + plan.scheme + "\"");
+    return Answer(ProbeOutcome::kFailure, "unsupported protocol scheme \"" + plan.scheme + "\"",
+                  ProbeReason::kProtocol);
   }
   if (deadline <= std::chrono::steady_clock::now()) {
     return Answer(ProbeOutcome::kTimeout, TimeoutMessage(spec.timeout));
@@ -178,8 +271,8 @@ bool IsAbsoluteLocation(std::string_view location) {
   return false;
 }
 
-ProbeResult BodyError(std::string message) {
-  return Answer(ProbeOutcome::kError, std::move(message));
+ProbeResult BodyError(std::string message, ProbeReason reason) {
+  return Answer(ProbeOutcome::kError, std::move(message), reason);
 }
 
 std::string HttpUrl(const ProbeSpec& spec) {
@@ -217,6 +310,7 @@ static size_t ReadHeader(char* data, size_t size, size_t count, void* userdata) 
     exchange->transfer_encodings = 0;
     exchange->http10 = line.substr(0, 8) == "HTTP/1.0" || line.substr(0, 6) == "HTTP/0";
     exchange->status = 0;
+    for (std::vector<std::string>& values : exchange->header_values) values.clear();
     const size_t space = line.find(' ');
     if (space != std::string_view::npos) {
       std::string_view code = line.substr(space + 1);
@@ -249,7 +343,11 @@ static size_t ReadHeader(char* data, size_t size, size_t count, void* userdata) 
       }
     }
     exchange->headers_done = true;
-    exchange->redirect = PlanRedirect(*exchange->spec, exchange->url, status, exchange->location);
+    // Not following redirects: every answer is final.
+    exchange->redirect =
+        exchange->spec->follow_redirects
+            ? PlanRedirect(*exchange->spec, exchange->url, status, exchange->location)
+            : RedirectPlan{};
     if (exchange->redirect.kind == RedirectPlan::Kind::kBadLocation) return 0;
     if (exchange->redirect.kind == RedirectPlan::Kind::kSameHost) {
       curl_off_t length = -1;
@@ -269,6 +367,14 @@ static size_t ReadHeader(char* data, size_t size, size_t count, void* userdata) 
     }
     return std::string(value);
   };
+  const std::vector<ProbeSpec::HeaderMatch>& expected = exchange->spec->expect_headers;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const std::string& name = expected[i].name;
+    if (line.size() > name.size() && line[name.size()] == ':' &&
+        strncasecmp(line.data(), name.data(), name.size()) == 0) {
+      exchange->header_values[i].push_back(value_of(name.size() + 1));
+    }
+  }
   if (line.size() > 9 && strncasecmp(line.data(), "Location:", 9) == 0) {
     exchange->location = value_of(9);
   } else if (line.size() > 18 && strncasecmp(line.data(), "Transfer-Encoding:", 18) == 0) {
@@ -278,11 +384,15 @@ static size_t ReadHeader(char* data, size_t size, size_t count, void* userdata) 
   return n;
 }
 
-void StartHttp(CURL* easy, const PreparedProbe& probe, const std::string& url,
-               std::chrono::steady_clock::time_point deadline, int redirects, bool keep_host,
-               const std::string& referer, HttpExchange* exchange) {
+void StartHttp(CURL* easy, const PreparedProbe& probe, const std::string& method,
+               const std::string& url, std::chrono::steady_clock::time_point deadline,
+               int redirects, bool keep_host, const std::string& referer, HttpExchange* exchange) {
   *exchange = HttpExchange{};
-  exchange->spec = &probe.spec;
+  const ProbeSpec& spec = probe.spec;
+  exchange->spec = &spec;
+  exchange->method = method;
+  exchange->keep_body = spec.expect_body.has_value() || spec.expect_no_body.has_value();
+  exchange->header_values.resize(spec.expect_headers.size());
   exchange->easy = easy;
   exchange->deadline = deadline;
   exchange->redirects = redirects;
@@ -297,13 +407,28 @@ void StartHttp(CURL* easy, const PreparedProbe& probe, const std::string& url,
   curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers != nullptr ? headers : DefaultHeaders());
   curl_easy_setopt(easy, CURLOPT_REFERER, referer.empty() ? nullptr : referer.c_str());
-  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  long version = CURL_HTTP_VERSION_1_1;
+  if (spec.http2)
+    version = spec.https ? CURL_HTTP_VERSION_2TLS : CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE;
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, version);
+  if (method == "HEAD") {
+    curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  } else if (method == "POST" || method == "PUT") {
+    static const std::string kEmpty;
+    const std::string& body = spec.body ? *spec.body : kEmpty;
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    if (method == "PUT") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, "PUT");
+  } else if (redirects > 0) {
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);  // after a redirect that turned a POST into a GET
+  }
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, CountBody);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, exchange);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, ReadHeader);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, exchange);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+  if (spec.https) {
+    SetUpTls(easy, spec, &exchange->tls);
+  }
 }
 
 std::optional<ProbeResult> FinishHttp(CURL* easy, CURLcode code, const char* error,
@@ -318,7 +443,8 @@ std::optional<ProbeResult> FinishHttp(CURL* easy, CURLcode code, const char* err
 
   ProbeResult result;
   if (!exchange->refused.empty()) {
-    result = Answer(ProbeOutcome::kFailure, "malformed HTTP response: " + exchange->refused);
+    result = Answer(ProbeOutcome::kFailure, "malformed HTTP response: " + exchange->refused,
+                    ProbeReason::kProtocol);
   } else if (code != CURLE_OK && !body_capped && !exchange->headers_done) {
     result = TransportFailure(easy, code, error, spec);
   } else if (plan.kind == RedirectPlan::Kind::kSameHost) {
@@ -333,8 +459,9 @@ std::optional<ProbeResult> FinishHttp(CURL* easy, CURLcode code, const char* err
       // Go's Referer: the previous URL, unless that would leak https to http.
       const bool leaks = previous.rfind("https:", 0) == 0 && next.next.rfind("http:", 0) == 0;
       const HttpExchange before = *exchange;
-      StartHttp(easy, probe, next.next, before.deadline, before.redirects + 1,
-                before.keep_host && next.keep_host, leaks ? "" : previous, exchange);
+      StartHttp(easy, probe, RedirectMethod(before.method, before.status), next.next,
+                before.deadline, before.redirects + 1, before.keep_host && next.keep_host,
+                leaks ? "" : previous, exchange);
       curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
                        TimeoutMillis(exchange->deadline - std::chrono::steady_clock::now()));
       return std::nullopt;
@@ -344,10 +471,13 @@ std::optional<ProbeResult> FinishHttp(CURL* easy, CURLcode code, const char* err
     result = plan.result;
   } else if (body_broke) {
     result = CurlBodyError(easy, code, error, spec);
-  } else if (plan.kind == RedirectPlan::Kind::kOtherHost) {
-    result = plan.result;
+  } else if (probe.spec.http2 && probe.spec.https && Http2Refused(easy)) {
+    result = Answer(ProbeOutcome::kFailure, "the server did not negotiate HTTP/2 (ALPN \"h2\")",
+                    ProbeReason::kProtocol);
   } else {
-    return JudgeStatus(status);
+    // A final answer, or a redirect to another host (kubelet's success,
+    // "Probe terminated redirects", when nothing else is expected).
+    return JudgeAnswer(probe, status, exchange->header_values, exchange->body);
   }
   result.code = static_cast<int>(status);
   return result;

@@ -29,6 +29,7 @@
 #include "probes/probe_result.h"
 #include "probes/probe_spec.h"
 #include "probes/request_headers.h"
+#include "probes/tls_session.h"
 
 namespace vigil {
 
@@ -84,15 +85,28 @@ struct HttpExchange {
   std::string transfer_encoding;
   std::string refused;  // what Go's client would refuse in it
   RedirectPlan redirect;
+  // Extensions: the request's method; the first 10 KiB of the body, kept
+  // when an expect pattern will search it; the values of each header that
+  // expect.headers names, in its order.
+  std::string method = "GET";
+  bool keep_body = false;
+  std::string body;
+  std::vector<std::vector<std::string>> header_values;
+  TlsSession tls;  // HTTPS
 };
 
 // Sets up `easy`, already through SetUpTransfer, for a request of `probe`:
-// GET `url` within `deadline`, `redirects` already followed, with the spec's
-// Host header when `keep_host`, and `referer` as the Referer when not empty.
+// `method` (the spec's, or GET after a redirect that changes it) `url`
+// within `deadline`, `redirects` already followed, with the spec's Host
+// header when `keep_host`, and `referer` as the Referer when not empty.
 // `probe` and `exchange` must outlive the transfer.
-void StartHttp(CURL* easy, const PreparedProbe& probe, const std::string& url,
-               std::chrono::steady_clock::time_point deadline, int redirects, bool keep_host,
-               const std::string& referer, HttpExchange* exchange);
+void StartHttp(CURL* easy, const PreparedProbe& probe, const std::string& method,
+               const std::string& url, std::chrono::steady_clock::time_point deadline,
+               int redirects, bool keep_host, const std::string& referer, HttpExchange* exchange);
+// The method of the request that follows a redirect answered `status` to a
+// request made with `method`, as Go's client has it: 301, 302 and 303 turn
+// what is not GET or HEAD into a GET without a body; 307 and 308 keep it.
+std::string RedirectMethod(const std::string& method, long status);
 // Go's client follows these codes (with a Location) only; any other 3xx is
 // an answer.
 bool IsFollowedRedirect(long status);
@@ -103,9 +117,19 @@ bool IsAbsoluteLocation(std::string_view location);
 // success that "Probe terminated redirects", anything else a failure; `code`
 // is set.
 ProbeResult JudgeStatus(long status);
+// The verdict on a final answer with the spec's expectations (the
+// extensions): its status in expect.status (kubelet's JudgeStatus when
+// there is none), then every expect.headers pattern found in a value of its
+// header (`header_values`, in the same order), then the body patterns
+// searched in `body` (its first 10 KiB). The first that fails is the
+// failure, with reason status, header or body.
+ProbeResult JudgeAnswer(const PreparedProbe& probe, long status,
+                        const std::vector<std::vector<std::string>>& header_values,
+                        std::string_view body);
 // The result of a response whose body broke off after its headers had come
-// (kubelet's prober error, not a failure): `message` is Go's.
-ProbeResult BodyError(std::string message);
+// (kubelet's prober error, not a failure): `message` is Go's, `reason` what
+// broke it (reset, timeout, protocol).
+ProbeResult BodyError(std::string message, ProbeReason reason);
 
 // Judges the transfer that ended with `code`. nullopt: `easy` has been set up
 // for a same-host redirect and must be added to the multi handle again.

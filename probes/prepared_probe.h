@@ -13,10 +13,15 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "probes/curl_slist.h"
 #include "probes/probe_spec.h"
+
+namespace re2 {
+class RE2;
+}
 
 namespace vigil {
 
@@ -27,6 +32,8 @@ struct PreparedProbe {
   // Plain HTTP or TCP to an IP literal: the engine runs it on a socket of
   // its own. Otherwise (HTTPS, a DNS name) libcurl runs it.
   bool native = false;
+  // The host is an IP literal (`address` holds it): no name to resolve.
+  bool literal = false;
   sockaddr_storage address{};
   socklen_t address_length = 0;
   std::string request;  // native HTTP: the request's bytes
@@ -35,6 +42,21 @@ struct PreparedProbe {
   SlistPtr headers;     // libcurl: the spec's headers with the defaults; null: the defaults only
   // libcurl, after an absolute redirect: the same without the spec's Host.
   SlistPtr headers_without_host;
+
+  // kHttp: the expect patterns, compiled (expect_headers in the spec's order).
+  std::shared_ptr<const re2::RE2> expect_body;
+  std::shared_ptr<const re2::RE2> expect_no_body;
+  std::vector<std::shared_ptr<const re2::RE2>> expect_headers;
+
+  // kGrpc: the framed HealthCheckRequest (headers and url above are its).
+  std::string grpc_request;
+
+  // kExec: posix_spawnp's argv and envp (the agent's environment when the
+  // probe was prepared, then the spec's entries), null-terminated, pointing
+  // into spec.command and exec_environment.
+  std::vector<std::string> exec_environment;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
 };
 
 // Checks and prepares `spec`; never fails (an invalid spec yields `invalid`).

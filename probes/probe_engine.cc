@@ -20,6 +20,8 @@
 #include <vector>
 
 #include "probes/curl_transfer.h"
+#include "probes/exec_probes.h"
+#include "probes/grpc_probe.h"
 #include "probes/http_probe.h"
 #include "probes/probe_messages.h"
 #include "probes/socket_probes.h"
@@ -86,6 +88,7 @@ class ProbeEngine::Loop {
     Time started;
     size_t slot = 0;    // its index in active_
     HttpExchange http;  // kHttp only
+    GrpcExchange grpc;  // kGrpc only
     char error[CURL_ERROR_SIZE];
   };
 
@@ -137,6 +140,7 @@ class ProbeEngine::Loop {
   // Loop thread only.
   std::thread::id loop_thread_;
   std::unique_ptr<SocketProbes> sockets_;
+  std::unique_ptr<ExecProbes> execs_;
   std::optional<Steady::time_point> curl_deadline_;  // curl's single timer
   std::optional<Time> wake_at_;
   Steady::time_point next_heartbeat_;
@@ -181,6 +185,9 @@ Status ProbeEngine::Loop::Start() {
         StartCurl(std::move(probe), std::move(done), started, url, keep_host);
       },
       [this](Done done, ProbeResult result) { Defer(std::move(done), std::move(result)); });
+  execs_ = std::make_unique<ExecProbes>(epoll_fd_, clock_, [this](Done done, ProbeResult result) {
+    Defer(std::move(done), std::move(result));
+  });
   next_heartbeat_ = Steady::now();  // the wake handler's first run is on the first turn
   thread_ = std::thread([this] { Run(); });
   return Status::Ok();
@@ -212,6 +219,9 @@ void ProbeEngine::Loop::Post(std::function<void()> task) {
 void ProbeEngine::Loop::Probe(std::shared_ptr<const PreparedProbe> probe, Done done) {
   assert(OnLoopThread());
   if (!probe->invalid.ok()) return Fail(std::move(done), probe->invalid.message());
+  if (probe->spec.kind == ProbeSpec::Kind::kExec) {
+    return execs_->Start(std::move(probe), std::move(done));
+  }
   if (probe->native && options_.native_sockets) {
     return sockets_->Start(std::move(probe), std::move(done));
   }
@@ -240,8 +250,10 @@ void ProbeEngine::Loop::StartCurl(std::shared_ptr<const PreparedProbe> probe, Do
   if (spec.kind == ProbeSpec::Kind::kHttp) {
     const bool redirected = !redirect.empty();
     // A redirect handed over follows the first request: its Referer.
-    StartHttp(easy, *probe, redirected ? redirect : probe->url, Steady::now() + left,
+    StartHttp(easy, *probe, spec.method, redirected ? redirect : probe->url, Steady::now() + left,
               redirected ? 1 : 0, keep_host, redirected ? probe->referer : "", &transfer->http);
+  } else if (spec.kind == ProbeSpec::Kind::kGrpc) {
+    StartGrpc(easy, *probe, &transfer->grpc);
   } else {
     StartTcp(easy, spec);
   }
@@ -266,7 +278,8 @@ void ProbeEngine::Loop::WakeAt(Time when) {
 
 size_t ProbeEngine::Loop::in_flight() const {
   assert(OnLoopThread());
-  return active_.size() + deferred_errors_ + (sockets_ ? sockets_->in_flight() : 0);
+  return active_.size() + deferred_errors_ + (sockets_ ? sockets_->in_flight() : 0) +
+         (execs_ ? execs_->in_flight() : 0);
 }
 
 int ProbeEngine::Loop::OnSocket(CURL*, curl_socket_t fd, int what, void* self, void* watched) {
@@ -311,6 +324,8 @@ void ProbeEngine::Loop::Run() {
       const uint64_t data = events[i].data.u64;
       if (SocketProbes::Owns(data)) {
         sockets_->OnEvent(data, events[i].events);
+      } else if (ExecProbes::Owns(data)) {
+        execs_->OnEvent(data, events[i].events);
       } else if (data == static_cast<uint64_t>(event_fd_)) {
         posted = true;
       } else {
@@ -319,6 +334,7 @@ void ProbeEngine::Loop::Run() {
       }
     }
     sockets_->Expire(clock_.Now());
+    execs_->Expire(clock_.Now());
     if (curl_deadline_ && Steady::now() >= *curl_deadline_) {
       curl_deadline_.reset();  // before the call, which may set the next one
       curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -337,6 +353,9 @@ int ProbeEngine::Loop::NextTimeout() {
   if (curl_deadline_) wait = std::min(wait, *curl_deadline_ - now);
   if (wake_at_) wait = std::min(wait, *wake_at_ - clock_.Now());
   if (const std::optional<Time> deadline = sockets_->NextDeadline()) {
+    wait = std::min(wait, *deadline - clock_.Now());
+  }
+  if (const std::optional<Time> deadline = execs_->NextDeadline()) {
     wait = std::min(wait, *deadline - clock_.Now());
   }
   return EpollTimeout(wait);
@@ -372,10 +391,24 @@ void ProbeEngine::Loop::Reap() {
 void ProbeEngine::Loop::Complete(Transfer* transfer, CURLcode code) {
   curl_multi_remove_handle(multi_, transfer->easy);
   const ProbeSpec& spec = transfer->probe->spec;
-  std::optional<ProbeResult> result =
-      spec.kind == ProbeSpec::Kind::kHttp
-          ? FinishHttp(transfer->easy, code, transfer->error, *transfer->probe, &transfer->http)
-          : FinishTcp(transfer->easy, code, transfer->error, spec);
+  std::optional<ProbeResult> result;
+  switch (spec.kind) {
+    case ProbeSpec::Kind::kHttp:
+      result = FinishHttp(transfer->easy, code, transfer->error, *transfer->probe, &transfer->http);
+      if (result) {
+        result->certificate_expiry = transfer->http.tls.certificate_expiry;
+        ReclassifyTlsFailure(transfer->http.tls, &*result);
+      }
+      break;
+    case ProbeSpec::Kind::kGrpc:
+      result = FinishGrpc(transfer->easy, code, transfer->error, *transfer->probe, &transfer->grpc);
+      result->certificate_expiry = transfer->grpc.tls.certificate_expiry;
+      ReclassifyTlsFailure(transfer->grpc.tls, &*result);
+      break;
+    default:
+      result = FinishTcp(transfer->easy, code, transfer->error, spec);
+      break;
+  }
   if (!result) {  // a redirect to follow, on the same handle
     transfer->error[0] = '\0';
     if (curl_multi_add_handle(multi_, transfer->easy) == CURLM_OK) return;
@@ -391,6 +424,9 @@ void ProbeEngine::Loop::Complete(Transfer* transfer, CURLcode code) {
     active_[slot]->slot = slot;
   }
   active_.pop_back();
+  const bool tls = (spec.kind == ProbeSpec::Kind::kHttp && spec.https) ||
+                   (spec.kind == ProbeSpec::Kind::kGrpc && spec.tls.has_value());
+  ReadPhases(finished->easy, !finished->probe->literal, tls, &*result);
   ReleaseHandle({finished->easy, finished->share});
   result->latency =
       std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now() - finished->started);
@@ -460,6 +496,7 @@ void ProbeEngine::Loop::DestroyHandle(Handle handle) {
 
 void ProbeEngine::Loop::Abandon() {
   if (sockets_) sockets_->Abandon();
+  if (execs_) execs_->Abandon();
   for (const std::unique_ptr<Transfer>& transfer : active_) {
     curl_multi_remove_handle(multi_, transfer->easy);
     DestroyHandle({transfer->easy, transfer->share});

@@ -1,9 +1,11 @@
 // The probe engine: one event-loop thread on its own epoll that runs every
 // in-flight probe, plus one wake-up timer the agent's scheduler drives. Plain
 // HTTP and TCP probes of IP literals run on sockets of the engine's own
-// (SocketProbes: a handful of system calls each); HTTPS, DNS names and
-// redirects to follow run through libcurl's multi interface
-// (curl_multi_socket_action on the same epoll).
+// (SocketProbes: a handful of system calls each); HTTPS, HTTP/2, HTTP
+// probes with extensions, gRPC, DNS names and redirects to follow run
+// through libcurl's multi interface (curl_multi_socket_action on the same
+// epoll); exec probes are child processes watched through pidfds and pipes
+// on the same epoll (ExecProbes). Nothing blocks the loop.
 //
 // Threading: Start() spawns the loop thread; Stop() (or the destructor) ends
 // it and joins, from any thread but the loop's. Post() may be called from any
@@ -11,18 +13,22 @@
 // only: call them from the wake handler, a Done callback or a posted task. Done callbacks and the
 // wake handler run on the loop thread and must not block.
 //
-// Probe semantics (kubelet's):
+// Probe semantics (kubelet's, with the extensions of ProbeSpec):
 //  - HTTP(S): GET scheme://host:port/path; success is 200 <= status < 400;
 //    same-host redirects are followed (at most 10), a redirect to another host
 //    is a success; "User-Agent: vigil-probe/<version>" and "Accept: */*" unless
 //    the spec's headers set them; at most 10 KiB of body is read; proxies from
-//    the environment are ignored; certificates are not verified.
+//    the environment are ignored; certificates are not verified unless the
+//    spec's tls has a CA file (TlsSession).
 //  - TCP: success when the connection is established.
+//  - gRPC: grpc.health.v1.Health/Check answering SERVING (GrpcProbe).
+//  - exec: the command exits 0 (ExecProbes).
 //  - One fresh connection per probe, closed with SO_LINGER 0 so that no
 //    TIME_WAIT sockets pile up on the node. The timeout covers the whole probe.
 //  - Messages are kubelet-like: "HTTP probe failed with statuscode: 503",
 //    "dial tcp 127.0.0.9:8080: connect: connection refused",
-//    "probe timed out after 1s".
+//    "probe timed out after 1s"; every failure has a reason, every probe
+//    over the network its phases (ProbeResult).
 #pragma once
 
 #include <atomic>

@@ -1,6 +1,7 @@
 #include "probes/probe_messages.h"
 
 #include <cctype>
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 
@@ -55,6 +56,64 @@ std::string JoinHostPort(std::string_view host, long port) {
     out.append(host);
   }
   return out + ":" + std::to_string(port);
+}
+
+ProbeReason DialReason(int err) {
+  switch (err) {
+    case ETIMEDOUT:
+      return ProbeReason::kTimeout;
+    case ECONNRESET:
+    case ECONNABORTED:
+    case EPIPE:
+      return ProbeReason::kReset;
+    default:  // ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL, ...
+      return ProbeReason::kRefused;
+  }
+}
+
+ProbeReason ConnectionReason(int err) {
+  return err == ETIMEDOUT ? ProbeReason::kTimeout : ProbeReason::kReset;
+}
+
+std::string ValidUtf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t length = 0;
+    uint32_t min = 0;
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      length = 2;
+      min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      length = 3;
+      min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      length = 4;
+      min = 0x10000;
+    }
+    bool valid = length > 0 && i + length <= text.size();
+    uint32_t code = length > 0 ? c & (0xff >> (length + 1)) : 0;
+    for (size_t k = 1; valid && k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      valid = (next & 0xc0) == 0x80;
+      code = (code << 6) | (next & 0x3f);
+    }
+    valid = valid && code >= min && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff);
+    if (valid) {
+      out.append(text.substr(i, length));
+      i += length;
+    } else {
+      out.append("\xef\xbf\xbd");  // U+FFFD
+      ++i;
+    }
+  }
+  return out;
 }
 
 std::string TimeoutMessage(std::chrono::nanoseconds timeout) {

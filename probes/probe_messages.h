@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "probes/probe_result.h"
+
 namespace vigil {
 
 // Go's time.Duration.String(): "0s", "250ms", "1.5s", "1m30s", "1h0m0s".
@@ -20,6 +22,18 @@ std::string ErrnoText(int err);
 
 // Go's net.JoinHostPort: "127.0.0.1:80", "[::1]:80".
 std::string JoinHostPort(std::string_view host, long port);
+
+// The reason of a connect that failed with errno `err`: refused (also an
+// unreachable host or network), timeout or reset.
+ProbeReason DialReason(int err);
+// The reason of a read or write on a connection that failed with errno `err`:
+// timeout, else reset.
+ProbeReason ConnectionReason(int err);
+
+// `text` with every byte sequence that is not UTF-8 replaced by U+FFFD: what
+// a target sends (exec output, a gRPC message, a header's value) may be any
+// bytes, and messages go into JSON and logs.
+std::string ValidUtf8(std::string_view text);
 
 // "probe timed out after 1s"
 std::string TimeoutMessage(std::chrono::nanoseconds timeout);

@@ -19,11 +19,17 @@ namespace {
 
 constexpr size_t kBufferBytes = 16 * 1024;
 
-ProbeResult Outcome(ProbeOutcome outcome, std::string message = {}) {
+ProbeResult Outcome(ProbeOutcome outcome, std::string message = {},
+                    ProbeReason reason = ProbeReason::kNone) {
   ProbeResult result;
   result.outcome = outcome;
+  result.reason = outcome == ProbeOutcome::kTimeout ? ProbeReason::kTimeout : reason;
   result.message = std::move(message);
   return result;
+}
+
+std::chrono::microseconds Micros(Duration d) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(d);
 }
 
 std::string Remote(const ProbeSpec& spec) { return JoinHostPort(spec.host, spec.port); }
@@ -54,8 +60,9 @@ void SocketProbes::Start(std::shared_ptr<const PreparedProbe> probe, Done done) 
       errno != EINPROGRESS) {
     const int err = errno;
     close(fd);
-    return defer_(std::move(done), Outcome(ProbeOutcome::kFailure,
-                                           DialMessage(p.spec.host, p.spec.port, ErrnoText(err))));
+    return defer_(std::move(done),
+                  Outcome(ProbeOutcome::kFailure,
+                          DialMessage(p.spec.host, p.spec.port, ErrnoText(err)), DialReason(err)));
   }
 
   uint32_t slot = 0;
@@ -81,6 +88,8 @@ void SocketProbes::Start(std::shared_ptr<const PreparedProbe> probe, Done done) 
   s.fd = fd;
   s.phase = Phase::kConnecting;
   s.started = clock_.Now();
+  s.connected = Time{};
+  s.first_byte = Time{};
   s.deadline = s.started + std::chrono::duration_cast<Duration>(p.spec.timeout);
   s.sent = 0;
   s.parser = HttpResponseParser();
@@ -127,11 +136,13 @@ void SocketProbes::Connected(uint32_t slot, uint32_t events) {
     int err = 0;
     socklen_t length = sizeof(err);
     getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &length);
-    return Finish(
-        slot, Outcome(ProbeOutcome::kFailure,
-                      DialMessage(spec.host, spec.port, ErrnoText(err != 0 ? err : ECONNRESET))));
+    if (err == 0) err = ECONNRESET;
+    return Finish(slot,
+                  Outcome(ProbeOutcome::kFailure, DialMessage(spec.host, spec.port, ErrnoText(err)),
+                          DialReason(err)));
   }
   if ((events & EPOLLOUT) == 0) return;
+  s.connected = clock_.Now();
   if (spec.kind == ProbeSpec::Kind::kTcp) return Finish(slot, Outcome(ProbeOutcome::kSuccess));
   s.phase = Phase::kSending;
   Send(slot, events);
@@ -152,7 +163,8 @@ void SocketProbes::Send(uint32_t slot, uint32_t events) {
     const int err = n < 0 ? errno : EPIPE;
     return Finish(slot, Outcome(ProbeOutcome::kFailure,
                                 ConnectionMessage("write", LocalAddress(s.fd),
-                                                  Remote(s.probe->spec), ErrnoText(err))));
+                                                  Remote(s.probe->spec), ErrnoText(err)),
+                                ConnectionReason(err)));
   }
   s.phase = Phase::kReading;
   // The answer usually comes with a later event; an early one is read now.
@@ -164,6 +176,7 @@ void SocketProbes::Read(uint32_t slot) {
     Socket& s = sockets_[slot];
     const ssize_t n = recv(s.fd, buffer_.data(), buffer_.size(), 0);
     if (n > 0) {
+      if (s.first_byte == Time{}) s.first_byte = clock_.Now();
       HttpResponseParser::State state =
           s.parser.Feed(std::string_view(buffer_.data(), static_cast<size_t>(n)));
       if (state == HttpResponseParser::State::kMore && !s.planned && s.parser.headers_complete()) {
@@ -183,11 +196,11 @@ void SocketProbes::Read(uint32_t slot) {
     const std::string message =
         ConnectionMessage("read", LocalAddress(s.fd), Remote(s.probe->spec), ErrnoText(err));
     if (!s.parser.headers_complete()) {
-      return Finish(slot, Outcome(ProbeOutcome::kFailure, message));
+      return Finish(slot, Outcome(ProbeOutcome::kFailure, message, ConnectionReason(err)));
     }
     if (!s.planned) Plan(s);
     if (s.redirect.kind == RedirectPlan::Kind::kSameHost) return Judge(slot);  // body dropped
-    ProbeResult error = BodyError(message);
+    ProbeResult error = BodyError(message, ConnectionReason(err));
     error.code = s.parser.status();
     return Finish(slot, std::move(error));
   }
@@ -208,9 +221,11 @@ void SocketProbes::Judge(uint32_t slot) {
   const HttpResponseParser& parser = s.parser;
   const int status = parser.status();
   if (parser.state() == HttpResponseParser::State::kError && !parser.headers_complete()) {
-    return Finish(slot, Outcome(ProbeOutcome::kFailure,
-                                parser.truncated() ? parser.error()
-                                                   : "malformed HTTP response: " + parser.error()));
+    return Finish(
+        slot, parser.truncated()
+                  ? Outcome(ProbeOutcome::kFailure, parser.error(), ProbeReason::kReset)
+                  : Outcome(ProbeOutcome::kFailure, "malformed HTTP response: " + parser.error(),
+                            ProbeReason::kProtocol));
   }
   if (!s.planned) Plan(s);
   ProbeResult result;
@@ -230,7 +245,8 @@ void SocketProbes::Judge(uint32_t slot) {
     result = s.redirect.result;
   } else if (parser.state() == HttpResponseParser::State::kError) {
     // What broke after the headers: kubelet's prober error.
-    result = BodyError(parser.error());
+    result = BodyError(parser.error(),
+                       parser.truncated() ? ProbeReason::kReset : ProbeReason::kProtocol);
   } else if (s.redirect.kind == RedirectPlan::Kind::kOtherHost) {
     result = s.redirect.result;
   } else {
@@ -247,6 +263,8 @@ SocketProbes::Socket SocketProbes::Release(uint32_t slot) {
   ended.probe = std::move(s.probe);
   ended.done = std::move(s.done);
   ended.started = s.started;
+  ended.connected = s.connected;
+  ended.first_byte = s.first_byte;
   ended.redirect = std::move(s.redirect);
   s.fd = -1;
   s.phase = Phase::kFree;
@@ -258,8 +276,14 @@ SocketProbes::Socket SocketProbes::Release(uint32_t slot) {
 
 void SocketProbes::Finish(uint32_t slot, ProbeResult result) {
   Socket ended = Release(slot);
-  result.latency =
-      std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now() - ended.started);
+  result.latency = Micros(clock_.Now() - ended.started);
+  // An IP literal: no name to resolve, no TLS.
+  if (ended.connected != Time{}) {
+    result.set_phase(ProbePhase::kConnect, Micros(ended.connected - ended.started));
+    if (ended.first_byte != Time{}) {
+      result.set_phase(ProbePhase::kFirstByte, Micros(ended.first_byte - ended.connected));
+    }
+  }
   // Last: `done` may start probes, which may move the slots.
   ended.done(result);
 }
@@ -277,7 +301,7 @@ void SocketProbes::Expire(Time now) {
         const bool in_body = s->phase == Phase::kReading && parser.headers_complete() &&
                              s->redirect.kind != RedirectPlan::Kind::kSameHost;
         ProbeResult result =
-            in_body ? BodyError(BodyTimeoutMessage())
+            in_body ? BodyError(BodyTimeoutMessage(), ProbeReason::kTimeout)
                     : Outcome(ProbeOutcome::kTimeout, TimeoutMessage(s->probe->spec.timeout));
         if (in_body) result.code = parser.status();
         Finish(static_cast<uint32_t>(key & 0xffffffff), std::move(result));

@@ -82,6 +82,8 @@ class SocketProbes {
     std::shared_ptr<const PreparedProbe> probe;
     Done done;
     Time started;
+    Time connected;   // Time{} until the handshake completes
+    Time first_byte;  // Time{} until the answer's first byte
     Time deadline;
     size_t sent = 0;
     HttpResponseParser parser;

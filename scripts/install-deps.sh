@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   cmake g++ ninja-build pkg-config
   libcpp-httplib-dev libmicrohttpd-dev prometheus-cpp-dev libyaml-cpp-dev libyaml-dev libspdlog-dev
-  libcurl4-openssl-dev nlohmann-json3-dev libssl-dev libldns-dev
+  libcurl4-openssl-dev nlohmann-json3-dev libre2-dev libssl-dev libldns-dev
 )
 # prometheus: the Prometheus server and promtool, for the metrics tests.
 # etcd-server, etcd-client: a real etcd for the etcd client and registry tests.
@@ -21,13 +21,16 @@ packages=(
 # the Kubernetes API view.
 # bind9-dnsutils: dig, the DNS server's tests' client; haproxy: a real DNS
 # consumer (server-template over vigil's SRV names).
+# python3-grpcio: the real gRPC server of the gRPC probe tests.
+# nghttp2-server: nghttpd, an HTTP/2 server (h2c and h2 over TLS) for HTTP/2 probes.
 test_packages=(libgtest-dev libgmock-dev prometheus etcd-server etcd-client python3-yaml
-  curl clang-14 libclang-rt-14-dev python3-kubernetes bind9-dnsutils haproxy)
+  curl clang-14 libclang-rt-14-dev python3-kubernetes bind9-dnsutils haproxy python3-grpcio
+  nghttp2-server)
 
 # The benchmarks' targets and peers (bench/run): nginx-light serves probe
 # targets; HAProxy's health checks and NSD (with dnsperf) are what vigil is
-# measured against.
-bench_packages=(python3 nginx-light etcd-server haproxy nsd dnsperf)
+# measured against; python3-grpcio serves the gRPC probes' targets.
+bench_packages=(python3 nginx-light etcd-server haproxy nsd dnsperf python3-grpcio)
 
 case "${1:-}" in
   --test) packages+=("${test_packages[@]}") ;;

@@ -463,15 +463,16 @@ std::string LastProbe(const json& endpoint, WallTime now) {
 // The Addresses and NotReadyAddresses tables; probe columns when `probes`.
 std::string AddressSections(const json& endpoints, WallTime now, bool probes) {
   Row header = {"ADDRESS", "NODE"};
-  if (probes) header.insert(header.end(), {"LAST PROBE", "RESULT", "MESSAGE"});
+  if (probes) header.insert(header.end(), {"LAST PROBE", "RESULT", "REASON", "MESSAGE"});
   header.push_back("LAST TRANSITION");
   std::vector<Row> ready = {header};
   std::vector<Row> not_ready = {header};
   for (const json& endpoint : ArrayField(endpoints, "endpoints")) {
     Row row = {HostPort(endpoint), OrNone(StringField(endpoint, "node"))};
     if (probes) {
-      row.insert(row.end(), {LastProbe(endpoint, now), OrNone(StringField(endpoint, "lastResult")),
-                             StringField(endpoint, "message")});
+      row.insert(row.end(),
+                 {LastProbe(endpoint, now), OrNone(StringField(endpoint, "lastResult")),
+                  StringField(endpoint, "lastReason"), StringField(endpoint, "message")});
     }
     row.push_back(Age(Field(endpoint, "lastTransitionTime"), now));
     (IsReady(endpoint) ? ready : not_ready).push_back(std::move(row));

@@ -68,11 +68,15 @@ Metrics::Metrics(std::string node)
 void Metrics::OnTargetAdded(uint64_t id, const std::string& service, const std::string& endpoint,
                             const std::string& type, bool ready) {
   endpoints_.Add(id, service, endpoint, type, ready);
+  details_.Add(id, service, endpoint);
 }
 
 void Metrics::OnTargetUpdated(uint64_t id, const std::string& type) { endpoints_.Update(id, type); }
 
-void Metrics::OnTargetRemoved(uint64_t id) { endpoints_.Remove(id); }
+void Metrics::OnTargetRemoved(uint64_t id) {
+  endpoints_.Remove(id);
+  details_.Remove(id);
+}
 
 void Metrics::OnReadinessChanged(uint64_t id, bool ready) { endpoints_.SetReady(id, ready); }
 
@@ -82,6 +86,7 @@ void Metrics::OnProbeStarted(Duration lateness) {
 
 void Metrics::OnProbeDone(uint64_t id, const ProbeResult& result) {
   endpoints_.CountProbe(id, result);
+  details_.Record(id, result);
 }
 
 Metrics::Backend& Metrics::BackendSeries(const std::string& backend) {
@@ -151,6 +156,7 @@ std::string Metrics::Render() const {
   out.reserve(last + last / 8 + 4096);
   TextFormatWriter writer(&out);
   endpoints_.Write(writer);
+  details_.Write(writer);
   writer.Write(registry_->Collect());
   writer.Write(process_.Collect());
   last_size_.store(out.size(), std::memory_order_relaxed);

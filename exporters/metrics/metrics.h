@@ -4,8 +4,9 @@
 // - the API's (requests by dialect and code, open watches): ApiObserver,
 //   fed by the API server;
 // - per endpoint and per service (probe counts and durations, readiness,
-//   transitions, endpoints by state): EndpointSeries, fed by the
-//   ProbeObserver calls; series of removed endpoints and services go;
+//   transitions, endpoints by state): EndpointSeries; failures by reason,
+//   phase durations and certificate expiry: ProbeDetailSeries; both fed by
+//   the ProbeObserver calls; series of removed endpoints and services go;
 // - the agent's own (schedule lateness, registry publishing and connection,
 //   DNS answers, config reloads, build info): prometheus-cpp families in a
 //   registry;
@@ -35,6 +36,7 @@
 #include "common/clock.h"
 #include "exporters/metrics/api_observer.h"
 #include "exporters/metrics/endpoint_series.h"
+#include "exporters/metrics/probe_detail_series.h"
 #include "exporters/metrics/probe_observer.h"
 #include "exporters/metrics/process_metrics.h"
 
@@ -94,6 +96,7 @@ class Metrics final : public ProbeObserver, public ApiObserver {
   prometheus::Family<prometheus::Counter>& registry_publish_;
   prometheus::Family<prometheus::Counter>& dns_queries_;
   EndpointSeries endpoints_;
+  ProbeDetailSeries details_;  // failures by reason, phase durations, certificate expiry
   const ProcessMetrics process_;
 
   std::mutex backends_mutex_;

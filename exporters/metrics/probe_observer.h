@@ -17,7 +17,8 @@ class ProbeObserver {
  public:
   virtual ~ProbeObserver() = default;
 
-  // `type`: "http", "https", "tcp", or "none" for an endpoint without a probe.
+  // `type`: "http", "https", "tcp", "grpc", "exec", or "none" for an endpoint
+  // without a probe.
   // `ready`: its readiness now (a new endpoint with a probe starts not ready).
   virtual void OnTargetAdded(uint64_t id, const std::string& service, const std::string& endpoint,
                              const std::string& type, bool ready) = 0;

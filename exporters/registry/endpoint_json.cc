@@ -32,6 +32,12 @@ nlohmann::json EndpointJson(const EndpointStatus& e, const std::optional<ProbeDe
       {"lastTransitionTime", FormatTime(e.last_transition_time)},
       {"lastProbeTime", probe ? nlohmann::json(FormatTime(probe->time)) : nlohmann::json()},
       {"lastResult", probe ? nlohmann::json(OutcomeName(probe->result)) : nlohmann::json()},
+      {"lastReason", probe && probe->reason != ProbeReason::kNone
+                         ? nlohmann::json(ReasonName(probe->reason))
+                         : nlohmann::json()},
+      {"lastProbeDurationSeconds",
+       probe ? nlohmann::json(std::chrono::duration<double>(probe->duration).count())
+             : nlohmann::json()},
       {"message", probe ? probe->message : ""},
   };
 }

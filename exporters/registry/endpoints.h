@@ -47,6 +47,8 @@ struct ProbeDetails {
   WallTime time;
   ProbeOutcome result = ProbeOutcome::kSuccess;
   std::string message;
+  ProbeReason reason = ProbeReason::kNone;  // why it failed (lastReason)
+  std::chrono::microseconds duration{0};    // how long it took (lastProbeDurationSeconds)
 };
 
 // One change of an endpoint's readiness, with the reason the agent logged.

@@ -1,5 +1,6 @@
 #include "exporters/registry/etcd_records.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "common/log_escape.h"
@@ -110,6 +111,14 @@ Result<ProbeOutcome> Outcome(const std::string& name) {
   }
   return Status::Error("lastResult: want success, failure, timeout or error, not \"" +
                        EscapeForLog(name, 64) + "\"");
+}
+
+Result<ProbeReason> Reason(const std::string& name) {
+  for (size_t i = 1; i < kProbeReasonCount; ++i) {
+    const auto reason = static_cast<ProbeReason>(i);
+    if (ReasonName(reason) == name) return reason;
+  }
+  return Status::Error("lastReason: not a failure reason: \"" + name + "\"");
 }
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -256,6 +265,21 @@ Result<EndpointRecord> DecodeEndpointRecord(std::string_view value) {
     if (const json* message = Find(j, "message"); message != nullptr) {
       if (!message->is_string()) return Missing("message", "a string");
       probe.message = message->get<std::string>();
+    }
+    // Records written before these fields existed have neither.
+    if (const json* reason = Find(j, "lastReason"); reason != nullptr && !reason->is_null()) {
+      if (!reason->is_string()) return Missing("lastReason", "a string");
+      Result<ProbeReason> parsed = Reason(reason->get<std::string>());
+      if (!parsed.ok()) return parsed.status();
+      probe.reason = *parsed;
+    }
+    if (const json* seconds = Find(j, "lastProbeDurationSeconds");
+        seconds != nullptr && !seconds->is_null()) {
+      if (!seconds->is_number() || !(seconds->get<double>() >= 0) ||
+          seconds->get<double>() > 86400 * 365) {
+        return Missing("lastProbeDurationSeconds", "a number of seconds");
+      }
+      probe.duration = std::chrono::microseconds(std::llround(seconds->get<double>() * 1e6));
     }
     record.probe = std::move(probe);
   }

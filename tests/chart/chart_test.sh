@@ -244,18 +244,26 @@ values typo.yaml <<'EOF'
 probeDefaults: {periodSecond: 2}
 EOF
 refused "a misspelt probeDefaults key" "Additional property periodSecond" -f "$work/typo.yaml"
-values exec.yaml <<'EOF'
+values two-handlers.yaml <<'EOF'
 services:
   - name: web
     endpoints: [10.0.0.1:80]
-    readinessProbe: {exec: {command: [true]}}
+    readinessProbe: {exec: {command: [true]}, grpc: {port: 9000}}
 EOF
-refused "an exec probe" services.0.readinessProbe -f "$work/exec.yaml"
 refused "dns.ttlSeconds=3601" dns.ttlSeconds --set dns.ttlSeconds=3601
 refused "a dns.domain that is no DNS-1123 subdomain" dns.domain --set dns.domain=Cluster.Local
 refused "a dns.listen that is a host name" dns.listen --set dns.listen=localhost:53
 refused "a namespace that is no DNS-1123 label" namespace --set namespace=a.b
 refused "an unknown key under dns" "Additional property port" --set dns.port=53
+refused "a probe with two handlers" services.0.readinessProbe -f "$work/two-handlers.yaml"
+values bad-expect.yaml <<'EOF'
+services:
+  - name: web
+    endpoints: [10.0.0.1:80]
+    readinessProbe: {httpGet: {expect: {status: [2xx]}}}
+EOF
+refused "an expect.status that is no code or range" services.0.readinessProbe.httpGet.expect.status.0 \
+  -f "$work/bad-expect.yaml"
 refused "serviceMonitor.interval=often" serviceMonitor.interval --set serviceMonitor.interval=often
 
 # ---- 6. the image's runtime packages hold every library the binary links

@@ -926,10 +926,10 @@ TEST(LoaderHandlerTest, ZeroHandlers) {
     readinessProbe: {}
 )"),
             (Lines{
-                "test.yaml:5:7: services[0].readinessProbe: must set one handler: httpGet or "
-                "tcpSocket",
-                "test.yaml:8:21: services[1].readinessProbe: must set one handler: httpGet or "
-                "tcpSocket",
+                "test.yaml:5:7: services[0].readinessProbe: must set one handler: httpGet, "
+                "tcpSocket, grpc or exec",
+                "test.yaml:8:21: services[1].readinessProbe: must set one handler: httpGet, "
+                "tcpSocket, grpc or exec",
             }));
 }
 
@@ -963,27 +963,6 @@ TEST(LoaderHandlerTest, TwoValidHandlers) {
 )"),
             (Lines{"test.yaml:5:18: services[0].readinessProbe.tcpSocket: a probe takes one "
                    "handler, but both httpGet and tcpSocket are set"}));
-}
-
-TEST(LoaderHandlerTest, ExecAndGrpcAreNotSupported) {
-  EXPECT_EQ(Errors(R"(services:
-  - name: a
-    endpoints: [10.0.0.1:80]
-    readinessProbe:
-      exec: {command: [cat, /tmp/ready]}
-  - name: b
-    endpoints: [10.0.0.1:80]
-    readinessProbe:
-      grpc: {port: 9000}
-      tcpSocket: {}
-)"),
-            (Lines{
-                // Only the unsupported handler is reported, not also the missing one.
-                "test.yaml:5:13: services[0].readinessProbe.exec: exec probes are not supported: "
-                "use httpGet or tcpSocket",
-                "test.yaml:9:13: services[1].readinessProbe.grpc: grpc probes are not supported: "
-                "use httpGet or tcpSocket",
-            }));
 }
 
 TEST(LoaderHandlerTest, RejectsBadHttpGetFields) {

@@ -35,4 +35,42 @@ pid_t SpawnTied(const std::vector<std::string>& argv, const std::string& out_pat
   _exit(127);
 }
 
+pid_t SpawnTiedPiped(const std::vector<std::string>& argv, int* to_child, int* from_child,
+                     const std::string& err_path) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  int in[2];
+  int out[2];
+  if (pipe2(in, O_CLOEXEC) != 0) return -1;
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    close(in[0]);
+    close(in[1]);
+    return -1;
+  }
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (err < 0) _exit(127);
+    dup2(in[0], STDIN_FILENO);
+    dup2(out[1], STDOUT_FILENO);
+    dup2(err, STDERR_FILENO);
+    execve(args[0], args.data(), environ);
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  if (pid < 0) {
+    close(in[1]);
+    close(out[0]);
+    return -1;
+  }
+  *to_child = in[1];
+  *from_child = out[0];
+  return pid;
+}
+
 }  // namespace vigil::testing

@@ -18,4 +18,10 @@ namespace vigil::testing {
 pid_t SpawnTied(const std::vector<std::string>& argv, const std::string& out_path,
                 const std::string& err_path);
 
+// The same, talking to the child: its stdin is the pipe `*to_child` writes
+// to, its stdout the pipe `*from_child` reads from (both CLOEXEC, the
+// caller's to close); stderr goes to `err_path`.
+pid_t SpawnTiedPiped(const std::vector<std::string>& argv, int* to_child, int* from_child,
+                     const std::string& err_path);
+
 }  // namespace vigil::testing

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <algorithm>
@@ -43,6 +44,17 @@ std::unique_ptr<httplib::Server> MakeTlsServer() {
   return server;
 }
 
+std::unique_ptr<httplib::Server> MakeServer(const TestHttpServer::Options& options,
+                                            const TestHttpServer::Tls& tls) {
+  if (!options.tls) return std::make_unique<httplib::Server>();
+  if (tls.cert_file.empty()) return MakeTlsServer();
+  auto server = std::make_unique<httplib::SSLServer>(
+      tls.cert_file.c_str(), tls.key_file.c_str(),
+      tls.client_ca_file.empty() ? nullptr : tls.client_ca_file.c_str());
+  if (!server->is_valid()) throw std::runtime_error("cannot set up the TLS server");
+  return server;
+}
+
 }  // namespace
 
 std::string TestHttpServer::Request::Header(const std::string& name) const {
@@ -56,19 +68,43 @@ size_t TestHttpServer::Request::HeaderCount(const std::string& name) const {
 
 TestHttpServer::TestHttpServer() : TestHttpServer(Options{}) {}
 
-TestHttpServer::TestHttpServer(Options options)
-    : options_(std::move(options)),
-      server_(options_.tls ? MakeTlsServer() : std::make_unique<httplib::Server>()) {
-  server_->Get(".*", [this](const httplib::Request& in, httplib::Response& out) {
-    Request request{in.method, in.path, {}};
+int TestHttpServer::OnServerName(void* ssl, int*, void* self) {
+  auto* server = static_cast<TestHttpServer*>(self);
+  const char* name = SSL_get_servername(static_cast<SSL*>(ssl), TLSEXT_NAMETYPE_host_name);
+  std::lock_guard<std::mutex> lock(server->mutex_);
+  server->server_names_.push_back(name != nullptr ? name : "");
+  return SSL_TLSEXT_ERR_OK;
+}
+
+TestHttpServer::TestHttpServer(Options options) : TestHttpServer(std::move(options), Tls{}) {}
+
+TestHttpServer::TestHttpServer(Tls tls, const std::string& address)
+    : TestHttpServer(Options{address, true}, std::move(tls)) {}
+
+TestHttpServer::TestHttpServer(Options options, Tls tls)
+    : options_(std::move(options)), tls_(std::move(tls)), server_(MakeServer(options_, tls_)) {
+  if (options_.tls) {
+    SSL_CTX* ctx = static_cast<httplib::SSLServer&>(*server_).ssl_context();
+    SSL_CTX_set_tlsext_servername_callback(
+        ctx, reinterpret_cast<int (*)(SSL*, int*, void*)>(&TestHttpServer::OnServerName));
+    SSL_CTX_set_tlsext_servername_arg(ctx, this);
+  }
+  const auto handler = [this](const httplib::Request& in, httplib::Response& out) {
+    Request request{in.method, in.path, {}, in.body};
     for (const auto& [name, value] : in.headers) request.headers.emplace(Lower(name), value);
-    std::string location;
-    Answer(std::move(request), &out.status, &location);
-    if (!location.empty()) out.set_header("Location", location);
-    if (out.status != 204 && out.status != 304) {
+    const Route route = Answer(std::move(request));
+    out.status = route.status;
+    if (!route.location.empty()) out.set_header("Location", route.location);
+    if (route.custom) {
+      for (const auto& [name, value] : route.headers) out.set_header(name, value);
+      out.set_content(route.body, "text/plain");
+    } else if (out.status != 204 && out.status != 304) {
       out.set_content("status " + std::to_string(out.status) + "\n", "text/plain");
     }
-  });
+  };
+  server_->Get(".*", handler);
+  server_->Post(".*", handler);
+  server_->Put(".*", handler);
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.address);
   } else {
@@ -92,7 +128,26 @@ TestHttpServer::~TestHttpServer() {
 
 void TestHttpServer::SetStatus(const std::string& path, int status, const std::string& location) {
   std::lock_guard<std::mutex> lock(mutex_);
-  routes_[path] = Route{status, location, routes_[path].host};
+  Route route;
+  route.status = status;
+  route.location = location;
+  route.host = routes_[path].host;
+  routes_[path] = std::move(route);
+}
+
+void TestHttpServer::SetResponse(const std::string& path, int status, const std::string& body,
+                                 std::vector<std::pair<std::string, std::string>> headers) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Route& route = routes_[path];
+  route.status = status;
+  route.custom = true;
+  route.body = body;
+  route.headers = std::move(headers);
+}
+
+std::vector<std::string> TestHttpServer::server_names() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return server_names_;
 }
 
 void TestHttpServer::RequireHost(const std::string& path, const std::string& host) {
@@ -100,20 +155,20 @@ void TestHttpServer::RequireHost(const std::string& path, const std::string& hos
   routes_[path].host = host;
 }
 
-void TestHttpServer::Answer(Request request, int* status, std::string* location) {
+TestHttpServer::Route TestHttpServer::Answer(Request request) {
+  Route answer;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto route = routes_.find(request.path);
-    *status = route == routes_.end() ? 200 : route->second.status;
-    if (route != routes_.end()) *location = route->second.location;
-    if (route != routes_.end() && !route->second.host.empty() &&
-        request.Header("Host") != route->second.host) {
-      *status = 400;
-      location->clear();
+    if (route != routes_.end()) answer = route->second;
+    if (!answer.host.empty() && request.Header("Host") != answer.host) {
+      answer = Route{};
+      answer.status = 400;
     }
     requests_.push_back(std::move(request));
   }
   request_came_.notify_all();
+  return answer;
 }
 
 std::vector<TestHttpServer::Request> TestHttpServer::requests() const {

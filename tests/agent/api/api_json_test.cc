@@ -38,11 +38,13 @@ TEST(ApiJsonTest, EndpointsCarryConditionsAndProbeDetails) {
       {"address": "10.0.0.1", "port": 8080, "node": "node-a",
        "conditions": {"ready": true, "serving": true, "terminating": false},
        "lastTransitionTime": "2026-11-26T10:20:30Z", "lastProbeTime": "2026-11-26T10:20:35Z",
-       "lastResult": "success", "message": ""},
+       "lastResult": "success", "lastReason": null, "lastProbeDurationSeconds": 0,
+       "message": ""},
       {"address": "fd00::1", "port": 8080, "node": "node-b",
        "conditions": {"ready": false, "serving": false, "terminating": false},
        "lastTransitionTime": "2026-11-26T10:20:30Z", "lastProbeTime": null,
-       "lastResult": null, "message": ""}
+       "lastResult": null, "lastReason": null, "lastProbeDurationSeconds": null,
+       "message": ""}
     ]
   })");
   EXPECT_EQ(EndpointsJson(Alpaca(), board), expected);

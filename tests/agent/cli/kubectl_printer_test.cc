@@ -20,15 +20,17 @@ const WallTime kNow = std::chrono::system_clock::from_time_t(1795689000);
 
 json Endpoint(std::string address, int port, std::string node, bool ready,
               std::string last_transition, json last_probe = nullptr, json last_result = nullptr,
-              std::string message = "") {
-  return {{"address", std::move(address)},
-          {"port", port},
-          {"node", std::move(node)},
-          {"conditions", {{"ready", ready}, {"serving", ready}, {"terminating", false}}},
-          {"lastTransitionTime", std::move(last_transition)},
-          {"lastProbeTime", std::move(last_probe)},
-          {"lastResult", std::move(last_result)},
-          {"message", std::move(message)}};
+              std::string message = "", json last_reason = nullptr) {
+  json endpoint = {{"address", std::move(address)},
+                   {"port", port},
+                   {"node", std::move(node)},
+                   {"conditions", {{"ready", ready}, {"serving", ready}, {"terminating", false}}},
+                   {"lastTransitionTime", std::move(last_transition)},
+                   {"lastProbeTime", std::move(last_probe)},
+                   {"lastResult", std::move(last_result)},
+                   {"message", std::move(message)}};
+  if (!last_reason.is_null()) endpoint["lastReason"] = std::move(last_reason);
+  return endpoint;
 }
 
 json EndpointsObject(std::string name, json labels, std::string created, json endpoints) {
@@ -61,7 +63,7 @@ json Alpaca() {
        Endpoint("10.0.0.2", 8080, "node-b", true, "2026-11-26T10:25:00Z", "2026-11-26T10:29:58Z",
                 "success"),
        Endpoint("10.0.0.3", 8080, "node-b", false, "2026-11-26T10:29:20Z", "2026-11-26T10:29:59Z",
-                "failure", "HTTP probe failed with statuscode: 503"),
+                "failure", "HTTP probe failed with statuscode: 503", "status"),
        Endpoint("fd00::1", 8080, "node-c", false, "2026-11-26T10:29:50Z")});
   object["ports"].push_back({{"port", 9090}, {"protocol", "TCP"}});
   return object;
@@ -489,13 +491,13 @@ Ports:   http 8080/TCP
          <unset> 9090/TCP
 Ready:   2/4
 Addresses:
-  ADDRESS        NODE    LAST PROBE  RESULT   MESSAGE  LAST TRANSITION
-  10.0.0.1:8080  node-a  3s ago      success           10m
-  10.0.0.2:8080  node-b  2s ago      success           5m
+  ADDRESS        NODE    LAST PROBE  RESULT   REASON  MESSAGE  LAST TRANSITION
+  10.0.0.1:8080  node-a  3s ago      success                   10m
+  10.0.0.2:8080  node-b  2s ago      success                   5m
 NotReadyAddresses:
-  ADDRESS         NODE    LAST PROBE  RESULT   MESSAGE                                 LAST TRANSITION
-  10.0.0.3:8080   node-b  1s ago      failure  HTTP probe failed with statuscode: 503  40s
-  [fd00::1]:8080  node-c  <never>     <none>                                           10s
+  ADDRESS         NODE    LAST PROBE  RESULT   REASON  MESSAGE                                 LAST TRANSITION
+  10.0.0.3:8080   node-b  1s ago      failure  status  HTTP probe failed with statuscode: 503  40s
+  [fd00::1]:8080  node-c  <never>     <none>                                                   10s
 Transitions:
   AGE  ENDPOINT       NODE    TO         REASON
   5m   10.0.0.2:8080  node-b  ready      ready after 1 consecutive success
@@ -555,11 +557,12 @@ TEST(KubectlDescribeTest, PrintsNoneForEmptySections) {
 
 TEST(KubectlDescribeTest, AllReadyLeavesNotReadyEmpty) {
   const std::string text = DescribeEndpoints(WithEndpoints(1, 0), json::array(), kNow);
-  EXPECT_NE(text.find("Addresses:\n"
-                      "  ADDRESS        NODE    LAST PROBE  RESULT  MESSAGE  LAST TRANSITION\n"
-                      "  10.0.0.1:8080  node-a  <never>     <none>           30m\n"
-                      "NotReadyAddresses:  <none>\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("Addresses:\n"
+                "  ADDRESS        NODE    LAST PROBE  RESULT  REASON  MESSAGE  LAST TRANSITION\n"
+                "  10.0.0.1:8080  node-a  <never>     <none>                   30m\n"
+                "NotReadyAddresses:  <none>\n"),
+      std::string::npos)
       << text;
 }
 

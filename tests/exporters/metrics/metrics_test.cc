@@ -124,6 +124,97 @@ TEST(MetricsTest, ProbesAreCountedByResultAndTimed) {
                    1.026);
 }
 
+ProbeResult Failed(ProbeOutcome outcome, ProbeReason reason) {
+  ProbeResult result = Result(outcome);
+  result.reason = reason;
+  return result;
+}
+
+TEST(MetricsTest, FailuresAreCountedByReasonOnceThereIsOne) {
+  Metrics metrics("node-a");
+  metrics.OnTargetAdded(1, "web", "10.0.0.1:80", "http", false);
+  metrics.OnTargetAdded(2, "web", "10.0.0.2:80", "http", false);
+  // No failure yet: no series (eleven per endpoint would swell /metrics).
+  EXPECT_TRUE(NoLineContains(metrics.Render(), "vigil_probe_failures_total{"));
+  EXPECT_TRUE(HasLine(metrics.Render(), "# TYPE vigil_probe_failures_total counter"));
+
+  metrics.OnProbeDone(1, Failed(ProbeOutcome::kFailure, ProbeReason::kStatus));
+  metrics.OnProbeDone(1, Failed(ProbeOutcome::kFailure, ProbeReason::kStatus));
+  metrics.OnProbeDone(1, Failed(ProbeOutcome::kTimeout, ProbeReason::kTimeout));
+  metrics.OnProbeDone(2, Failed(ProbeOutcome::kFailure, ProbeReason::kRefused));
+  // An error is no failure, whatever broke it; a success has no reason.
+  metrics.OnProbeDone(2, Failed(ProbeOutcome::kError, ProbeReason::kReset));
+  metrics.OnProbeDone(2, Result(ProbeOutcome::kSuccess));
+  const std::string text = metrics.Render();
+  const std::string one = "vigil_probe_failures_total{service=\"web\",endpoint=\"10.0.0.1:80\",";
+  const std::string two = "vigil_probe_failures_total{service=\"web\",endpoint=\"10.0.0.2:80\",";
+  EXPECT_TRUE(HasLine(text, one + "reason=\"status\"} 2"));
+  EXPECT_TRUE(HasLine(text, one + "reason=\"timeout\"} 1"));
+  EXPECT_TRUE(HasLine(text, two + "reason=\"refused\"} 1"));
+  EXPECT_TRUE(NoLineContains(text, "reason=\"reset\""));
+  EXPECT_TRUE(NoLineContains(text, "reason=\"\""));
+
+  metrics.OnTargetRemoved(1);
+  EXPECT_TRUE(NoLineContains(metrics.Render(), "10.0.0.1:80"));
+}
+
+TEST(MetricsTest, PhasesAreHistogramsPerServiceAndPhase) {
+  Metrics metrics("node-a");
+  metrics.OnTargetAdded(1, "web", "10.0.0.1:443", "https", false);
+  metrics.OnTargetAdded(2, "web", "10.0.0.2:443", "https", false);
+  metrics.OnTargetAdded(3, "db", "10.0.1.1:5432", "tcp", false);
+  ProbeResult tls = Result(ProbeOutcome::kSuccess);
+  tls.set_phase(ProbePhase::kConnect, std::chrono::microseconds(200));
+  tls.set_phase(ProbePhase::kTls, std::chrono::microseconds(3000));
+  tls.set_phase(ProbePhase::kFirstByte, std::chrono::microseconds(800));
+  metrics.OnProbeDone(1, tls);
+  metrics.OnProbeDone(2, tls);
+  ProbeResult tcp = Result(ProbeOutcome::kSuccess);
+  tcp.set_phase(ProbePhase::kConnect, std::chrono::microseconds(150));
+  metrics.OnProbeDone(3, tcp);
+  const std::string text = metrics.Render();
+  const std::string phase = "vigil_probe_phase_duration_seconds";
+  EXPECT_TRUE(HasLine(text, "# TYPE " + phase + " histogram"));
+  EXPECT_TRUE(HasLine(text, phase + "_count{service=\"web\",phase=\"tls\"} 2"));
+  EXPECT_TRUE(HasLine(text, phase + "_bucket{service=\"web\",phase=\"tls\",le=\"0.0025\"} 0"));
+  EXPECT_TRUE(HasLine(text, phase + "_bucket{service=\"web\",phase=\"tls\",le=\"0.005\"} 2"));
+  EXPECT_DOUBLE_EQ(Value(text, phase + "_sum{service=\"web\",phase=\"connect\"}"), 0.0004);
+  EXPECT_TRUE(HasLine(text, phase + "_count{service=\"web\",phase=\"first_byte\"} 2"));
+  EXPECT_TRUE(HasLine(text, phase + "_count{service=\"db\",phase=\"connect\"} 1"));
+  // Phases a service's probes never went through have no series.
+  EXPECT_TRUE(NoLineContains(text, "phase=\"dns\""));
+  EXPECT_TRUE(NoLineContains(text, "service=\"db\",phase=\"tls\""));
+
+  metrics.OnTargetRemoved(1);
+  EXPECT_TRUE(HasLine(metrics.Render(), phase + "_count{service=\"web\",phase=\"tls\"} 2"));
+  metrics.OnTargetRemoved(2);
+  EXPECT_TRUE(NoLineContains(metrics.Render(), "service=\"web\",phase="));
+}
+
+TEST(MetricsTest, CertificateExpiryIsTheLastHandshakes) {
+  Metrics metrics("node-a");
+  metrics.OnTargetAdded(1, "web", "10.0.0.1:443", "https", false);
+  metrics.OnTargetAdded(2, "web", "10.0.0.2:80", "http", false);
+  const std::string expiry =
+      "vigil_probe_tls_cert_expiry_timestamp_seconds{service=\"web\",endpoint=\"10.0.0.1:443\"}";
+  EXPECT_TRUE(NoLineContains(metrics.Render(), expiry));
+  ProbeResult shown = Result(ProbeOutcome::kSuccess);
+  shown.certificate_expiry = 1795688430;
+  metrics.OnProbeDone(1, shown);
+  // A probe that got no certificate (refused) leaves the last one known.
+  metrics.OnProbeDone(1, Failed(ProbeOutcome::kFailure, ProbeReason::kRefused));
+  std::string text = metrics.Render();
+  EXPECT_TRUE(HasLine(text, expiry + " 1795688430"));
+  EXPECT_TRUE(NoLineContains(text,
+                             "vigil_probe_tls_cert_expiry_timestamp_seconds{service=\"web\","
+                             "endpoint=\"10.0.0.2:80\"}"));
+  shown.certificate_expiry = 1795688431;
+  metrics.OnProbeDone(1, shown);
+  EXPECT_TRUE(HasLine(metrics.Render(), expiry + " 1795688431"));
+  metrics.OnTargetRemoved(1);
+  EXPECT_TRUE(NoLineContains(metrics.Render(), "10.0.0.1:443"));
+}
+
 TEST(MetricsTest, ReadinessFlipsTheGaugeAndCountsTransitions) {
   Metrics metrics("node-a");
   metrics.OnTargetAdded(1, "web", "10.0.0.1:80", "http", false);
@@ -404,6 +495,10 @@ TEST(MetricsPromtoolTest, CheckMetricsPrintsNothing) {
   metrics.OnProbeDone(1, Result(ProbeOutcome::kSuccess));
   metrics.OnProbeDone(2, Result(ProbeOutcome::kTimeout, milliseconds(1000)));
   metrics.OnProbeDone(3, Result(ProbeOutcome::kError));
+  ProbeResult detailed = Failed(ProbeOutcome::kFailure, ProbeReason::kTls);
+  detailed.set_phase(ProbePhase::kConnect, std::chrono::microseconds(120));
+  detailed.certificate_expiry = 1795688430;
+  metrics.OnProbeDone(2, detailed);
   metrics.OnReadinessChanged(1, true);
   metrics.SetRegistryConnected("embedded", true);
   metrics.RecordPublish("embedded", true, 3);

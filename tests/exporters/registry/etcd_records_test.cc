@@ -103,7 +103,8 @@ TEST(EtcdRecordsTest, EndpointRecordsRoundTripWithAndWithoutProbeDetails) {
   EXPECT_FALSE(bare->probe.has_value());
 
   const ProbeDetails probe{At("2026-11-26T10:00:07Z"), ProbeOutcome::kTimeout,
-                           "probe timed out after 1s"};
+                           "probe timed out after 1s", ProbeReason::kTimeout,
+                           std::chrono::microseconds(1'000'250)};
   Result<EndpointRecord> probed = DecodeEndpointRecord(EncodeEndpointRecord(Status(false), probe));
   ASSERT_TRUE(probed.ok()) << probed.status().message();
   EXPECT_EQ(probed->status, Status(false));
@@ -111,6 +112,23 @@ TEST(EtcdRecordsTest, EndpointRecordsRoundTripWithAndWithoutProbeDetails) {
   EXPECT_EQ(probed->probe->time, probe.time);
   EXPECT_EQ(probed->probe->result, ProbeOutcome::kTimeout);
   EXPECT_EQ(probed->probe->message, "probe timed out after 1s");
+  EXPECT_EQ(probed->probe->reason, ProbeReason::kTimeout);
+  EXPECT_EQ(probed->probe->duration, std::chrono::microseconds(1'000'250));
+}
+
+// Records written before lastReason and lastProbeDurationSeconds existed
+// decode, with no reason and no duration.
+TEST(EtcdRecordsTest, RecordsWithoutReasonOrDurationDecode) {
+  nlohmann::json old = nlohmann::json::parse(EncodeEndpointRecord(
+      Status(false), ProbeDetails{At("2026-11-26T10:00:07Z"), ProbeOutcome::kFailure, "503"}));
+  old.erase("lastReason");
+  old.erase("lastProbeDurationSeconds");
+  Result<EndpointRecord> record = DecodeEndpointRecord(old.dump());
+  ASSERT_TRUE(record.ok()) << record.status().message();
+  ASSERT_TRUE(record->probe.has_value());
+  EXPECT_EQ(record->probe->result, ProbeOutcome::kFailure);
+  EXPECT_EQ(record->probe->reason, ProbeReason::kNone);
+  EXPECT_EQ(record->probe->duration, std::chrono::microseconds(0));
 }
 
 TEST(EtcdRecordsTest, AnEndpointValueIsTheApisEndpointJson) {
@@ -120,7 +138,8 @@ TEST(EtcdRecordsTest, AnEndpointValueIsTheApisEndpointJson) {
     "address": "10.0.0.1", "port": 8080, "node": "node-a",
     "conditions": {"ready": true, "serving": true, "terminating": false},
     "lastTransitionTime": "2026-11-26T10:00:05Z",
-    "lastProbeTime": null, "lastResult": null, "message": ""})"));
+    "lastProbeTime": null, "lastResult": null, "lastReason": null,
+    "lastProbeDurationSeconds": null, "message": ""})"));
 }
 
 TEST(EtcdRecordsTest, BadEndpointValuesAreErrorsNamingTheField) {
@@ -158,6 +177,25 @@ TEST(EtcdRecordsTest, BadEndpointValuesAreErrorsNamingTheField) {
       {with("lastProbeTime", 5), "lastProbeTime"},
       {with("lastProbeTime", "2026-11-26T10:00:00Z"), "lastResult"},
   };
+  nlohmann::json probed = nlohmann::json::parse(EncodeEndpointRecord(
+      Status(false), ProbeDetails{At("2026-11-26T10:00:07Z"), ProbeOutcome::kFailure, "503"}));
+  const auto probed_with = [&](const char* field, const nlohmann::json& value) {
+    nlohmann::json j = probed;
+    j[field] = value;
+    return DecodeEndpointRecord(j.dump());
+  };
+  for (const auto& [field, value] :
+       std::vector<std::pair<const char*, nlohmann::json>>{{"lastReason", 3},
+                                                           {"lastReason", "sort of"},
+                                                           {"lastReason", ""},
+                                                           {"lastProbeDurationSeconds", "1s"},
+                                                           {"lastProbeDurationSeconds", -1},
+                                                           {"lastProbeDurationSeconds", 1e300}}) {
+    Result<EndpointRecord> result = probed_with(field, value);
+    ASSERT_FALSE(result.ok()) << field << " " << value;
+    EXPECT_NE(result.status().message().find(field), std::string::npos)
+        << result.status().message();
+  }
   for (const auto& [result, field] : cases) {
     ASSERT_FALSE(result.ok()) << field;
     EXPECT_NE(result.status().message().find(field), std::string::npos)
