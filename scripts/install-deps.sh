@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ ninja-build pkg-config
-  libcpp-httplib-dev libmicrohttpd-dev prometheus-cpp-dev libyaml-cpp-dev libyaml-dev libspdlog-dev
+  libmicrohttpd-dev prometheus-cpp-dev libyaml-cpp-dev libyaml-dev libspdlog-dev
   libcurl4-openssl-dev nlohmann-json3-dev libssl-dev
 )
 # prometheus: the Prometheus server and promtool, for the metrics tests.
@@ -18,7 +18,8 @@ packages=(
 # clang-14, libclang-rt-14-dev: the fuzz targets (libFuzzer), scripts/dev fuzz.
 # python3-kubernetes: the official Kubernetes Python client, a real client of
 # the Kubernetes API view.
-test_packages=(libgtest-dev libgmock-dev prometheus etcd-server etcd-client python3-yaml
+# libcpp-httplib-dev: the tests' probe target servers and HTTP clients.
+test_packages=(libgtest-dev libgmock-dev libcpp-httplib-dev prometheus etcd-server etcd-client python3-yaml
   curl clang-14 libclang-rt-14-dev python3-kubernetes)
 
 case "${1:-}" in
