@@ -24,7 +24,6 @@ FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         ca-certificates \
-        libcpp-httplib0.11 \
         libcurl4 \
         libfmt9 \
         libldns3 \

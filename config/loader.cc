@@ -942,15 +942,6 @@ class Decoder {
     return http;
   }
 
-  std::optional<bool> Bool(const Field& f) {
-    std::optional<std::string> text = NumberText(f, "true or false");
-    if (!text) return std::nullopt;
-    if (*text == "true") return true;
-    if (*text == "false") return false;
-    Error(f, "expected true or false, got " + Describe(f.value));
-    return std::nullopt;
-  }
-
   // A file the agent must be able to read, named by `f`.
   std::optional<std::string> ReadableFile(const Field& f) {
     std::optional<std::string> path = NonEmptyString(f);

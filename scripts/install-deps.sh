@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(
   cmake g++ ninja-build pkg-config
-  libcpp-httplib-dev libmicrohttpd-dev prometheus-cpp-dev libyaml-cpp-dev libyaml-dev libspdlog-dev
+  libmicrohttpd-dev prometheus-cpp-dev libyaml-cpp-dev libyaml-dev libspdlog-dev
   libcurl4-openssl-dev nlohmann-json3-dev libre2-dev libssl-dev libldns-dev
 )
 # prometheus: the Prometheus server and promtool, for the metrics tests.
@@ -19,13 +19,14 @@ packages=(
 # clang-14, libclang-rt-14-dev: the fuzz targets (libFuzzer), scripts/dev fuzz.
 # python3-kubernetes: the official Kubernetes Python client, a real client of
 # the Kubernetes API view.
+# libcpp-httplib-dev: the tests' probe target servers and HTTP clients.
 # bind9-dnsutils: dig, the DNS server's tests' client; haproxy: a real DNS
 # consumer (server-template over vigil's SRV names).
 # python3-grpcio: the real gRPC server of the gRPC probe tests.
 # nghttp2-server: nghttpd, an HTTP/2 server (h2c and h2 over TLS) for HTTP/2 probes.
-test_packages=(libgtest-dev libgmock-dev prometheus etcd-server etcd-client python3-yaml
-  curl clang-14 libclang-rt-14-dev python3-kubernetes bind9-dnsutils haproxy python3-grpcio
-  nghttp2-server)
+test_packages=(libgtest-dev libgmock-dev libcpp-httplib-dev prometheus etcd-server etcd-client
+  python3-yaml curl clang-14 libclang-rt-14-dev python3-kubernetes bind9-dnsutils haproxy
+  python3-grpcio nghttp2-server)
 
 # The benchmarks' targets and peers (bench/run): nginx-light serves probe
 # targets; HAProxy's health checks and NSD (with dnsperf) are what vigil is

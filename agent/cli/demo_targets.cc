@@ -1,15 +1,11 @@
 #include "agent/cli/demo_targets.h"
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <thread>
 
+#include "agent/api/http_server.h"
 #include "common/http_reason.h"
 
 namespace vigil {
@@ -53,7 +49,8 @@ std::string DemoReplica::Url() const {
   return "http://" + (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
 }
 
-// One replica: its server, its thread, and whether /ready passes.
+// One replica: its server (libmicrohttpd's event loop, which runs the
+// routes: they are cheap) and whether /ready passes.
 class DemoTargets::Replica {
  public:
   Replica(const DemoService& service, int index)
@@ -61,7 +58,8 @@ class DemoTargets::Replica {
         labels_(LabelsText(service.labels)),
         index_(index),
         count_(static_cast<int>(service.replicas.size())),
-        address_(service.replicas[index - 1].address) {
+        address_(service.replicas[index - 1].address),
+        server_(Options()) {
     Route();
   }
 
@@ -70,51 +68,48 @@ class DemoTargets::Replica {
   Replica(const Replica&) = delete;
   Replica& operator=(const Replica&) = delete;
 
-  // Binds `port` (0: any free port); returns the bound port, or 0 with
-  // `*error` set.
-  int Bind(int port, std::string* error) {
-    // httplib's default also sets SO_REUSEPORT, which would let a second demo
-    // share the port (and split the requests) instead of falling back.
-    server_.set_socket_options([](int fd) {
-      const int yes = 1;
-      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
-    errno = 0;
-    const int bound = port == 0 ? server_.bind_to_any_port(address_)
-                                : (server_.bind_to_port(address_, port) ? port : -1);
-    if (bound <= 0) {
-      *error = "cannot listen on " + address_ + ":" + (port == 0 ? "0" : std::to_string(port)) +
-               ": " + (errno != 0 ? std::strerror(errno) : "bind failed");
+  // Binds `port` (0: any free port) and serves; returns the bound port, or
+  // 0 with `*error` set.
+  int Serve(int port, std::string* error) {
+    const Status started = server_.Start({address_, port});
+    if (!started.ok()) {
+      *error = started.message();
       return 0;
     }
-    port_ = bound;
-    return bound;
+    port_ = server_.port();
+    return port_;
   }
 
-  // Serves on the bound socket from a thread of its own.
-  void Serve() {
-    thread_ = std::thread([this] {
-      server_.listen_after_bind();
-      listen_returned_ = true;
-    });
-    // stop() is a no-op until the server runs: wait for it, so Stop() works.
-    while (!server_.is_running() && !listen_returned_) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-  }
-
-  // Stops serving; a socket bound but never served is served briefly, since
-  // httplib closes it only when stopping a running server.
   void Stop() {
     if (port_ == 0) return;
-    if (!thread_.joinable()) Serve();
-    server_.stop();
-    thread_.join();
+    server_.Stop();
     port_ = 0;
   }
 
  private:
-  std::string Url() const { return DemoReplica{address_, port_}.Url(); }
+  static HttpServerOptions Options() {
+    HttpServerOptions options;
+    options.max_connections = 64;
+    options.max_connections_per_ip = 64;
+    options.listen_backlog = 64;
+    options.max_body_bytes = kMaxBody;
+    options.header_timeout = std::chrono::seconds(2);
+    options.request_timeout = std::chrono::seconds(5);
+    options.idle_timeout = std::chrono::seconds(5);
+    options.error_page = [](std::string_view path, int status, const std::string& message) {
+      if (status == 404) {
+        return HttpResponse(
+            404, kText,
+            "404 not found: " + std::string(path) + "; GET / says what this replica serves\n");
+      }
+      return HttpResponse(
+          status, kText,
+          std::to_string(status) + " " + ReasonPhrase(status) + ": " + message + "\n");
+    };
+    return options;
+  }
+
+  std::string Url() const { return DemoReplica{address_, port_.load()}.Url(); }
 
   std::string Name() const {
     return service_ + " replica " + std::to_string(index_) + " of " + std::to_string(count_) +
@@ -135,98 +130,60 @@ class DemoTargets::Replica {
            url + "/recover\n";
   }
 
-  void Answer(const httplib::Request& req, httplib::Response& res) {
+  HttpResponse Answer(const HttpRequest& req) {
     const std::string& path = req.path;
     if (path == "/" || path == "/ready") {
-      if (req.method != "GET" && req.method != "HEAD") {
-        NotAllowed(req, res, "GET, HEAD");
-      } else if (path == "/") {
-        res.set_content(Describe(), kText);
-      } else {
-        const bool ready = ready_;
-        res.status = ready ? 200 : 503;
-        res.set_content(ready ? "ok\n" : "not ready\n", kText);
-      }
-    } else if (path == "/fail" || path == "/recover") {
-      // State changes take a POST, so that a browser's prefetch or a
-      // crawler's GET cannot trigger them.
-      if (req.method != "POST") {
-        NotAllowed(req, res, "POST");
-      } else {
-        Flip(path == "/recover", req, res);
-      }
-    } else {
-      res.status = 404;
-      res.set_content("404 not found: " + path + "; GET / says what this replica serves\n", kText);
+      if (req.method != "GET" && req.method != "HEAD") return NotAllowed(req, "GET, HEAD");
+      if (path == "/") return HttpResponse(200, kText, Describe());
+      const bool ready = ready_;
+      return HttpResponse(ready ? 200 : 503, kText, ready ? "ok\n" : "not ready\n");
     }
+    // State changes take a POST, so that a browser's prefetch or a
+    // crawler's GET cannot trigger them.
+    if (req.method != "POST") return NotAllowed(req, "POST");
+    return Flip(path == "/recover", req);
   }
 
   // 405, or the allowed methods for OPTIONS.
-  void NotAllowed(const httplib::Request& req, httplib::Response& res, const std::string& allow) {
-    res.set_header("Allow", allow + ", OPTIONS");
+  HttpResponse NotAllowed(const HttpRequest& req, const std::string& allow) {
+    HttpResponse res;
+    res.headers.emplace_back("Allow", allow + ", OPTIONS");
     if (req.method == "OPTIONS") {
       res.status = 204;
-      return;
+      return res;
     }
     res.status = 405;
-    std::string body = req.method + " is not allowed on " + req.path + "; use " + allow;
-    if (allow == "POST") body += ": curl -X POST " + Url() + req.path;
-    res.set_content(body + "\n", kText);
+    res.body = req.method + " is not allowed on " + req.path + "; use " + allow;
+    if (allow == "POST") res.body += ": curl -X POST " + Url() + req.path;
+    res.body += "\n";
+    return res;
   }
 
   // Sets readiness; answers and logs whether it changed.
-  void Flip(bool ready, const httplib::Request& req, httplib::Response& res) {
+  HttpResponse Flip(bool ready, const HttpRequest& req) {
     const bool was = ready_.exchange(ready);
     const std::string now = ready ? "200 \"ok\"" : "503 \"not ready\"";
     if (was != ready) {
       spdlog::info("demo: {} now answers /ready with {} ({} {} from {})", Name(), now, req.method,
-                   req.path, req.remote_addr);
+                   req.path, req.peer);
     }
-    res.set_content(service_ + " replica " + std::to_string(index_) + ": /ready " +
-                        (was == ready ? "already answers " : "now answers ") + now + "\n",
-                    kText);
+    return HttpResponse(200, kText,
+                        service_ + " replica " + std::to_string(index_) + ": /ready " +
+                            (was == ready ? "already answers " : "now answers ") + now + "\n");
   }
 
+  // Every method a client may try on the four paths reaches Answer, which
+  // says what is allowed; other methods and paths get the server's 405 and
+  // 404.
   void Route() {
-    httplib::Server& s = server_;
-    s.new_task_queue = [] { return new httplib::ThreadPool(2); };
-    // The agent probes on fresh connections; an idle keep-alive connection
-    // (a browser's) would hold one of the two workers and delay the probes.
-    s.set_keep_alive_max_count(1);
-    s.set_read_timeout(std::chrono::seconds(2));
-    s.set_payload_max_length(kMaxBody);
-
-    // httplib answers 400 to a POST with neither Content-Length nor
-    // Transfer-Encoding, which is what `curl -X POST` sends. Such a request
-    // has no body (RFC 9112): answer it before httplib looks for one. The
-    // others reach the same answer once their (bounded) body is read.
-    s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
-        return httplib::Server::HandlerResponse::Unhandled;
+    for (const char* path : {"/", "/ready", "/fail", "/recover"}) {
+      for (const char* method : {"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+        server_.AddRoute({.method = method,
+                          .pattern = path,
+                          .handler = [this](const HttpRequest& req) { return Answer(req); },
+                          .pool = HttpServer::kOnLoop});
       }
-      Answer(req, res);
-      return httplib::Server::HandlerResponse::Handled;
-    });
-    const auto answer = [this](const httplib::Request& req, httplib::Response& res) {
-      Answer(req, res);
-    };
-    constexpr const char* kAnyPath = ".*";
-    s.Get(kAnyPath, answer);
-    s.Post(kAnyPath, answer);
-    s.Put(kAnyPath, answer);
-    s.Patch(kAnyPath, answer);
-    s.Delete(kAnyPath, answer);
-    s.Options(kAnyPath, answer);
-
-    s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-      if (!res.body.empty()) return;
-      res.set_content(std::to_string(res.status) + " " + ReasonPhrase(res.status) + "\n", kText);
-    });
-    s.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-          res.status = 500;
-          res.set_content("500 internal error\n", kText);
-        });
+    }
   }
 
   const std::string service_;
@@ -235,10 +192,8 @@ class DemoTargets::Replica {
   const int count_;
   const std::string address_;
   std::atomic<bool> ready_{true};
-  std::atomic<bool> listen_returned_{false};
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;  // 0 until bound; set before the server's threads start
+  HttpServer server_;
+  std::atomic<int> port_{0};  // 0 until serving
 };
 
 DemoTargets::DemoTargets(int preferred_port) : preferred_port_(preferred_port) {
@@ -257,7 +212,7 @@ bool DemoTargets::BindAll(int port, std::string* error) {
   for (const DemoService& service : services_) {
     for (size_t i = 0; i < service.replicas.size(); ++i) {
       auto replica = std::make_unique<Replica>(service, static_cast<int>(i) + 1);
-      const int bound = replica->Bind(port, error);
+      const int bound = replica->Serve(port, error);
       if (bound == 0) {
         Release();
         return false;
@@ -284,7 +239,6 @@ Status DemoTargets::Start() {
     bound = BindAll(0, &error);
   }
   if (!bound) return Status::Error("cannot start the demo targets: " + error);
-  for (auto& replica : replicas_) replica->Serve();
   for (DemoService& service : services_) {
     for (DemoReplica& replica : service.replicas) replica.port = port_;
   }

@@ -10,10 +10,10 @@
 // kDemoPort when it is free on all five addresses, else a free port found at
 // start, so that two demos (or a demo and a test) run side by side.
 //
-// DemoTargets owns the servers and their threads (an accept thread and a pool
-// of two workers per replica). Start() and Stop() are called from one
-// controlling thread; the servers answer on their own threads, and a
-// replica's readiness is atomic.
+// DemoTargets owns the servers (an HttpServer per replica, whose event loop
+// thread answers). Start() and Stop() are called from one controlling
+// thread; the servers answer on their own threads, and a replica's readiness
+// is atomic.
 #pragma once
 
 #include <map>
@@ -69,8 +69,8 @@ class DemoTargets {
   class Replica;
 
   // Binds all replicas to `port` (0: a free port on the first address, then
-  // the same on the others). False with `*error` set when an address refuses
-  // it; the replicas bound so far are released.
+  // the same on the others) and serves. False with `*error` set when an
+  // address refuses it; the replicas started so far are stopped.
   bool BindAll(int port, std::string* error);
   void Release();
 

@@ -5,10 +5,17 @@
 // under a second throughout, its memory under a stated bound, and the right
 // answer.
 //
+// On a busy machine (two cores shared with builds and other tests) the
+// agent may wait for a CPU for a while whatever its clients do. So a time
+// bound is judged on the time less that wait, as the kernel counts it
+// (LoadDelayMs): what an attack makes the agent do, its own threads' work
+// included, still counts; what other processes take from it does not.
+//
 // The agent's memory is capped so that a regression cannot take the machine
 // down: with `prlimit --as`, or, in an AddressSanitizer build (whose shadow
 // memory takes terabytes of address space), with ASan's hard_rss_limit_mb.
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -79,22 +86,113 @@ double CpuSeconds(pid_t pid) {
   return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-// GET `target` on a fresh connection: the answer, or nullopt after 1 s.
+// A thread's time on a CPU and its time ready to run but waiting for one
+// (/proc/…/schedstat), in milliseconds.
+struct ThreadTimes {
+  double cpu_ms = 0;
+  double wait_ms = 0;
+};
+
+std::optional<ThreadTimes> ReadSchedstat(const std::string& path) {
+  std::ifstream in(path);
+  double cpu_ns = 0;
+  double wait_ns = 0;
+  if (!(in >> cpu_ns >> wait_ns)) return std::nullopt;
+  return ThreadTimes{cpu_ns / 1e6, wait_ns / 1e6};
+}
+
+// The agent's threads (by thread id: name and times) and the calling
+// thread's times, at one moment.
+struct LoadSample {
+  std::map<std::string, std::pair<std::string, ThreadTimes>> agent;
+  ThreadTimes self;
+};
+
+LoadSample SampleLoad(pid_t agent) {
+  LoadSample sample;
+  std::error_code error;
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(agent) + "/task", error)) {
+    const auto times = ReadSchedstat(entry.path().string() + "/schedstat");
+    std::ifstream comm(entry.path().string() + "/comm");
+    std::string name;
+    std::getline(comm, name);
+    if (times) sample.agent[entry.path().filename().string()] = {name, *times};
+  }
+  sample.self = ReadSchedstat("/proc/thread-self/schedstat").value_or(ThreadTimes{});
+  return sample;
+}
+
+// How long, between `from` and `to`, other processes kept the agent's
+// threads named `name` (every thread when empty) or the calling thread (the
+// client) from running: the longest any of them waited for a CPU, less all
+// that the agent's other threads ran meanwhile, since that wait may have
+// been behind the agent's own work, which an attack may cause.
+double LoadDelayMs(const LoadSample& from, const LoadSample& to, const std::string& name = "") {
+  std::map<std::string, ThreadTimes> delta;
+  double agent_cpu_ms = 0;
+  for (const auto& [tid, named] : to.agent) {
+    ThreadTimes d = named.second;
+    if (const auto before = from.agent.find(tid); before != from.agent.end()) {
+      d.cpu_ms -= before->second.second.cpu_ms;
+      d.wait_ms -= before->second.second.wait_ms;
+    }
+    agent_cpu_ms += d.cpu_ms;
+    delta[tid] = d;
+  }
+  double delay = to.self.wait_ms - from.self.wait_ms - agent_cpu_ms;
+  for (const auto& [tid, d] : delta) {
+    if (!name.empty() && to.agent.at(tid).first != name) continue;
+    delay = std::max(delay, d.wait_ms - (agent_cpu_ms - d.cpu_ms));
+  }
+  return std::max(0.0, delay);
+}
+
+// libmicrohttpd's event loop thread: it takes every connection's bytes and
+// answers /healthz itself.
+const std::string kLoopThread = "MHD-single";
+
+// Times what the agent does for a client: the time as measured, and that
+// less what the machine's load took from the agent's threads named
+// `thread` (every thread when empty) and from the client (LoadDelayMs).
+class LoadClock {
+ public:
+  explicit LoadClock(pid_t agent, std::string thread = "")
+      : agent_(agent), thread_(std::move(thread)), start_(Clock::now()), from_(SampleLoad(agent)) {}
+
+  double WallMs() const { return Milliseconds(Clock::now() - start_); }
+  double UnloadedMs() const {
+    const double wall = WallMs();
+    return std::max(0.0, wall - LoadDelayMs(from_, SampleLoad(agent_), thread_));
+  }
+
+ private:
+  const pid_t agent_;
+  const std::string thread_;
+  const Clock::time_point start_;
+  const LoadSample from_;
+};
+
+// GET `target` on a fresh connection: the answer, or nullopt after
+// `timeout`.
 std::optional<RawHttpResponse> GetOnce(int port, const std::string& target,
-                                       milliseconds timeout = seconds(1)) {
+                                       milliseconds timeout = seconds(10)) {
   RawHttpConnection c("127.0.0.1", port);
   if (!c.valid() || !c.Send(HttpGet(target), timeout)) return std::nullopt;
   return c.ReadResponse(timeout);
 }
 
 // Asks /healthz every 50 ms on a fresh connection while an attack runs, and
-// samples the agent's memory: the slowest answer, the failures, the peak.
+// samples the agent's memory: the slowest answer (as measured, and less the
+// load on the event loop: LoadClock), the failures (no 200 within 10 s),
+// the peak.
 class HealthWatch {
  public:
   struct Report {
     int probes = 0;
     int failures = 0;
     double slowest_ms = 0;
+    double slowest_unloaded_ms = 0;
     double peak_rss_mib = 0;
   };
 
@@ -105,7 +203,7 @@ class HealthWatch {
   Report Stop() {
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait_for(lock, seconds(5), [&] { return report_.probes >= 3 || !thread_.joinable(); });
+      wake_.wait_for(lock, seconds(40), [&] { return report_.probes >= 3 || !thread_.joinable(); });
       stop_ = true;
     }
     wake_.notify_all();
@@ -118,15 +216,17 @@ class HealthWatch {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stop_) {
       lock.unlock();
-      const auto start = Clock::now();
+      const LoadClock clock(pid_, kLoopThread);
       const auto answer = GetOnce(port_, "/healthz");
-      const double ms = Milliseconds(Clock::now() - start);
+      const double ms = clock.WallMs();
+      const double unloaded_ms = clock.UnloadedMs();
       const double rss = RssMib(pid_);
       lock.lock();
       ++report_.probes;
       wake_.notify_all();
       if (!answer || answer->status != 200) ++report_.failures;
       report_.slowest_ms = std::max(report_.slowest_ms, ms);
+      report_.slowest_unloaded_ms = std::max(report_.slowest_unloaded_ms, unloaded_ms);
       report_.peak_rss_mib = std::max(report_.peak_rss_mib, rss);
       wake_.wait_for(lock, milliseconds(50), [&] { return stop_; });  // the probing pace
     }
@@ -196,6 +296,12 @@ class ApiAttackTest : public ::testing::Test {
         },
         seconds(20)))
         << agent_->Stderr();
+    // Load is told apart from starvation on the event loop's thread.
+    bool loop_thread = false;
+    for (const auto& [tid, named] : SampleLoad(agent_->pid()).agent) {
+      loop_thread = loop_thread || named.first == kLoopThread;
+    }
+    ASSERT_TRUE(loop_thread) << "the agent has no thread " << kLoopThread;
   }
 
   void TearDown() override {
@@ -211,47 +317,61 @@ class ApiAttackTest : public ::testing::Test {
                                                            << agent_->Stderr();
     EXPECT_GE(report.probes, 3);
     EXPECT_EQ(report.failures, 0) << "of " << report.probes << " /healthz";
-    EXPECT_LT(report.slowest_ms, 1000);
+    EXPECT_LT(report.slowest_unloaded_ms, 1000) << "as measured: " << report.slowest_ms << " ms";
     EXPECT_LT(report.peak_rss_mib, kRssBoundMib);
     RecordProperty("healthz_slowest_ms", std::to_string(report.slowest_ms));
     RecordProperty("peak_rss_mib", std::to_string(report.peak_rss_mib));
     std::cout << "/healthz: " << report.probes << " probes, slowest " << report.slowest_ms
-              << " ms, " << report.failures << " failed; peak RSS " << report.peak_rss_mib
-              << " MiB\n";
+              << " ms (" << report.slowest_unloaded_ms << " ms less the load), " << report.failures
+              << " failed; peak RSS " << report.peak_rss_mib << " MiB\n";
   }
 
-  // Connections `count`, each its own client.
-  std::vector<RawHttpConnection> Open(int count) {
+  // Connections `count`, each its own client; with `opened`, when each
+  // began to connect (before the server saw it).
+  std::vector<RawHttpConnection> Open(int count, std::vector<Clock::time_point>* opened = nullptr) {
     std::vector<RawHttpConnection> out;
     for (int i = 0; i < count; ++i) {
+      if (opened != nullptr) opened->push_back(Clock::now());
       out.emplace_back("127.0.0.1", port_);
       EXPECT_TRUE(out.back().valid()) << i;
     }
     return out;
   }
 
+  struct Lives {
+    std::vector<double> ms;  // each connection's, from its connect; -1: still open
+    // What the load took from the agent (LoadDelayMs, every thread) from
+    // the first deadline, `deadline` after the first connect, to the last
+    // close.
+    double load_delay_ms = 0;
+  };
+
   // Holds each connection until the server closes it, trickling `head` one
   // byte every `pace`, for at most `limit`; returns how long each lived.
-  static std::vector<double> TrickleUntilClosed(std::vector<RawHttpConnection>& conns,
-                                                const std::string& head, milliseconds pace,
-                                                milliseconds limit) {
+  Lives TrickleUntilClosed(std::vector<RawHttpConnection>& conns,
+                           const std::vector<Clock::time_point>& opened, const std::string& head,
+                           milliseconds pace, milliseconds deadline, milliseconds limit) const {
     const auto start = Clock::now();
-    std::vector<double> lived(conns.size(), -1);
+    Lives lives{std::vector<double>(conns.size(), -1)};
+    std::optional<LoadSample> at_deadline;
     size_t sent = 0;
     auto next_byte = start;
     while (Clock::now() - start < limit) {
       if (!head.empty() && Clock::now() >= next_byte && sent < head.size()) {
         for (size_t i = 0; i < conns.size(); ++i) {
-          if (lived[i] < 0) conns[i].Send(std::string(1, head[sent]), milliseconds(100));
+          if (lives.ms[i] < 0) conns[i].Send(std::string(1, head[sent]), milliseconds(100));
         }
         ++sent;
         next_byte += pace;
       }
+      if (!at_deadline && Clock::now() >= opened.front() + deadline) {
+        at_deadline = SampleLoad(agent_->pid());
+      }
       size_t open = 0;
       for (size_t i = 0; i < conns.size(); ++i) {
-        if (lived[i] >= 0) continue;
+        if (lives.ms[i] >= 0) continue;
         if (conns[i].WaitForClose(milliseconds(0))) {
-          lived[i] = Milliseconds(Clock::now() - start);
+          lives.ms[i] = Milliseconds(Clock::now() - opened[i]);
         } else {
           ++open;
         }
@@ -259,7 +379,8 @@ class ApiAttackTest : public ::testing::Test {
       if (open == 0) break;
       std::this_thread::sleep_for(milliseconds(20));  // the polling pace
     }
-    return lived;
+    if (at_deadline) lives.load_delay_ms = LoadDelayMs(*at_deadline, SampleLoad(agent_->pid()));
+    return lives;
   }
 
   testing::TestHttpServer target_;
@@ -270,56 +391,113 @@ class ApiAttackTest : public ::testing::Test {
 };
 
 // 300 slowloris connections, one byte every 4.5 s (the attack that held
-// cpp-httplib's 80 threads): each is cut at the 5 s head deadline.
+// cpp-httplib's 80 threads): each is cut at the 5 s head deadline, not
+// before, and within 1.5 s after it (less the load: the sweeper runs every
+// 100 ms).
 TEST_F(ApiAttackTest, SlowlorisConnectionsAreCutAtTheHeadDeadline) {
-  auto conns = Open(300);
+  std::vector<Clock::time_point> opened;
+  auto conns = Open(300, &opened);
   HealthWatch health(port_, agent_->pid());
-  const std::vector<double> lived = TrickleUntilClosed(
-      conns, "GET /api/v1/endpoints HTTP/1.1\r\nHost: x\r\n", milliseconds(4500), seconds(10));
+  const Lives lives =
+      TrickleUntilClosed(conns, opened, "GET /api/v1/endpoints HTTP/1.1\r\nHost: x\r\n",
+                         milliseconds(4500), seconds(5), seconds(30));
   ExpectSurvived(health.Stop());
-  const double longest = *std::max_element(lived.begin(), lived.end());
-  const double shortest = *std::min_element(lived.begin(), lived.end());
+  const double longest = *std::max_element(lives.ms.begin(), lives.ms.end());
+  const double shortest = *std::min_element(lives.ms.begin(), lives.ms.end());
   EXPECT_GE(shortest, 0) << "a slowloris connection outlived the test";
-  EXPECT_GE(shortest, 4000);
-  EXPECT_LT(longest, 6500);
-  std::cout << "slowloris connections lived " << shortest << " to " << longest << " ms\n";
+  EXPECT_GE(shortest, 4950);
+  EXPECT_LT(longest - lives.load_delay_ms, 6500) << "as measured: " << longest << " ms";
+  std::cout << "slowloris connections lived " << shortest << " to " << longest << " ms (load "
+            << lives.load_delay_ms << " ms)\n";
 }
 
 // 400 connections that never send a byte: closed at the head deadline.
 TEST_F(ApiAttackTest, IdleConnectionsAreClosed) {
-  auto conns = Open(400);
+  std::vector<Clock::time_point> opened;
+  auto conns = Open(400, &opened);
   HealthWatch health(port_, agent_->pid());
-  const std::vector<double> lived = TrickleUntilClosed(conns, "", milliseconds(0), seconds(10));
+  const Lives lives =
+      TrickleUntilClosed(conns, opened, "", milliseconds(0), seconds(5), seconds(30));
   ExpectSurvived(health.Stop());
-  const double longest = *std::max_element(lived.begin(), lived.end());
-  EXPECT_GE(*std::min_element(lived.begin(), lived.end()), 0)
-      << "an idle connection outlived the test";
-  EXPECT_LT(longest, 6500);
-  std::cout << "idle connections closed after at most " << longest << " ms\n";
+  const double longest = *std::max_element(lives.ms.begin(), lives.ms.end());
+  const double shortest = *std::min_element(lives.ms.begin(), lives.ms.end());
+  EXPECT_GE(shortest, 0) << "an idle connection outlived the test";
+  EXPECT_GE(shortest, 4950);
+  EXPECT_LT(longest - lives.load_delay_ms, 6500) << "as measured: " << longest << " ms";
+  std::cout << "idle connections closed after " << shortest << " to " << longest << " ms (load "
+            << lives.load_delay_ms << " ms)\n";
 }
 
-// 300 keep-alive clients asking every 4 s on their own connection: all
-// answered, on the same connections, and nothing starves.
+// 300 keep-alive clients asking every 4 s on their own connection (100 of
+// them held cpp-httplib's threads), each at its own moment of the 4 s as
+// clients of their own are, 75 requests a second in all: all 900 answered
+// within a second (less the load), on the same connections, and nothing
+// starves. (300 requests at the same instant would measure the render
+// queue's cap, 256, instead.)
 TEST_F(ApiAttackTest, KeepAliveClientsAreServedAndStarveNothing) {
-  auto conns = Open(300);
+  constexpr int kClients = 300;
+  constexpr int kRounds = 3;
+  constexpr auto kPace = milliseconds(4000);
+  auto conns = Open(kClients);
   HealthWatch health(port_, agent_->pid());
+  struct Client {
+    Clock::time_point due;
+    std::optional<LoadClock> asked;  // since its request, while it waits
+    int answers = 0;
+  };
+  std::vector<Client> clients(kClients);
+  const auto start = Clock::now();
+  for (int i = 0; i < kClients; ++i) clients[i].due = start + kPace * i / kClients;
   int answered = 0;
-  double slowest_round_ms = 0;
-  for (int round = 0; round < 3; ++round) {
-    const auto start = Clock::now();
-    for (auto& c : conns) ASSERT_TRUE(c.Send(HttpGet("/api/v1/endpoints/web")));
-    for (auto& c : conns) {
-      const auto r = c.ReadResponse(seconds(5));
-      ASSERT_TRUE(r) << "round " << round;
+  double slowest_ms = 0;
+  double slowest_unloaded_ms = 0;
+  const auto deadline = start + kPace * kRounds + seconds(60);
+  while (answered < kClients * kRounds && Clock::now() < deadline) {
+    std::vector<pollfd> fds;
+    std::vector<int> waiting;
+    auto next = Clock::now() + milliseconds(100);
+    for (int i = 0; i < kClients; ++i) {
+      Client& c = clients[i];
+      if (!c.asked && c.answers < kRounds) {
+        if (Clock::now() >= c.due) {
+          ASSERT_TRUE(conns[i].Send(HttpGet("/api/v1/endpoints/web")))
+              << "client " << i << ", request " << c.answers + 1;
+          c.asked.emplace(agent_->pid());
+        } else {
+          next = std::min(next, c.due);
+        }
+      }
+      if (c.asked) {
+        fds.push_back({conns[i].fd(), POLLIN, 0});
+        waiting.push_back(i);
+      }
+    }
+    const auto wait = std::chrono::ceil<milliseconds>(next - Clock::now()).count();
+    poll(fds.data(), fds.size(), static_cast<int>(std::max<int64_t>(0, wait)));
+    for (size_t k = 0; k < fds.size(); ++k) {
+      if (fds[k].revents == 0) continue;
+      const int i = waiting[k];
+      Client& c = clients[i];
+      const auto r = conns[i].ReadResponse(milliseconds(0));
+      if (!r) {
+        ASSERT_FALSE(conns[i].WaitForClose(milliseconds(0)))
+            << "client " << i << ": its connection closed before answer " << c.answers + 1;
+        continue;  // the rest of the answer is on its way
+      }
       EXPECT_EQ(r->status, 200);
+      slowest_ms = std::max(slowest_ms, c.asked->WallMs());
+      slowest_unloaded_ms = std::max(slowest_unloaded_ms, c.asked->UnloadedMs());
+      c.asked.reset();
+      c.due = Clock::now() + kPace;  // idle until its next request
+      ++c.answers;
       ++answered;
     }
-    slowest_round_ms = std::max(slowest_round_ms, Milliseconds(Clock::now() - start));
-    std::this_thread::sleep_until(start + seconds(4));  // the clients' pace
   }
   ExpectSurvived(health.Stop());
-  EXPECT_EQ(answered, 900);
-  std::cout << "900 keep-alive answers; slowest round of 300: " << slowest_round_ms << " ms\n";
+  EXPECT_EQ(answered, kClients * kRounds);
+  EXPECT_LT(slowest_unloaded_ms, 1000) << "as measured: " << slowest_ms << " ms";
+  std::cout << answered << " keep-alive answers; slowest " << slowest_ms << " ms ("
+            << slowest_unloaded_ms << " ms less the load)\n";
 }
 
 // Watches by the hundred, with slowloris clients beside them (64 watches and
@@ -338,28 +516,33 @@ TEST_F(ApiAttackTest, WatchesAndSlowClientsStarveNothing) {
   for (auto& s : slow) s.Send("GET /metrics HTTP/1.1\r\n");
   HealthWatch health(port_, agent_->pid());
   double slowest_ms = 0;
+  double slowest_unloaded_ms = 0;
   for (int i = 0; i < 10; ++i) {
     for (const char* target : {"/metrics", "/api/v1/endpoints", "/api/v1/services"}) {
-      const auto start = Clock::now();
+      const LoadClock clock(agent_->pid());
       const auto r = GetOnce(port_, target);
       ASSERT_TRUE(r) << target;
       EXPECT_EQ(r->status, 200) << target;
-      slowest_ms = std::max(slowest_ms, Milliseconds(Clock::now() - start));
+      slowest_ms = std::max(slowest_ms, clock.WallMs());
+      slowest_unloaded_ms = std::max(slowest_unloaded_ms, clock.UnloadedMs());
     }
   }
-  const auto flipped = Clock::now();
+  const LoadClock flipped(agent_->pid());
   target_.SetStatus("/ready", 503);
   for (auto& w : watches) {
-    const auto r = w.ReadStreamUntil(events(2), seconds(5));
+    const auto r = w.ReadStreamUntil(events(2), seconds(30));
     ASSERT_TRUE(r);
     ASSERT_TRUE(events(2)(r->body)) << r->body;
   }
-  const double delivered_ms = Milliseconds(Clock::now() - flipped);
+  const double delivered_ms = flipped.WallMs();
+  const double delivered_unloaded_ms = flipped.UnloadedMs();
   ExpectSurvived(health.Stop());
-  EXPECT_LT(slowest_ms, 1000);
-  EXPECT_LT(delivered_ms, 3000);
-  std::cout << "with 300 watches and 50 slow clients: slowest list/scrape " << slowest_ms
-            << " ms; a transition reached all 300 watches in " << delivered_ms << " ms\n";
+  EXPECT_LT(slowest_unloaded_ms, 1000) << "as measured: " << slowest_ms << " ms";
+  EXPECT_LT(delivered_unloaded_ms, 3000) << "as measured: " << delivered_ms << " ms";
+  std::cout << "with 300 watches and 50 slow clients: slowest list/scrape " << slowest_ms << " ms ("
+            << slowest_unloaded_ms << " ms less the load); a transition reached all "
+            << "300 watches in " << delivered_ms << " ms (" << delivered_unloaded_ms
+            << " ms less the load)\n";
 }
 
 // `Range: bytes=0-,0-,…` (2,700 ranges, 8 KB) on /metrics, which made
@@ -390,13 +573,13 @@ TEST_F(ApiAttackTest, AHugeBodyIsRefusedBeforeItIsRead) {
   HealthWatch health(port_, agent_->pid());
   for (const char* target : {"/-/reload", "/api/v1/endpoints", "/metrics", "/nowhere"}) {
     RawHttpConnection c("127.0.0.1", port_);
-    const auto start = Clock::now();
+    const LoadClock clock(agent_->pid());
     ASSERT_TRUE(c.Send(std::string("POST ") + target +
                        " HTTP/1.1\r\nHost: x\r\nContent-Length: 262144000\r\n\r\n"));
-    const auto r = c.ReadResponse(seconds(2));
+    const auto r = c.ReadResponse(seconds(10));
     ASSERT_TRUE(r) << target;
     EXPECT_EQ(r->status, 413) << target;
-    EXPECT_LT(Milliseconds(Clock::now() - start), 1000) << target;
+    EXPECT_LT(clock.UnloadedMs(), 1000) << target << ", as measured: " << clock.WallMs() << " ms";
     // A client that sends its body anyway finds the connection closed.
     const std::string chunk(64 * 1024, 'x');
     size_t sent = 0;
@@ -407,7 +590,7 @@ TEST_F(ApiAttackTest, AHugeBodyIsRefusedBeforeItIsRead) {
   RawHttpConnection chunked("127.0.0.1", port_);
   ASSERT_TRUE(chunked.Send(
       "POST /-/reload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10000\r\n"));
-  const auto r = chunked.ReadResponse(seconds(1));
+  const auto r = chunked.ReadResponse(seconds(10));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 411);
   ExpectSurvived(health.Stop());
@@ -467,10 +650,10 @@ TEST_F(ApiAttackTest, PipelinedRequestsAreAnsweredInOrder) {
 TEST_F(ApiAttackTest, BodilessWritesAreAnsweredAtOnce) {
   const auto timed = [&](const std::string& request) {
     RawHttpConnection c("127.0.0.1", port_);
-    const auto start = Clock::now();
+    const LoadClock clock(agent_->pid());
     EXPECT_TRUE(c.Send(request));
-    auto r = c.ReadResponse(seconds(2));
-    EXPECT_LT(Milliseconds(Clock::now() - start), 1000) << request;
+    auto r = c.ReadResponse(seconds(10));
+    EXPECT_LT(clock.UnloadedMs(), 1000) << request << ", as measured: " << clock.WallMs() << " ms";
     return r;
   };
   const auto put = timed("PUT /api/v1/endpoints/web HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -496,12 +679,14 @@ TEST_F(ApiAttackTest, BodilessWritesAreAnsweredAtOnce) {
   // And the README's own command, when curl is there.
   const std::string curl = testing::FindProgram("curl");
   if (!curl.empty()) {
-    const auto start = Clock::now();
+    const LoadClock clock(agent_->pid());
     const e2e::Output out = e2e::RunProcess(
         {curl, "-sS", "-X", "POST", "http://127.0.0.1:" + std::to_string(port_) + "/-/reload"});
     EXPECT_EQ(out.exit_code, 0) << out.err;
     EXPECT_NE(out.out.find("the config was reloaded"), std::string::npos) << out.out;
-    EXPECT_LT(Milliseconds(Clock::now() - start), 1000);
+    // Not the 5 s the former server waited for a body; curl's own start,
+    // which the load may slow, is in this time.
+    EXPECT_LT(clock.UnloadedMs(), 2500) << "as measured: " << clock.WallMs() << " ms";
   }
 }
 
