@@ -28,6 +28,7 @@ TEST(ApiJsonTest, EndpointsCarryConditionsAndProbeDetails) {
   const nlohmann::json expected = nlohmann::json::parse(R"({
     "kind": "Endpoints",
     "name": "alpaca-prod",
+    "namespace": "default",
     "labels": {"app": "alpaca", "env": "prod"},
     "resourceVersion": "42",
     "creationTimestamp": "2026-11-26T10:20:30Z",
