@@ -9,12 +9,12 @@ connections send a request, read the answer, and send the next 4 s later on
 the same connection, idle in between. A client the server cuts comes back
 at once, so that about as many are held all the time. While they are held, a
 client on 127.0.0.1 asks, each on a fresh connection, /healthz every 20 ms, a
-list (/api/v1/endpoints, every endpoint) every 100 ms and /metrics every
+list (/vigil/v1/endpoints, every endpoint) every 100 ms and /metrics every
 500 ms: their latencies, p50 and p99. Then the same slow clients are held on
 a second nginx (one worker, Debian's defaults for timeouts), and the same
 client asks it for its static answer every 20 ms.
 
-Watches: --watches streams of /api/v1/endpoints/flip?watch=true (from
+Watches: --watches streams of /vigil/v1/endpoints/flip?watch=true (from
 127.0.3.1-50, held by bench/api_watchers.cc on one epoll thread) are open
 while the benchmark turns the flip endpoint's /ready on and off --flips
 times; from each transition, as the agent logs it, to its arrival on each
@@ -255,7 +255,7 @@ def probe_counts(api):
 
 def ready_endpoints(api):
     """Endpoints the agent lists as ready, and all it lists."""
-    text = urllib.request.urlopen(f"{api}/api/v1/endpoints", timeout=10).read().decode()
+    text = urllib.request.urlopen(f"{api}/vigil/v1/endpoints", timeout=10).read().decode()
     return text.count('"ready":true'), text.count('"ready":')
 
 
@@ -321,7 +321,7 @@ def main():
         if ready < args.endpoints + 1:
             refuse(f"{ready} of {args.endpoints + 1} endpoints ready ({listed} listed): "
                    "the targets do not answer")
-        paths = [("healthz", "/healthz", 0.02), ("list", "/api/v1/endpoints", 0.1),
+        paths = [("healthz", "/healthz", 0.02), ("list", "/vigil/v1/endpoints", 0.1),
                  ("metrics", "/metrics", 0.5)]
         for name, path, _ in paths:
             if timed_get(host, port, path) is None:
@@ -372,7 +372,7 @@ def main():
 
         # Watches, and flips of the flip endpoint.
         watchers = subprocess.Popen(
-            [args.watchers, host, str(port), str(args.watches), "/api/v1/endpoints/flip?watch=true",
+            [args.watchers, host, str(port), str(args.watches), "/vigil/v1/endpoints/flip?watch=true",
              str(args.flips + 1), "120", "127.0.3"],
             stdout=subprocess.PIPE, text=True,
             preexec_fn=(lambda: os.sched_setaffinity(0, {1})) if args.pin else None)

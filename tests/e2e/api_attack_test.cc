@@ -399,7 +399,7 @@ TEST_F(ApiAttackTest, SlowlorisConnectionsAreCutAtTheHeadDeadline) {
   auto conns = Open(300, &opened);
   HealthWatch health(port_, agent_->pid());
   const Lives lives =
-      TrickleUntilClosed(conns, opened, "GET /api/v1/endpoints HTTP/1.1\r\nHost: x\r\n",
+      TrickleUntilClosed(conns, opened, "GET /vigil/v1/endpoints HTTP/1.1\r\nHost: x\r\n",
                          milliseconds(4500), seconds(5), seconds(30));
   ExpectSurvived(health.Stop());
   const double longest = *std::max_element(lives.ms.begin(), lives.ms.end());
@@ -460,7 +460,7 @@ TEST_F(ApiAttackTest, KeepAliveClientsAreServedAndStarveNothing) {
       Client& c = clients[i];
       if (!c.asked && c.answers < kRounds) {
         if (Clock::now() >= c.due) {
-          ASSERT_TRUE(conns[i].Send(HttpGet("/api/v1/endpoints/web")))
+          ASSERT_TRUE(conns[i].Send(HttpGet("/vigil/v1/endpoints/web")))
               << "client " << i << ", request " << c.answers + 1;
           c.asked.emplace(agent_->pid());
         } else {
@@ -505,7 +505,7 @@ TEST_F(ApiAttackTest, KeepAliveClientsAreServedAndStarveNothing) {
 // answering, and a transition reaches every watch.
 TEST_F(ApiAttackTest, WatchesAndSlowClientsStarveNothing) {
   auto watches = Open(300);
-  for (auto& w : watches) ASSERT_TRUE(w.Send(HttpGet("/api/v1/endpoints/web?watch=true")));
+  for (auto& w : watches) ASSERT_TRUE(w.Send(HttpGet("/vigil/v1/endpoints/web?watch=true")));
   const auto events = [](size_t n) {
     return [n](const std::string& body) {
       return static_cast<size_t>(std::count(body.begin(), body.end(), '\n')) >= n;
@@ -518,7 +518,7 @@ TEST_F(ApiAttackTest, WatchesAndSlowClientsStarveNothing) {
   double slowest_ms = 0;
   double slowest_unloaded_ms = 0;
   for (int i = 0; i < 10; ++i) {
-    for (const char* target : {"/metrics", "/api/v1/endpoints", "/api/v1/services"}) {
+    for (const char* target : {"/metrics", "/vigil/v1/endpoints", "/vigil/v1/services"}) {
       const LoadClock clock(agent_->pid());
       const auto r = GetOnce(port_, target);
       ASSERT_TRUE(r) << target;
@@ -571,7 +571,7 @@ TEST_F(ApiAttackTest, ARangeHeaderOnMetricsGetsTheWholeBody) {
 // byte of it is read; a chunked one: 411.
 TEST_F(ApiAttackTest, AHugeBodyIsRefusedBeforeItIsRead) {
   HealthWatch health(port_, agent_->pid());
-  for (const char* target : {"/-/reload", "/api/v1/endpoints", "/metrics", "/nowhere"}) {
+  for (const char* target : {"/-/reload", "/vigil/v1/endpoints", "/metrics", "/nowhere"}) {
     RawHttpConnection c("127.0.0.1", port_);
     const LoadClock clock(agent_->pid());
     ASSERT_TRUE(c.Send(std::string("POST ") + target +
@@ -602,7 +602,7 @@ TEST_F(ApiAttackTest, TwoMillionHeaderLinesAre431AfterABoundedRead) {
   HealthWatch health(port_, agent_->pid());
   const double cpu_before = CpuSeconds(agent_->pid());
   RawHttpConnection c("127.0.0.1", port_);
-  ASSERT_TRUE(c.Send("GET /api/v1/endpoints HTTP/1.1\r\nHost: x\r\n"));
+  ASSERT_TRUE(c.Send("GET /vigil/v1/endpoints HTTP/1.1\r\nHost: x\r\n"));
   std::string lines;
   for (int i = 0; i < 8192; ++i) lines += "X-a: b\r\n";  // 64 KiB
   size_t sent = 0;
@@ -626,8 +626,8 @@ TEST_F(ApiAttackTest, TwoMillionHeaderLinesAre431AfterABoundedRead) {
 // only): five answers, in order, on the same connection.
 TEST_F(ApiAttackTest, PipelinedRequestsAreAnsweredInOrder) {
   RawHttpConnection c("127.0.0.1", port_);
-  const std::vector<std::string> targets = {"/healthz", "/api/v1/endpoints", "/metrics",
-                                            "/api/v1/endpoints/nope", "/api/v1/endpoints/web"};
+  const std::vector<std::string> targets = {"/healthz", "/vigil/v1/endpoints", "/metrics",
+                                            "/vigil/v1/endpoints/nope", "/vigil/v1/endpoints/web"};
   std::string pipeline;
   for (const std::string& t : targets) pipeline += HttpGet(t);
   ASSERT_TRUE(c.Send(pipeline));
@@ -656,7 +656,7 @@ TEST_F(ApiAttackTest, BodilessWritesAreAnsweredAtOnce) {
     EXPECT_LT(clock.UnloadedMs(), 1000) << request << ", as measured: " << clock.WallMs() << " ms";
     return r;
   };
-  const auto put = timed("PUT /api/v1/endpoints/web HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto put = timed("PUT /vigil/v1/endpoints/web HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(put);
   EXPECT_EQ(put->status, 405);
   EXPECT_EQ(put->Header("allow"), "GET");
@@ -695,7 +695,7 @@ TEST_F(ApiAttackTest, BodilessWritesAreAnsweredAtOnce) {
 // and every stream got its terminating events and the final chunk.
 TEST_F(ApiAttackTest, SigtermWithBusyWatchesEndsEveryStreamCleanlyWithin5s) {
   auto watches = Open(60);
-  for (auto& w : watches) ASSERT_TRUE(w.Send(HttpGet("/api/v1/endpoints?watch=true")));
+  for (auto& w : watches) ASSERT_TRUE(w.Send(HttpGet("/vigil/v1/endpoints?watch=true")));
   const auto lines = [](const std::string& body) {
     return static_cast<size_t>(std::count(body.begin(), body.end(), '\n'));
   };
@@ -760,7 +760,7 @@ TEST_F(ApiAttackTest, SigtermDuringASlowReloadExitsWithin5s) {
   ASSERT_TRUE(reload.Send("POST /-/reload HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_FALSE(reload.ReadResponse(milliseconds(500)));  // it waits too
   HealthWatch health(port_, agent_->pid());
-  for (const char* target : {"/api/v1/endpoints", "/metrics", "/readyz"}) {
+  for (const char* target : {"/vigil/v1/endpoints", "/metrics", "/readyz"}) {
     const auto r = GetOnce(port_, target);
     ASSERT_TRUE(r) << target;
     EXPECT_EQ(r->status, 200) << target;

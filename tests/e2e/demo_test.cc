@@ -45,7 +45,7 @@ std::vector<Replica> PrintedReplicas(const std::string& out) {
 // "address:port" → ready, from the agent's API; empty when it does not answer.
 std::map<std::string, bool> Readiness(httplib::Client& api) {
   std::map<std::string, bool> ready;
-  httplib::Result res = api.Get("/api/v1/endpoints");
+  httplib::Result res = api.Get("/vigil/v1/endpoints");
   if (!res || res->status != 200) return ready;
   const nlohmann::json list = nlohmann::json::parse(res->body, nullptr, false);
   if (!list.contains("items")) return ready;
@@ -76,6 +76,13 @@ TEST(DemoTest, AReplicaBrokenThroughFailLeavesTheEndpoints) {
   // Not at the default address: the printed commands say where the agent is.
   const std::string server = "--server http://127.0.0.1:" + std::to_string(api_port);
   EXPECT_NE(out.find("vigil get endpoints -w " + server), std::string::npos) << out;
+  // And the kubectl commands that work against it.
+  const std::string kubectl = "kubectl --server http://127.0.0.1:" + std::to_string(api_port);
+  for (const std::string command :
+       {" get endpoints alpaca-prod --watch", " describe endpoints alpaca-prod",
+        " get services -o wide", " get events -w"}) {
+    EXPECT_NE(out.find(kubectl + command), std::string::npos) << command << "\n" << out;
+  }
 
   httplib::Client api("127.0.0.1", api_port);
   api.set_connection_timeout(seconds(5));
@@ -138,6 +145,14 @@ TEST(DemoTest, AReplicaBrokenThroughFailLeavesTheEndpoints) {
   if (have_dig) {
     EXPECT_EQ(addresses(), (std::vector<std::string>{"127.0.10.1", "127.0.10.3"}));
   }
+  // The Kubernetes view tells the same, with kubelet's message as an Event.
+  const httplib::Result events =
+      api.Get("/api/v1/namespaces/default/events?fieldSelector=reason%3DUnhealthy");
+  ASSERT_TRUE(events);
+  const nlohmann::json unhealthy = nlohmann::json::parse(events->body);
+  ASSERT_EQ(unhealthy["items"].size(), 1u) << events->body;
+  EXPECT_EQ(unhealthy["items"][0]["message"],
+            key + ": Readiness probe failed: HTTP probe failed with statuscode: 503");
 
   demo.Signal(SIGINT);
   EXPECT_EQ(demo.Wait(seconds(5)), 0) << demo.Stderr();

@@ -127,7 +127,7 @@ services:
   // The API says which namespace the service is in, and /metrics counts answers.
   httplib::Client api("127.0.0.1", api_port_);
   api.set_connection_timeout(seconds(5));
-  const httplib::Result services = api.Get("/api/v1/services");
+  const httplib::Result services = api.Get("/vigil/v1/services");
   ASSERT_TRUE(services);
   EXPECT_NE(services->body.find("\"namespace\":\"shop\""), std::string::npos) << services->body;
   const httplib::Result metrics = api.Get("/metrics");

@@ -72,7 +72,7 @@ TEST_F(ProbeKindsTest, AnExecProbeIsToldItsEndpointAndItsFailureIsExplained) {
   nlohmann::json check;
   ASSERT_TRUE(WaitUntil(
       [&] {
-        const std::string body = Get(port, "/api/v1/endpoints/check");
+        const std::string body = Get(port, "/vigil/v1/endpoints/check");
         check = nlohmann::json::parse(body, nullptr, false);
         return check.is_object() && check["endpoints"].size() == 2 &&
                check["endpoints"][0]["lastResult"] == "failure" &&

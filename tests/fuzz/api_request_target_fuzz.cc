@@ -54,8 +54,8 @@ const vigil::HttpRouter& NativeRoutes() {
     auto* r = new vigil::HttpRouter;
     int id = 0;
     for (const char* pattern :
-         {"/api/v1/services", "/api/v1/endpoints", "/api/v1/endpoints/{name}",
-          "/api/v1/endpoints/{name}/transitions", "/healthz", "/readyz", "/metrics"}) {
+         {"/vigil/v1/services", "/vigil/v1/endpoints", "/vigil/v1/endpoints/{name}",
+          "/vigil/v1/endpoints/{name}/transitions", "/healthz", "/readyz", "/metrics"}) {
       r->Add("GET", pattern, id++);
     }
     r->Add("POST", "/-/reload", id++);
