@@ -46,10 +46,8 @@ class SharedWorld(unittest.TestCase):
     def setUpClass(cls):
         require_kubectl()
         cls.w = World()
+        cls.addClassCleanup(cls.w.close)
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.w.close()
 
     def setUp(self):
         require_kubectl()
@@ -329,7 +327,7 @@ class NamespacesFromConfigTest(unittest.TestCase):
 
     def setUp(self):
         require_kubectl()
-        self.w = World(top="namespace: shop\n", extra_services="""  - name: alpaca-prod
+        self.w = World(top="namespace: shop\n", namespace="shop", extra_services="""  - name: alpaca-prod
     namespace: default
     labels: {app: alpaca}
     endpoints: [127.0.0.41:1]
@@ -354,10 +352,11 @@ class NamespacesFromConfigTest(unittest.TestCase):
 
 # §14: -o json/yaml/name/jsonpath/custom-columns, list `kind: List`, `--sort-by`
 # (includeObject=Object), RFC 3339, uid, numeric RV, notReadyAddresses, nodeName, ports
-class OutputFormatsTest(KubectlWorldTest):
-    def setUp(self):
-        super().setUp()
-        self.w.set_ready(ALPACA[0], False)
+class OutputFormatsTest(SharedWorld):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.w.set_ready(ALPACA[0], False)
 
     def test_json(self):
         w = self.w
@@ -594,14 +593,15 @@ class DescribeTest(KubectlWorldTest):
 
 # §14: LAST SEEN TYPE REASON OBJECT MESSAGE; `-o wide` SOURCE `vigil, node`,
 # COUNT; `--field-selector` by name and by type/reason; `kubectl events --for`
-class EventsTest(KubectlWorldTest):
-    def setUp(self):
-        super().setUp()
-        w = self.w
+class EventsTest(SharedWorld):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        w = cls.w
         w.set_ready(ALPACA[0], False)
         w.set_ready(BANDICOOT[1], False, service="bandicoot-prod")
-        self.alpaca = w.wait_event("Unhealthy", w.unhealthy_message(ALPACA[0]))
-        self.bandicoot = w.wait_event("Unhealthy", w.unhealthy_message(BANDICOOT[1]))
+        cls.alpaca = w.wait_event("Unhealthy", w.unhealthy_message(ALPACA[0]))
+        cls.bandicoot = w.wait_event("Unhealthy", w.unhealthy_message(BANDICOOT[1]))
 
     def test_table(self):
         w = self.w

@@ -22,13 +22,11 @@ class EveryKubectlTest(unittest.TestCase):
     def setUpClass(cls):
         require_kubectl()
         cls.w = World()
+        cls.addClassCleanup(cls.w.close)
         cls.w.set_ready(ALPACA[0], False)
         cls.message = cls.w.unhealthy_message(ALPACA[0])
         cls.w.wait_event("Unhealthy", cls.message)
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.w.close()
 
     def binaries(self):
         found = kubectl_versions()

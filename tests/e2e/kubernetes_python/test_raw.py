@@ -41,13 +41,11 @@ class SharedWorld(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.w = World()
+        cls.addClassCleanup(cls.w.close)
         # An event for the events Table; then the world stays as it is.
         cls.w.set_ready(ALPACA[0], False)
         cls.w.wait_event("Unhealthy", cls.w.unhealthy_message(ALPACA[0]))
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.w.close()
 
     def watch(self, path, accept="application/json"):
         stream = WatchStream(self.w.url, path, accept)

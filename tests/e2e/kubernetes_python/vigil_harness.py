@@ -16,6 +16,7 @@ setup: three services in namespace `default` on node `node-a`:
 Nothing here waits by sleeping: every wait polls a condition with a deadline.
 """
 
+import ctypes
 import http.client
 import http.server
 import json
@@ -43,6 +44,16 @@ NODE = "node-a"
 ALPACA = ["127.0.0.11", "127.0.0.12", "127.0.0.13", "127.0.0.14", "127.0.0.15"]
 BANDICOOT = ["127.0.0.21", "127.0.0.22"]
 CACHE_ENDPOINT = "127.0.0.31:1"
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _tie_to_parent():
+    """In the child before exec: SIGKILL when the test process dies, so that a
+    test killed by its timeout leaves no agent or kubectl behind."""
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
 def wait_until(condition, timeout=10.0, message="condition"):
@@ -171,7 +182,8 @@ class Agent:
         self.log_file = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [VIGIL, "agent", "--config", self.config_path, "--node", node],
-            stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=subprocess.STDOUT)
+            stdin=subprocess.DEVNULL, stdout=self.log_file, stderr=subprocess.STDOUT,
+            preexec_fn=_tie_to_parent)
         port = wait_until(self._port, 20, "the agent to serve its API")
         self.url = "http://127.0.0.1:%d" % port
         self.port = port
@@ -329,7 +341,8 @@ listen: 127.0.0.1:0
 class World:
     """The three services of the module docstring, every replica ready."""
 
-    def __init__(self, extra_services="", top=""):
+    def __init__(self, extra_services="", top="", namespace="default"):
+        self.namespace = namespace  # the three services'
         self.directory = tempfile.mkdtemp(prefix="vigil-kube-")
         self.replicas = Replicas(ALPACA + BANDICOOT)
         self.port = self.replicas.port
@@ -367,8 +380,9 @@ class World:
             raise AssertionError("GET %s: %d %s" % (path, answer.status, answer.body[:500]))
         return answer.json()
 
-    def endpoints(self, name, namespace="default"):
-        return self.get_json("/api/v1/namespaces/%s/endpoints/%s" % (namespace, name))
+    def endpoints(self, name, namespace=None):
+        return self.get_json("/api/v1/namespaces/%s/endpoints/%s" %
+                             (namespace or self.namespace, name))
 
     def addresses_of(self, name, key):
         obj = self.endpoints(name)
@@ -465,7 +479,8 @@ class Background:
         self.out_file = open(self.out_path, "wb")
         self.err_file = open(self.err_path, "wb")
         self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.out_file,
-                                        stderr=self.err_file, env=env)
+                                        stderr=self.err_file, env=env,
+                                        preexec_fn=_tie_to_parent)
 
     def stdout(self):
         with open(self.out_path, "rb") as f:
