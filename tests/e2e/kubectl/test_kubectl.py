@@ -573,7 +573,8 @@ class DescribeTest(KubectlWorldTest):
         out = w.kubectl_ok("describe", "ep", "alpaca-prod")
         self.assertRegex(out, r"(?m)^  Warning\s+Unhealthy\s+\S+ \(x2 over \S+\)\s+vigil\s+%s$" %
                          re.escape(message))
-        self.assertRegex(out, r"(?m)^  Normal\s+Ready\s+\S+\s+vigil\s+%s: Readiness probe "
+        self.assertRegex(out, r"(?m)^  Normal\s+Ready\s+\S+( \(x\d+ over \S+\))?\s+vigil\s+%s: "
+                              r"Readiness probe "
                               r"succeeded$" % re.escape(w.endpoint(ALPACA[0])))
 
     def test_describe_service(self):

@@ -31,6 +31,10 @@ import threading
 import time
 import unittest
 import urllib.parse
+import warnings
+
+# The Python client leaves its pooled connections to the garbage collector.
+warnings.simplefilter("ignore", ResourceWarning)
 
 VIGIL = os.environ.get("VIGIL_BINARY", "")
 KUBECTL = "/usr/bin/kubectl"
@@ -56,9 +60,15 @@ def _tie_to_parent():
     _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
+class Fatal(AssertionError):
+    """Raised by a condition that can never hold (the agent exited): ends the
+    wait at once."""
+
+
 def wait_until(condition, timeout=10.0, message="condition"):
     """Polls `condition` every 20 ms until it returns a true value, which is
-    returned; raises AssertionError naming `message` after `timeout` s."""
+    returned; raises AssertionError naming `message` after `timeout` s, or
+    at once when the condition raises Fatal."""
     deadline = time.monotonic() + timeout
     last_error = None
     while True:
@@ -66,6 +76,8 @@ def wait_until(condition, timeout=10.0, message="condition"):
             value = condition()
             if value:
                 return value
+        except Fatal:
+            raise
         except Exception as e:  # the condition may fail while things settle
             last_error = e
         if time.monotonic() > deadline:
@@ -129,6 +141,9 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     def __init__(self, address):
         self.ready = True
         super().__init__(address, _ReadyHandler)
+
+    def handle_error(self, request, client_address):
+        pass  # the prober closes its connections with a reset (README)
 
 
 class Replicas:
@@ -194,8 +209,7 @@ class Agent:
 
     def _port(self):
         if self.process.poll() is not None:
-            raise AssertionError("the agent exited with %s:\n%s" % (self.process.returncode,
-                                                                     self.log()))
+            raise Fatal("the agent exited with %s:\n%s" % (self.process.returncode, self.log()))
         marker = "serving the API on http://127.0.0.1:"
         log = self.log()
         at = log.find(marker)
