@@ -650,5 +650,32 @@ class EventsTest(SharedWorld):
         self.assertNotIn("bandicoot", out)
 
 
+# The issue's `kubectl --kubeconfig <(vigil kubeconfig) get endpoints -w`:
+# kubectl needs nothing else than what `vigil kubeconfig` prints.
+class KubeconfigTest(SharedWorld):
+    def test_kubectl_with_vigils_kubeconfig(self):
+        import subprocess
+        from vigil_harness import VIGIL
+        w = self.w
+        made = subprocess.run([VIGIL, "kubeconfig", "--server", w.url], capture_output=True,
+                              text=True, timeout=30)
+        self.assertEqual(made.returncode, 0, made.stderr)
+        path = os.path.join(w.directory, "vigil.kubeconfig")
+        with open(path, "w") as f:
+            f.write(made.stdout)
+        env = dict(os.environ, HOME=w.directory)
+        env.pop("KUBECONFIG", None)
+        done = subprocess.run([require_kubectl(), "--kubeconfig", path, "--cache-dir",
+                               os.path.join(w.directory, "kubeconfig-cache"), "get", "endpoints"],
+                              capture_output=True, text=True, timeout=30, env=env)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertRegex(done.stdout, r"^NAME\s+ENDPOINTS\s+AGE\nalpaca-prod\s")
+        done = subprocess.run([require_kubectl(), "--kubeconfig", path, "config",
+                               "current-context"], capture_output=True, text=True, timeout=30,
+                              env=env)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertTrue(done.stdout.strip())
+
+
 if __name__ == "__main__":
     unittest.main()

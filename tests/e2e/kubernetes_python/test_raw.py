@@ -3,6 +3,8 @@ not show: discovery documents, watch framing and parameters, server-side
 Tables, Status errors and content negotiation (KUBERNETES_API.md §3–§11,
 §14). Requests are sent as kubectl and the Python client send them."""
 
+import re
+import socket
 import time
 import unittest
 
@@ -451,6 +453,47 @@ class ErrorsTest(SharedWorld):
             if not token or pages > 10:
                 break
         self.assertEqual(names, ["alpaca-prod", "bandicoot-prod", "cache-staging"])
+
+
+class ServingTest(SharedWorld):
+    def test_head(self):
+        answer = request(self.w.url, "HEAD", PATHS["endpoints"])
+        self.assertEqual(answer.status, 200)
+        self.assertEqual(answer.body, "")
+
+    def test_watches_that_nobody_reads_block_nothing(self):
+        # Watches whose client never reads, over a world that changes: the
+        # agent keeps answering everyone else.
+        w = self.w
+        for path in (PATHS["events"], PATHS["endpoints"], PATHS["endpointslices"]):
+            stalled = socket.create_connection(("127.0.0.1", w.agent.port))
+            stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+            stalled.sendall(("GET %s?watch=true HTTP/1.1\r\nHost: x\r\nAccept: %s\r\n\r\n" %
+                             (path, TABLE_ACCEPT)).encode())
+            self.addCleanup(stalled.close)
+        w.set_ready(ALPACA[1], False)
+        w.set_ready(ALPACA[1], True)
+        for path in PATHS.values():
+            self.assertEqual(w.get(path, accept=TABLE_ACCEPT).status, 200)
+
+    def test_metrics(self):
+        w = self.w
+        w.get(PATHS["endpoints"])
+        w.get(PATHS["endpoints"] + "/nope")
+        stream = self.watch(PATHS["endpoints"] + "?watch=true")
+
+        def metrics():
+            return w.get("/metrics", accept="text/plain").body
+
+        wait_until(lambda: stream.events(), 5, "the watch to open")
+        text = metrics()
+        for code in ("200", "404"):
+            self.assertRegex(text, r'(?m)^vigil_api_requests_total\{(code="%s",dialect="kubernetes"|'
+                                   r'dialect="kubernetes",code="%s")\} [1-9]' % (code, code))
+        self.assertRegex(text, r'(?m)^vigil_api_watches\{dialect="kubernetes"\} 1$')
+        stream.close()
+        wait_until(lambda: re.search(r'(?m)^vigil_api_watches\{dialect="kubernetes"\} 0$',
+                                     metrics()), 10, "the watch gauge back to 0")
 
 
 if __name__ == "__main__":

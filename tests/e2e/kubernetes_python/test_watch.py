@@ -259,5 +259,37 @@ class ExpiredTest(unittest.TestCase):
         self.assertEqual(raised.exception.status, 410)
 
 
+# §2.6, DESIGN.md Registry: the first resourceVersion after a restart is
+# above every one the agent issued before, so a client resuming across the
+# restart gets 410 and relists, never a wrong history.
+class RestartTest(unittest.TestCase):
+    def test_resume_across_a_restart(self):
+        require_python_client()
+        from kubernetes import watch
+        from kubernetes.client.rest import ApiException
+        w = World()
+        self.addCleanup(w.close)
+        w.set_ready(ALPACA[0], False)
+        w.set_ready(ALPACA[0], True)
+        before = w.get_json("/api/v1/namespaces/default/endpoints")["metadata"]["resourceVersion"]
+        w.restart_agent()
+        after = w.get_json("/api/v1/namespaces/default/endpoints")
+        self.assertGreater(int(after["metadata"]["resourceVersion"]), int(before))
+        for item in after["items"]:
+            self.assertGreater(int(item["metadata"]["resourceVersion"]), int(before))
+        core, _ = clients(w.url)
+        with self.assertRaises(ApiException) as raised:
+            for _ in watch.Watch().stream(core.list_namespaced_endpoints, "default",
+                                          resource_version=before, timeout_seconds=2):
+                pass
+        self.assertEqual(raised.exception.status, 410)
+        # The native dialect too.
+        stream = WatchStream(w.url, "/vigil/v1/endpoints?watch=true&resourceVersion=%s" % before)
+        self.addCleanup(stream.close)
+        self.assertTrue(stream.ended.wait(5))
+        self.assertEqual([(e["type"], e["object"]["code"]) for e in stream.events()],
+                         [("ERROR", 410)])
+
+
 if __name__ == "__main__":
     unittest.main()

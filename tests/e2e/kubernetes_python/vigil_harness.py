@@ -374,6 +374,19 @@ class World:
             raise
         self.kubectl_dirs = {}
 
+    def restart_agent(self):
+        """Stops the agent (SIGTERM) and starts it again on the same config;
+        a new API port. Waits until every replica is ready again."""
+        self.agent.stop()
+        os.rename(self.agent.log_path, self.agent.log_path + ".%d" % time.monotonic_ns())
+        with open(self.agent.config_path) as f:
+            config = f.read()
+        self.agent = Agent(config, self.directory)
+        self.url = self.agent.url
+        wait_until(self._all_ready_logged, 20, "every replica to be logged ready")
+        wait_until(lambda: self.ready_of("alpaca-prod") == set(ALPACA), 10,
+                   "every replica ready after the restart")
+
     def _all_ready_logged(self):
         log = self.agent.log()
         return all("%s %s:%d ready" % (service, ip, self.port) in log
