@@ -39,7 +39,7 @@ Agent::Agent(Config config, const Clock& clock, ConfigSource source)
       api_(served_board(), registry_ ? registry_->details() : board_,
            ApiHooks{[this] { return Healthz(); }, [this] { return metrics_.Render(); },
                     [this] { return Readyz(); }, [this] { return Reload(); }},
-           ApiOptions{.observer = &metrics_}) {
+           ApiOptions{.observer = &metrics_, .events = &board_}) {
   engine_.SetWakeHandler([this](Time now) { prober_.OnWake(now); });
   if (!registry_) {
     // The embedded registry is the board itself: always reachable; each

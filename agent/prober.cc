@@ -96,6 +96,7 @@ void Prober::AddTarget(ServiceEntry& entry, const Endpoint& endpoint, size_t ind
   target.details = board_.ProbeSlot(target.service, target.key);
   // Without a probe an endpoint is ready at once; with one it must earn it.
   const bool ready = !service.readiness_probe.has_value();
+  target.ever_ready = ready;
   if (service.readiness_probe) {
     const ProbeTiming& t = service.readiness_probe->timing;
     target.tracker = ReadinessTracker(t.success_threshold, t.failure_threshold);
@@ -270,7 +271,8 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
   target.last_error.clear();
   const bool failure = result.outcome != ProbeOutcome::kSuccess;
   const bool run_continues = target.tracker.last_success() == !failure;
-  if (target.tracker.Observe(result.outcome)) {
+  const bool flipped = target.tracker.Observe(result.outcome);
+  if (flipped) {
     ServiceEntry& entry = services_.at(target.service);
     EndpointStatus& status = entry.object.endpoints[target.index];
     const bool ready = target.tracker.ready();
@@ -283,9 +285,32 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
               : "not ready after " + Consecutive(target.tracker.run(), "failure", "failures") +
                     ": " + result.message;
     spdlog::info("{} {} {}", target.service, target.key, reason);
+    if (ready) {
+      target.ever_ready = true;
+      target.unhealthy_message.reset();
+      Note(EndpointHappening::kWentReady, target, "");
+    } else {
+      target.unhealthy_message = result.message;
+      Note(EndpointHappening::kWentNotReady, target, result.message);
+    }
     board_.RecordTransition(
         target.service, Transition{status.last_transition_time, target.key, node_, ready, reason});
     if (observer_ != nullptr) observer_->OnReadinessChanged(target.id, ready);
+  }
+  if (failure && !target.tracker.ready()) {
+    // Not ready and failing: a never-ready endpoint explains itself once
+    // its failures reach the threshold; then each new message is told.
+    const int threshold = target.probe ? target.probe->timing.failure_threshold : 1;
+    if (!target.unhealthy_message && !target.ever_ready && target.tracker.run() >= threshold) {
+      target.unhealthy_message = result.message;
+      Note(EndpointHappening::kNeverReadyFailed, target, result.message);
+    } else if (target.unhealthy_message && *target.unhealthy_message != result.message) {
+      target.unhealthy_message = result.message;
+      Note(EndpointHappening::kMessageChanged, target, result.message);
+    }
+  }
+  if (flipped) {
+    // Logged above.
   } else if (failure && !run_continues) {
     spdlog::info("{} {} probe failed: {}", target.service, target.key, result.message);
   } else if (failure) {
@@ -296,6 +321,17 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
   }
   // The schedule is as OnWake left it; only a change to commit needs a wake.
   if (commit_due_) engine_.WakeAt(*commit_due_);
+}
+
+void Prober::Note(EndpointHappening what, const Target& target, std::string probe_message) {
+  EndpointOccurrence occurrence;
+  occurrence.what = what;
+  occurrence.service = target.service;
+  occurrence.endpoint = target.key;
+  occurrence.node = node_;
+  occurrence.probe_message = std::move(probe_message);
+  occurrences_.push_back(std::move(occurrence));
+  if (!commit_due_) commit_due_ = clock_.Now() + kCommitDelay;
 }
 
 void Prober::MarkDirty(ServiceEntry& entry) {
@@ -311,10 +347,14 @@ void Prober::Commit() {
     entry.dirty = false;
   }
   commit_due_.reset();
-  if (changed.empty()) return;
-  const size_t count = changed.size();
-  board_.Put(std::move(changed));
-  if (publish_listener_) publish_listener_(count);
+  if (!changed.empty()) {
+    const size_t count = changed.size();
+    board_.Put(std::move(changed));
+    if (publish_listener_) publish_listener_(count);
+  }
+  // After the objects: an Event names the Endpoints' version it is about.
+  if (!occurrences_.empty())
+    board_.RecordOccurrences(std::exchange(occurrences_, {}), clock_.WallNow());
 }
 
 void Prober::ScheduleWake() {

@@ -6,7 +6,9 @@
 // State flows one way: result → tracker → board. Changes are committed to the
 // board in batches (at most kCommitDelay after the first change), so that a
 // burst of transitions in a large service costs one new object, not one per
-// endpoint.
+// endpoint. What deserves a Kubernetes Event (an endpoint going not ready,
+// a never-ready one reaching failureThreshold, a new failure message while
+// not ready, going ready) is recorded on the board with the same commit.
 //
 // Threading: construct it anywhere; every other method runs on the engine's
 // loop thread (OnWake is the engine's wake handler; use ProbeEngine::Post to
@@ -86,6 +88,9 @@ class Prober {
     int tries = 0;              // of the probe in flight, when it errored
     std::string last_failure;
     ReadinessTracker tracker{1, 3};
+    bool ever_ready = false;
+    // The probe message of the last Warning Unhealthy Event, while not ready.
+    std::optional<std::string> unhealthy_message;
   };
 
   struct ServiceEntry {
@@ -100,6 +105,9 @@ class Prober {
                       bool schedule_first);
   void OnResult(Scheduler::Id id, const ProbeResult& result);
   void MarkDirty(ServiceEntry& entry);
+  // An Event for the board, recorded with the next commit (after the
+  // Endpoints change it is about).
+  void Note(EndpointHappening what, const Target& target, std::string probe_message);
   void Commit();
   void ScheduleWake();
   void LogFailureSummary();
@@ -115,6 +123,7 @@ class Prober {
   std::map<std::string, ServiceEntry> services_;
   std::unordered_map<Scheduler::Id, Target> targets_;
   std::optional<Time> commit_due_;
+  std::vector<EndpointOccurrence> occurrences_;  // for the next commit
   const Duration summary_interval_;
   Time summary_due_;
   bool terminating_ = false;

@@ -232,7 +232,7 @@ class Watch:
     def __init__(self, api):
         self.changes = []
         self.lock = threading.Condition()
-        self.response = urllib.request.urlopen(f"{api}/api/v1/endpoints/flip?watch=true", timeout=600)
+        self.response = urllib.request.urlopen(f"{api}/vigil/v1/endpoints/flip?watch=true", timeout=600)
         threading.Thread(target=self.read, daemon=True).start()
 
     def read(self):

@@ -11,7 +11,7 @@ RSS, and TIME_WAIT sockets left on the node. Then, still under that load:
 - transition -> watch event (the embedded registry): the agent also probes a
   "flip" endpoint every 50 ms whose /ready the benchmark turns on and off;
   the time from each transition, as the agent logs it, until a watch stream
-  of the agent's own API (GET /api/v1/endpoints/flip?watch=true) delivers it;
+  of the agent's own API (GET /vigil/v1/endpoints/flip?watch=true) delivers it;
 - GET /metrics: its time (20 requests) and size;
 - memory per endpoint: the agent's RSS, less that of an agent probing the
   flip endpoint alone, divided by N.
@@ -94,7 +94,7 @@ def main():
         time.sleep(args.warmup)
         if agent.poll() is not None:
             fail(workdir, "the agent exited")
-        listed = json.load(urllib.request.urlopen(f"{api}/api/v1/services", timeout=10))
+        listed = json.load(urllib.request.urlopen(f"{api}/vigil/v1/services", timeout=10))
         if sum(item["ready"] + item["notReady"] for item in listed["items"]) != args.endpoints + 1:
             fail(workdir, "the agent does not hold the expected endpoints")
 
@@ -106,7 +106,7 @@ def main():
 
         probes = sum(probes1.values()) - sum(probes0.values())
         failed = sum(probes1.get(r, 0) - probes0.get(r, 0) for r in ("failure", "timeout", "error"))
-        services = json.load(urllib.request.urlopen(f"{api}/api/v1/services", timeout=10))
+        services = json.load(urllib.request.urlopen(f"{api}/vigil/v1/services", timeout=10))
         ready = sum(item["ready"] for item in services["items"])
         wall = t1 - t0
         rss = rss_mib(agent.pid)

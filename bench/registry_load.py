@@ -11,7 +11,7 @@ directory). The benchmark measures:
 - transition -> remote watch event: the first agent also probes one "flip"
   endpoint (period 0.05 s, failureThreshold 1) whose /ready the benchmark
   turns on and off; the time from the transition, as the first agent logs it,
-  until each other agent's watch stream (GET /api/v1/endpoints/flip?watch=true)
+  until each other agent's watch stream (GET /vigil/v1/endpoints/flip?watch=true)
   delivers it;
 - resync after etcd restarts: etcd is killed (SIGKILL) and started again on
   the same data; time until every agent is ready again (its state rewritten on
@@ -173,7 +173,7 @@ def main():
         figures["publish_all_s"] = round(published - started, 2) if published else None
 
         def all_ready():
-            status, body = get(f"{apis[-1]}/api/v1/services")
+            status, body = get(f"{apis[-1]}/vigil/v1/services")
             if status != 200:
                 return False
             return sum(item["ready"] for item in json.loads(body)["items"]) == total

@@ -6,6 +6,7 @@ nlohmann::json ServiceJson(const EndpointsObject& object) {
   const size_t ready = object.CountReady();
   return {
       {"name", object.name},
+      {"namespace", object.namespace_name},
       {"labels", LabelsJson(object.labels)},
       {"ports", PortsJson(object.ports)},
       {"creationTimestamp", FormatTime(object.creation_time)},
@@ -22,6 +23,7 @@ nlohmann::json EndpointsJson(const EndpointsObject& object, const ProbeDetailsSo
   return {
       {"kind", "Endpoints"},
       {"name", object.name},
+      {"namespace", object.namespace_name},
       {"labels", LabelsJson(object.labels)},
       {"resourceVersion", std::to_string(object.resource_version)},
       {"creationTimestamp", FormatTime(object.creation_time)},

@@ -90,6 +90,9 @@ ApiServer::ApiServer(const StatusBoard& board, const ProbeDetailsSource& details
       details_(details),
       hooks_(std::move(hooks)),
       options_(std::move(options)),
+      kube_(
+          board, options_.events != nullptr ? *options_.events : board,
+          [this] { return AcquireWatch(KubeApi::kDialect); }, options_.kubernetes),
       server_(WithApiDefaults(options_.http, options_.observer)) {
   AddRoutes();
 }
@@ -108,13 +111,23 @@ void ApiServer::AddRoutes() {
                       .handler = std::move(f),
                       .pool = render});
   };
-  vigil_get("/api/v1/services",
+  vigil_get("/vigil/v1/services",
             [this](const HttpRequest& r) { return List(WatchKind::kServices, r); });
-  vigil_get("/api/v1/endpoints",
+  vigil_get("/vigil/v1/endpoints",
             [this](const HttpRequest& r) { return List(WatchKind::kEndpoints, r); });
-  vigil_get("/api/v1/endpoints/{name}", [this](const HttpRequest& r) { return Object(r); });
-  vigil_get("/api/v1/endpoints/{name}/transitions",
+  vigil_get("/vigil/v1/endpoints/{name}", [this](const HttpRequest& r) { return Object(r); });
+  vigil_get("/vigil/v1/endpoints/{name}/transitions",
             [this](const HttpRequest& r) { return Transitions(r); });
+
+  // The Kubernetes view owns /version, /api and /apis, every method (a
+  // write is its 405 Status).
+  for (const char* pattern : {"/version", "/api/{**}", "/apis/{**}"}) {
+    server_.AddRoute({.method = "*",
+                      .pattern = pattern,
+                      .dialect = KubeApi::kDialect,
+                      .handler = [this](const HttpRequest& r) { return kube_.Handle(r); },
+                      .pool = render});
+  }
 
   // Cheap, and what a liveness probe asks: answered on the loop itself.
   const auto probe = [](const std::function<Status()>& hook) {
@@ -187,36 +200,43 @@ HttpResponse ApiServer::Transitions(const HttpRequest& request) {
   return Json(200, {{"kind", "TransitionList"}, {"items", std::move(items)}});
 }
 
-HttpResponse ApiServer::Watch(WatchKind kind, std::optional<std::string> name, ListQuery query) {
+std::optional<std::function<void()>> ApiServer::AcquireWatch(const char* dialect) {
   if (watchers_.fetch_add(1) >= options_.max_watchers) {
     --watchers_;
+    return std::nullopt;
+  }
+  if (options_.observer != nullptr) options_.observer->OnApiWatches(dialect, 1);
+  return std::function<void()>([this, dialect] {
+    --watchers_;
+    if (options_.observer != nullptr) options_.observer->OnApiWatches(dialect, -1);
+  });
+}
+
+HttpResponse ApiServer::Watch(WatchKind kind, std::optional<std::string> name, ListQuery query) {
+  std::optional<std::function<void()>> release = AcquireWatch(kDialect);
+  if (!release) {
     HttpResponse refused =
         StatusAnswer(429, "too many watches open (at most " +
                               std::to_string(options_.max_watchers) + "); retry later");
     refused.headers.emplace_back("Retry-After", "1");
     return refused;
   }
-  if (options_.observer != nullptr) options_.observer->OnApiWatches(kDialect, 1);
-  auto release = [this] {
-    --watchers_;
-    if (options_.observer != nullptr) options_.observer->OnApiWatches(kDialect, -1);
-  };
   HttpResponse answer(200, "application/x-ndjson", "");
   answer.stream = std::make_unique<WatchAnswer>(
       std::make_unique<WatchStream>(board_, details_, kind, std::move(name),
                                     std::move(query.selector), query.since),
-      options_.bookmark_interval, std::move(release));
+      options_.bookmark_interval, std::move(*release));
   return answer;
 }
 
-void ApiServer::NotifyChanges() {
-  uint64_t seen = board_.resource_version();
-  uint64_t epoch = board_.epoch();
+void ApiServer::NotifyChanges(const StatusBoard& board) {
+  uint64_t seen = board.resource_version();
+  uint64_t epoch = board.epoch();
   while (!stopping_) {
-    const uint64_t version = board_.WaitForChange(seen, kNotifyPoll);
+    const uint64_t version = board.WaitForChange(seen, kNotifyPoll);
     // Not only upward: a history restart may set the version back, or
     // leave it where it was.
-    const uint64_t now_epoch = board_.epoch();
+    const uint64_t now_epoch = board.epoch();
     if (version != seen || now_epoch != epoch) {
       seen = version;
       epoch = now_epoch;
@@ -226,15 +246,24 @@ void ApiServer::NotifyChanges() {
 }
 
 Status ApiServer::Start(const ListenAddress& address) {
-  if (options_.observer != nullptr) options_.observer->OnApiWatches(kDialect, 0);
+  if (options_.observer != nullptr) {
+    options_.observer->OnApiWatches(kDialect, 0);
+    options_.observer->OnApiWatches(KubeApi::kDialect, 0);
+  }
   if (Status s = server_.Start(address); !s.ok()) return s;
-  notifier_ = std::thread([this] { NotifyChanges(); });
+  notifiers_.emplace_back([this] { NotifyChanges(board_); });
+  if (options_.events != nullptr && options_.events != &board_) {
+    notifiers_.emplace_back([this] { NotifyChanges(*options_.events); });
+  }
   return Status::Ok();
 }
 
 void ApiServer::Stop() {
   stopping_ = true;
-  if (notifier_.joinable()) notifier_.join();
+  for (std::thread& notifier : notifiers_) {
+    if (notifier.joinable()) notifier.join();
+  }
+  notifiers_.clear();
   // Stopping, the server pulls every stream once more: each watch gets the
   // changes up to now, then its end.
   server_.Stop();

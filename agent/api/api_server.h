@@ -1,8 +1,8 @@
-// The agent's HTTP API: the routes of vigil's own dialect (the endpoints
-// registry: lists with label selectors, objects, resumable watch streams,
-// transitions) and the agent's own (/healthz, /readyz, /-/reload,
-// /metrics), served by an HttpServer. Errors are Kubernetes-style Status
-// objects.
+// The agent's HTTP API: the routes of vigil's own dialect under /vigil/v1
+// (the endpoints registry: lists with label selectors, objects, resumable
+// watch streams, transitions), the Kubernetes view (KubeApi: /version, /api,
+// /apis) and the agent's own (/healthz, /readyz, /-/reload, /metrics),
+// served by an HttpServer. Errors are Kubernetes-style Status objects.
 //
 // Where each route runs: /healthz and /readyz on the server's event loop;
 // lists, objects, transitions and /metrics (rendered once for all the
@@ -26,8 +26,10 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "agent/api/http_server.h"
+#include "agent/api/kube_api.h"
 #include "agent/api/list_query.h"
 #include "agent/api/watch_stream.h"
 #include "common/status.h"
@@ -59,6 +61,10 @@ struct ApiOptions {
   HttpServerOptions http = {};
   // Told of every answer and of the watches open; may be null.
   ApiObserver* observer = nullptr;
+  // Where the Kubernetes view finds its Events; null: the served board.
+  const StatusBoard* events = nullptr;
+  // The Kubernetes view's watch duration and bookmarks.
+  KubeApiOptions kubernetes = {};
 };
 
 class ApiServer {
@@ -90,8 +96,10 @@ class ApiServer {
   HttpResponse Object(const HttpRequest& request);
   HttpResponse Transitions(const HttpRequest& request);
   HttpResponse Watch(WatchKind kind, std::optional<std::string> name, ListQuery query);
-  // Wakes the server's streams whenever the board's version moves.
-  void NotifyChanges();
+  // Wakes the server's streams whenever `board`'s version moves.
+  void NotifyChanges(const StatusBoard& board);
+  // Takes a watch slot of `dialect`: its release, or nullopt when all are taken.
+  std::optional<std::function<void()>> AcquireWatch(const char* dialect);
 
   const StatusBoard& board_;
   const ProbeDetailsSource& details_;
@@ -99,8 +107,9 @@ class ApiServer {
   const ApiOptions options_;
   std::atomic<size_t> watchers_{0};
   std::atomic<bool> stopping_{false};
+  const KubeApi kube_;
   HttpServer server_;  // after what its handlers use: destroyed first
-  std::thread notifier_;
+  std::vector<std::thread> notifiers_;
 };
 
 }  // namespace vigil

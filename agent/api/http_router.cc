@@ -21,6 +21,8 @@ std::vector<std::string> PatternSegments(const std::string& pattern) {
   return segments;
 }
 
+bool IsRest(const std::string& segment) { return segment == "{**}"; }
+
 bool IsCapture(const std::string& segment) {
   return segment.size() >= 2 && segment.front() == '{' && segment.back() == '}';
 }
@@ -38,10 +40,14 @@ void HttpRouter::Add(const std::string& method, const std::string& pattern, int 
 bool HttpRouter::Matches(const std::vector<std::string>& pattern,
                          const std::vector<std::string>& segments,
                          std::map<std::string, std::string>* captures, int* literals) {
-  if (pattern.size() != segments.size()) return false;
+  const bool rest = !pattern.empty() && IsRest(pattern.back());
+  if (rest ? segments.size() < pattern.size() - 1 : pattern.size() != segments.size()) {
+    return false;
+  }
   captures->clear();
   *literals = 0;
   for (size_t i = 0; i < pattern.size(); ++i) {
+    if (rest && i == pattern.size() - 1) break;
     if (IsCapture(pattern[i])) {
       if (segments[i].empty()) return false;
       (*captures)[pattern[i].substr(1, pattern[i].size() - 2)] = segments[i];
@@ -64,7 +70,7 @@ HttpRouter::Match HttpRouter::Find(const std::string& method,
   int literals = 0;
   for (const Entry& e : entries_) {
     if (!Matches(e.pattern, segments, &captures, &literals)) continue;
-    if (e.method != wanted) {
+    if (e.method != wanted && e.method != "*") {
       if (std::find(allowed.begin(), allowed.end(), e.method) == allowed.end()) {
         allowed.push_back(e.method);
       }

@@ -1,8 +1,10 @@
 // HttpRouter: finds the route of a request from its method and decoded path
 // segments. A pattern is a path whose segments are literals or captures
-// ("/api/v1/endpoints/{name}/transitions"); a capture matches one non-empty
-// segment. A literal segment wins over a capture at the same place. HEAD is
-// answered by the GET route.
+// ("/vigil/v1/endpoints/{name}/transitions"); a capture matches one non-empty
+// segment; a last segment "{**}" matches the rest of the path, however many
+// segments (none included). A literal segment wins over a capture at the
+// same place. HEAD is answered by the GET route; a route of method "*"
+// answers every method (its handler tells them apart).
 //
 // A path that matches some pattern but not with the request's method is a
 // 405 with the methods that would do (Allow); one that matches none, a 404.

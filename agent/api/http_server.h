@@ -93,7 +93,7 @@ struct HttpServerOptions {
 
 struct HttpRoute {
   std::string method;   // "GET", "POST", …; a GET route answers HEAD too
-  std::string pattern;  // "/api/v1/endpoints/{name}"
+  std::string pattern;  // "/vigil/v1/endpoints/{name}"
   std::string dialect = "other";
   std::function<HttpResponse(const HttpRequest&)> handler;
   // Where the handler runs: kOnLoop, or a pool's id from AddPool.

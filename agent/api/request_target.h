@@ -1,4 +1,4 @@
-// The request target of an HTTP request ("/api/v1/endpoints/web?watch=true"),
+// The request target of an HTTP request ("/vigil/v1/endpoints/web?watch=true"),
 // taken apart and decoded as the API reads it: the path split into decoded
 // segments, and the query string into decoded parameters.
 //

@@ -14,11 +14,12 @@ struct Command {
   int (*run)(CommandArgs, std::ostream&, std::ostream&);
 };
 
-constexpr std::array<Command, 6> kCommands = {{
+constexpr std::array<Command, 7> kCommands = {{
     {"agent", "Run the agent on a config file", RunAgentCommand},
     {"get", "List services or endpoints; -w to follow the changes", RunGetCommand},
     {"describe", "Show one service's endpoints in detail", RunDescribeCommand},
     {"demo", "Start demo replicas and an agent probing them", RunDemoCommand},
+    {"kubeconfig", "Print a kubeconfig for kubectl pointing at the agent", RunKubeconfigCommand},
     {"check-config", "Validate config files and print every error", RunCheckConfigCommand},
     {"version", "Print the version", RunVersionCommand},
 }};

@@ -18,6 +18,7 @@ int RunAgentCommand(CommandArgs args, std::ostream& out, std::ostream& err);
 int RunDemoCommand(CommandArgs args, std::ostream& out, std::ostream& err);
 int RunDescribeCommand(CommandArgs args, std::ostream& out, std::ostream& err);
 int RunGetCommand(CommandArgs args, std::ostream& out, std::ostream& err);
+int RunKubeconfigCommand(CommandArgs args, std::ostream& out, std::ostream& err);
 int RunCheckConfigCommand(CommandArgs args, std::ostream& out, std::ostream& err);
 int RunVersionCommand(CommandArgs args, std::ostream& out, std::ostream& err);
 

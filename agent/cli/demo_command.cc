@@ -87,6 +87,12 @@ void PrintWelcome(std::ostream& out, const DemoTargets& targets, const std::stri
       {"curl -X POST " + example + "/recover", "and it comes back"},
       {"vigil get services -o wide" + server, ""},
       {"vigil describe endpoints " + first.name + server, ""},
+      // kubectl, unchanged: the agent speaks the Kubernetes API too.
+      {"kubectl --server " + api_url + " get endpoints " + first.name + " --watch", ""},
+      {"kubectl --server " + api_url + " describe endpoints " + first.name,
+       "with its Unhealthy events"},
+      {"kubectl --server " + api_url + " get services -o wide", ""},
+      {"kubectl --server " + api_url + " get events -w", ""},
   };
   size_t width = 0;
   for (const auto& [command, comment] : tries) width = std::max(width, command.size());

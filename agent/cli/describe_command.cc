@@ -39,7 +39,7 @@ int RunDescribeCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
     err << "vigil describe: " << client.status().message() << "\n";
     return kExitUsage;
   }
-  const std::string path = "/api/v1/endpoints/" + QueryEscape(words[1]);
+  const std::string path = "/vigil/v1/endpoints/" + QueryEscape(words[1]);
   Result<nlohmann::json> endpoints = (*client)->Get(path);
   Result<nlohmann::json> transitions =
       endpoints.ok() ? (*client)->Get(path + "/transitions") : endpoints;

@@ -19,7 +19,7 @@ struct GetRequest {
 
 std::string ListTarget(const GetRequest& r) {
   std::string target =
-      r.resource == Resource::kEndpoints ? "/api/v1/endpoints" : "/api/v1/services";
+      r.resource == Resource::kEndpoints ? "/vigil/v1/endpoints" : "/vigil/v1/services";
   if (r.resource == Resource::kEndpoints && !r.name.empty()) target += "/" + QueryEscape(r.name);
   if (!r.selector.empty()) target += "?labelSelector=" + QueryEscape(r.selector);
   return target;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <tuple>
 #include <utility>
 
 namespace vigil {
@@ -17,8 +18,27 @@ namespace {
 
 // Equal apart from the version stamp and the endpoints.
 bool SameHeader(const EndpointsObject& a, const EndpointsObject& b) {
-  return a.name == b.name && a.labels == b.labels && a.ports == b.ports &&
-         a.creation_time == b.creation_time;
+  return a.name == b.name && a.namespace_name == b.namespace_name && a.labels == b.labels &&
+         a.ports == b.ports && a.creation_time == b.creation_time &&
+         a.publish_not_ready_addresses == b.publish_not_ready_addresses;
+}
+
+// What a Service shows of an object: a change here is a new version of the
+// Service (see EncodeService in the Kubernetes view).
+bool SameService(const EndpointsObject& a, const EndpointsObject& b) {
+  if (a.name != b.name || a.namespace_name != b.namespace_name || a.labels != b.labels ||
+      a.ports != b.ports || a.creation_time != b.creation_time) {
+    return false;
+  }
+  const auto shape = [](const EndpointsObject& o) {
+    std::set<std::pair<bool, int>> families_and_ports;
+    for (const EndpointStatus& e : o.endpoints) {
+      families_and_ports.emplace(e.address.find(':') != std::string::npos,
+                                 o.ports.empty() ? e.port : 0);
+    }
+    return families_and_ports;
+  };
+  return shape(a) == shape(b);
 }
 
 uint64_t WallClockMicros() {
@@ -39,7 +59,8 @@ StatusBoard::StatusBoard(Options options)
 void StatusBoard::Record(EventType type, std::shared_ptr<const EndpointsObject> object,
                          std::shared_ptr<const EndpointsObject> previous) {
   const uint64_t version = object->resource_version;
-  history_.push_back(BoardEvent{type, version, std::move(object), std::move(previous)});
+  history_.push_back(
+      BoardEvent{type, version, std::move(object), std::move(previous), nullptr, nullptr});
   if (history_.size() > history_limit_) {
     dropped_through_ = history_.front().resource_version;
     history_.pop_front();
@@ -64,6 +85,13 @@ bool StatusBoard::PutLocked(std::vector<EndpointsObject>& objects,
     }
     version_ = version.value_or(version_ + 1);
     object.resource_version = version_;
+    object.service_resource_version = version_;
+    if (it != objects_.end() && SameService(*it->second, object)) {
+      const EndpointsObject& before = *it->second;
+      object.service_resource_version = before.service_resource_version != 0
+                                            ? before.service_resource_version
+                                            : before.resource_version;
+    }
     auto shared = std::make_shared<const EndpointsObject>(std::move(object));
     std::shared_ptr<const EndpointsObject> previous;
     if (it != objects_.end()) previous = std::move(it->second);
@@ -194,6 +222,75 @@ void StatusBoard::RecordTransition(const std::string& service, Transition transi
   if (log.size() > kTransitionsPerService) log.pop_front();
 }
 
+void StatusBoard::RecordEvent(EventType type, std::shared_ptr<const KubeEvent> event,
+                              std::shared_ptr<const KubeEvent> previous) {
+  BoardEvent change;
+  change.type = type;
+  change.resource_version = event->resource_version;
+  change.event = std::move(event);
+  change.previous_event = std::move(previous);
+  history_.push_back(std::move(change));
+  if (history_.size() > history_limit_) {
+    dropped_through_ = history_.front().resource_version;
+    history_.pop_front();
+  }
+}
+
+void StatusBoard::RecordOccurrences(const std::vector<EndpointOccurrence>& occurrences,
+                                    WallTime now) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  bool changed = false;
+  for (EndpointOccurrence occurrence : occurrences) {
+    auto object = objects_.find(occurrence.service);
+    if (object == objects_.end()) continue;
+    occurrence.namespace_name = object->second->namespace_name;
+    occurrence.service_creation_time = object->second->creation_time;
+    occurrence.endpoints_resource_version = object->second->resource_version;
+    // Only Events of the same service can repeat it or share its name
+    // ("<service>.<hex>"; a service name has no dot): the capacity of all
+    // is kept here.
+    std::vector<KubeEvent> same;
+    const std::string prefix = occurrence.service + ".";
+    for (auto it = kube_events_.lower_bound(prefix);
+         it != kube_events_.end() && it->first.starts_with(prefix); ++it) {
+      same.push_back(*it->second);
+    }
+    EventUpdate update = CorrelateEvent(same, occurrence, now, SIZE_MAX);
+    version_ += 1;
+    update.event.resource_version = version_;
+    auto shared = std::make_shared<const KubeEvent>(std::move(update.event));
+    auto [it, created] = kube_events_.try_emplace(shared->name, shared);
+    std::shared_ptr<const KubeEvent> previous;
+    if (!created) previous = std::exchange(it->second, shared);
+    RecordEvent(created ? EventType::kAdded : EventType::kModified, shared, std::move(previous));
+    changed = true;
+    while (kube_events_.size() > kMaxKubeEvents) {
+      auto oldest = kube_events_.begin();
+      for (auto e = kube_events_.begin(); e != kube_events_.end(); ++e) {
+        if (std::tie(e->second->last_timestamp, e->second->resource_version) <
+            std::tie(oldest->second->last_timestamp, oldest->second->resource_version)) {
+          oldest = e;
+        }
+      }
+      version_ += 1;
+      auto last = std::make_shared<KubeEvent>(*oldest->second);
+      last->resource_version = version_;
+      std::shared_ptr<const KubeEvent> before = oldest->second;
+      kube_events_.erase(oldest);
+      RecordEvent(EventType::kDeleted, std::move(last), std::move(before));
+    }
+  }
+  if (changed) changed_.notify_all();
+}
+
+std::vector<std::shared_ptr<const KubeEvent>> StatusBoard::KubeEvents() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::shared_ptr<const KubeEvent>> events;
+  events.reserve(kube_events_.size());
+  for (const auto& [name, event] : kube_events_) events.push_back(event);
+  return events;
+}
+
 std::vector<Transition> StatusBoard::Transitions(const std::string& service) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = transitions_.find(service);
@@ -212,6 +309,8 @@ BoardSnapshot StatusBoard::Snapshot() const {
   snapshot.resource_version = version_;
   snapshot.services.reserve(objects_.size());
   for (const auto& [name, object] : objects_) snapshot.services.push_back(object);
+  snapshot.events.reserve(kube_events_.size());
+  for (const auto& [name, event] : kube_events_) snapshot.events.push_back(event);
   return snapshot;
 }
 

@@ -18,8 +18,13 @@
 // consistent snapshots without copying endpoints; a committed object shares
 // with the version before it every endpoint that did not change (see
 // SharedVector), so the history costs about what changed, not the size of
-// the services. Probe details (ProbeDetails) are kept beside the objects and
-// refreshed without new versions.
+// the services. A committed object's service_resource_version is the
+// version of its last change that a Service shows (labels, ports, address
+// families), so that a readiness flip moves the Endpoints' version and not
+// the Service's. Kubernetes Events about the endpoints (events.h) are kept
+// on the board too, with versions of the same counter and in the same
+// history, so that their watchers resume like the others. Probe details (ProbeDetails) are kept
+// beside the objects and refreshed without new versions.
 //
 // Thread-safe: all methods may be called from any thread.
 #pragma once
@@ -37,21 +42,28 @@
 #include <vector>
 
 #include "exporters/registry/endpoints.h"
+#include "exporters/registry/events.h"
 
 namespace vigil {
 
 enum class EventType { kAdded, kModified, kDeleted };
 
+// One change in the board's history: of a service's Endpoints object
+// (`object`, `previous`), or of a Kubernetes Event (`event`,
+// `previous_event`); the other pair is null.
 struct BoardEvent {
   EventType type = EventType::kAdded;
   uint64_t resource_version = 0;
   std::shared_ptr<const EndpointsObject> object;    // for DELETED: the last state
   std::shared_ptr<const EndpointsObject> previous;  // the state before; null for ADDED
+  std::shared_ptr<const KubeEvent> event;           // for DELETED: the last state
+  std::shared_ptr<const KubeEvent> previous_event;  // the state before; null for ADDED
 };
 
 struct BoardSnapshot {
   uint64_t resource_version = 0;                                 // the board's version when taken
   std::vector<std::shared_ptr<const EndpointsObject>> services;  // by name
+  std::vector<std::shared_ptr<const KubeEvent>> events;          // by name
 };
 
 // Where the API finds an endpoint's latest probe details: they change with
@@ -120,11 +132,22 @@ class StatusBoard final : public ProbeDetailsSource {
   std::set<std::pair<std::string, std::string>> TakeProbeChanges();
   // Keeps the last kTransitionsPerService transitions of each service.
   void RecordTransition(const std::string& service, Transition transition);
+  // Turns what happened to endpoints into Kubernetes Events (events.h),
+  // aggregated with the Events kept: each new or repeated Event gets the
+  // next version (ADDED or MODIFIED in the history), and past
+  // kMaxKubeEvents the oldest go (DELETED). An occurrence's namespace,
+  // service creation time and Endpoints resourceVersion are taken from the
+  // board's object of that service, so record them after the object's
+  // change is committed; one of a service the board does not hold is
+  // dropped.
+  void RecordOccurrences(const std::vector<EndpointOccurrence>& occurrences, WallTime now);
 
   // Reads.
   uint64_t resource_version() const;
   BoardSnapshot Snapshot() const;
   std::shared_ptr<const EndpointsObject> Get(const std::string& name) const;
+  // The Events kept, by name.
+  std::vector<std::shared_ptr<const KubeEvent>> KubeEvents() const;
   std::optional<ProbeDetails> Probe(const std::string& service,
                                     const std::string& endpoint_key) const;
   std::optional<ProbeDetails> Probe(const std::string& service,
@@ -165,6 +188,9 @@ class StatusBoard final : public ProbeDetailsSource {
   bool DeleteLocked(const std::vector<std::string>& names, std::optional<uint64_t> version);
   uint64_t NextVersion(uint64_t proposed) const;  // REQUIRES(mutex_)
 
+  void RecordEvent(EventType type, std::shared_ptr<const KubeEvent> event,
+                   std::shared_ptr<const KubeEvent> previous);  // REQUIRES(mutex_)
+
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   const size_t history_limit_;
@@ -180,6 +206,7 @@ class StatusBoard final : public ProbeDetailsSource {
       probes_;                                                           // GUARDED_BY(mutex_)
   std::unordered_map<std::string, std::deque<Transition>> transitions_;  // GUARDED_BY(mutex_)
   bool track_probe_changes_ = false;                                     // GUARDED_BY(mutex_)
+  std::map<std::string, std::shared_ptr<const KubeEvent>> kube_events_;  // GUARDED_BY(mutex_)
   std::set<std::pair<std::string, std::string>> changed_probes_;         // GUARDED_BY(mutex_)
 };
 

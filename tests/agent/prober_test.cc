@@ -192,6 +192,68 @@ TEST_F(ProberTest, HttpEndpointBecomesReadyAndLeavesAfterFailureThreshold) {
             "not ready after 3 consecutive failures: HTTP probe failed with statuscode: 503");
 }
 
+// The Kubernetes Events the board gets from the prober: Normal Ready on a
+// first success, Warning Unhealthy with kubelet's message when it leaves,
+// one Event per distinct message while not ready, and an endpoint that was
+// never ready explains itself at failureThreshold.
+TEST_F(ProberTest, TransitionsAndNewFailureMessagesBecomeEvents) {
+  TestHttpServer server;
+  const Endpoint endpoint{"127.0.0.1", server.port()};
+  Service service = HttpService("web", {endpoint}, 0.05);
+  service.readiness_probe->timing.failure_threshold = 2;
+  Apply({service});
+  ASSERT_TRUE(WaitReady("web", endpoint.HostPort(), true));
+  const auto messages = [&] {
+    std::vector<std::string> out;
+    for (const auto& e : board_.KubeEvents()) out.push_back(e->type + " " + e->message);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  ASSERT_TRUE(WaitUntil([&] { return board_.KubeEvents().size() == 1; }, seconds(5)));
+  EXPECT_EQ(messages()[0], "Normal " + endpoint.HostPort() + ": Readiness probe succeeded");
+
+  server.SetStatus("/ready", 503);
+  ASSERT_TRUE(WaitReady("web", endpoint.HostPort(), false));
+  ASSERT_TRUE(WaitUntil([&] { return board_.KubeEvents().size() == 2; }, seconds(5)));
+  server.SetStatus("/ready", 500);
+  ASSERT_TRUE(WaitUntil([&] { return board_.KubeEvents().size() == 3; }, seconds(5)));
+  EXPECT_EQ(messages(),
+            (std::vector<std::string>{
+                "Normal " + endpoint.HostPort() + ": Readiness probe succeeded",
+                "Warning " + endpoint.HostPort() +
+                    ": Readiness probe failed: HTTP probe failed with statuscode: 500",
+                "Warning " + endpoint.HostPort() +
+                    ": Readiness probe failed: HTTP probe failed with statuscode: 503"}));
+  const auto object = board_.Get("web");
+  for (const auto& e : board_.KubeEvents()) {
+    EXPECT_EQ(e->object_name, "web");
+    EXPECT_EQ(e->node, "node-a");
+    EXPECT_EQ(e->object_creation_time, object->creation_time);
+    EXPECT_LE(e->object_resource_version, e->resource_version);
+  }
+}
+
+TEST_F(ProberTest, ANeverReadyEndpointExplainsItselfAtTheThreshold) {
+  TestHttpServer server;
+  server.SetStatus("/ready", 503);
+  const Endpoint endpoint{"127.0.0.1", server.port()};
+  Service service = HttpService("web", {endpoint}, 0.05);
+  service.readiness_probe->timing.failure_threshold = 3;
+  Apply({service});
+  ASSERT_TRUE(WaitUntil([&] { return board_.KubeEvents().size() == 1; }, seconds(5)));
+  EXPECT_GE(observer_.results(endpoint.HostPort()).size(), 3u);
+  const auto event = board_.KubeEvents()[0];
+  EXPECT_EQ(event->reason, "Unhealthy");
+  EXPECT_EQ(event->message, endpoint.HostPort() +
+                                ": Readiness probe failed: HTTP probe failed with statuscode: 503");
+  // The same message again makes no new Event.
+  const size_t probes = observer_.results(endpoint.HostPort()).size();
+  ASSERT_TRUE(WaitUntil([&] { return observer_.results(endpoint.HostPort()).size() >= probes + 3; },
+                        seconds(5)));
+  EXPECT_EQ(board_.KubeEvents().size(), 1u);
+  EXPECT_EQ(board_.KubeEvents()[0]->count, 1);
+}
+
 // kubelet: pkg/kubelet/prober/worker_test.go TestInitialDelay (readiness): not ready,
 // and not probed, during the initial delay; ready after it.
 TEST_F(ProberTest, NotReadyAndNotProbedDuringTheInitialDelay) {

@@ -58,7 +58,7 @@ services:
   nlohmann::json web;
   ASSERT_TRUE(WaitUntil(
       [&] {
-        web = get("/api/v1/endpoints/web");
+        web = get("/vigil/v1/endpoints/web");
         return web["endpoints"][0]["conditions"]["ready"] == true;
       },
       seconds(5)))
@@ -79,7 +79,7 @@ services:
   nlohmann::json services;
   ASSERT_TRUE(WaitUntil(
       [&] {
-        services = get("/api/v1/services");
+        services = get("/vigil/v1/services");
         return services["items"][0]["notReady"] == 1;
       },
       seconds(5)))

@@ -275,7 +275,7 @@ TEST_F(ApiAttackTest, SlowlorisConnectionsAreCutAtTheHeadDeadline) {
   auto conns = Open(300);
   HealthWatch health(port_, agent_->pid());
   const std::vector<double> lived = TrickleUntilClosed(
-      conns, "GET /api/v1/endpoints HTTP/1.1\r\nHost: x\r\n", milliseconds(4500), seconds(10));
+      conns, "GET /vigil/v1/endpoints HTTP/1.1\r\nHost: x\r\n", milliseconds(4500), seconds(10));
   ExpectSurvived(health.Stop());
   const double longest = *std::max_element(lived.begin(), lived.end());
   const double shortest = *std::min_element(lived.begin(), lived.end());
@@ -307,7 +307,7 @@ TEST_F(ApiAttackTest, KeepAliveClientsAreServedAndStarveNothing) {
   double slowest_round_ms = 0;
   for (int round = 0; round < 3; ++round) {
     const auto start = Clock::now();
-    for (auto& c : conns) ASSERT_TRUE(c.Send(HttpGet("/api/v1/endpoints/web")));
+    for (auto& c : conns) ASSERT_TRUE(c.Send(HttpGet("/vigil/v1/endpoints/web")));
     for (auto& c : conns) {
       const auto r = c.ReadResponse(seconds(5));
       ASSERT_TRUE(r) << "round " << round;
@@ -327,7 +327,7 @@ TEST_F(ApiAttackTest, KeepAliveClientsAreServedAndStarveNothing) {
 // answering, and a transition reaches every watch.
 TEST_F(ApiAttackTest, WatchesAndSlowClientsStarveNothing) {
   auto watches = Open(300);
-  for (auto& w : watches) ASSERT_TRUE(w.Send(HttpGet("/api/v1/endpoints/web?watch=true")));
+  for (auto& w : watches) ASSERT_TRUE(w.Send(HttpGet("/vigil/v1/endpoints/web?watch=true")));
   const auto events = [](size_t n) {
     return [n](const std::string& body) {
       return static_cast<size_t>(std::count(body.begin(), body.end(), '\n')) >= n;
@@ -339,7 +339,7 @@ TEST_F(ApiAttackTest, WatchesAndSlowClientsStarveNothing) {
   HealthWatch health(port_, agent_->pid());
   double slowest_ms = 0;
   for (int i = 0; i < 10; ++i) {
-    for (const char* target : {"/metrics", "/api/v1/endpoints", "/api/v1/services"}) {
+    for (const char* target : {"/metrics", "/vigil/v1/endpoints", "/vigil/v1/services"}) {
       const auto start = Clock::now();
       const auto r = GetOnce(port_, target);
       ASSERT_TRUE(r) << target;
@@ -388,7 +388,7 @@ TEST_F(ApiAttackTest, ARangeHeaderOnMetricsGetsTheWholeBody) {
 // byte of it is read; a chunked one: 411.
 TEST_F(ApiAttackTest, AHugeBodyIsRefusedBeforeItIsRead) {
   HealthWatch health(port_, agent_->pid());
-  for (const char* target : {"/-/reload", "/api/v1/endpoints", "/metrics", "/nowhere"}) {
+  for (const char* target : {"/-/reload", "/vigil/v1/endpoints", "/metrics", "/nowhere"}) {
     RawHttpConnection c("127.0.0.1", port_);
     const auto start = Clock::now();
     ASSERT_TRUE(c.Send(std::string("POST ") + target +
@@ -419,7 +419,7 @@ TEST_F(ApiAttackTest, TwoMillionHeaderLinesAre431AfterABoundedRead) {
   HealthWatch health(port_, agent_->pid());
   const double cpu_before = CpuSeconds(agent_->pid());
   RawHttpConnection c("127.0.0.1", port_);
-  ASSERT_TRUE(c.Send("GET /api/v1/endpoints HTTP/1.1\r\nHost: x\r\n"));
+  ASSERT_TRUE(c.Send("GET /vigil/v1/endpoints HTTP/1.1\r\nHost: x\r\n"));
   std::string lines;
   for (int i = 0; i < 8192; ++i) lines += "X-a: b\r\n";  // 64 KiB
   size_t sent = 0;
@@ -443,8 +443,8 @@ TEST_F(ApiAttackTest, TwoMillionHeaderLinesAre431AfterABoundedRead) {
 // only): five answers, in order, on the same connection.
 TEST_F(ApiAttackTest, PipelinedRequestsAreAnsweredInOrder) {
   RawHttpConnection c("127.0.0.1", port_);
-  const std::vector<std::string> targets = {"/healthz", "/api/v1/endpoints", "/metrics",
-                                            "/api/v1/endpoints/nope", "/api/v1/endpoints/web"};
+  const std::vector<std::string> targets = {"/healthz", "/vigil/v1/endpoints", "/metrics",
+                                            "/vigil/v1/endpoints/nope", "/vigil/v1/endpoints/web"};
   std::string pipeline;
   for (const std::string& t : targets) pipeline += HttpGet(t);
   ASSERT_TRUE(c.Send(pipeline));
@@ -473,7 +473,7 @@ TEST_F(ApiAttackTest, BodilessWritesAreAnsweredAtOnce) {
     EXPECT_LT(Milliseconds(Clock::now() - start), 1000) << request;
     return r;
   };
-  const auto put = timed("PUT /api/v1/endpoints/web HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto put = timed("PUT /vigil/v1/endpoints/web HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(put);
   EXPECT_EQ(put->status, 405);
   EXPECT_EQ(put->Header("allow"), "GET");
@@ -510,7 +510,7 @@ TEST_F(ApiAttackTest, BodilessWritesAreAnsweredAtOnce) {
 // and every stream got its terminating events and the final chunk.
 TEST_F(ApiAttackTest, SigtermWithBusyWatchesEndsEveryStreamCleanlyWithin5s) {
   auto watches = Open(60);
-  for (auto& w : watches) ASSERT_TRUE(w.Send(HttpGet("/api/v1/endpoints?watch=true")));
+  for (auto& w : watches) ASSERT_TRUE(w.Send(HttpGet("/vigil/v1/endpoints?watch=true")));
   const auto lines = [](const std::string& body) {
     return static_cast<size_t>(std::count(body.begin(), body.end(), '\n'));
   };
@@ -575,7 +575,7 @@ TEST_F(ApiAttackTest, SigtermDuringASlowReloadExitsWithin5s) {
   ASSERT_TRUE(reload.Send("POST /-/reload HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_FALSE(reload.ReadResponse(milliseconds(500)));  // it waits too
   HealthWatch health(port_, agent_->pid());
-  for (const char* target : {"/api/v1/endpoints", "/metrics", "/readyz"}) {
+  for (const char* target : {"/vigil/v1/endpoints", "/metrics", "/readyz"}) {
     const auto r = GetOnce(port_, target);
     ASSERT_TRUE(r) << target;
     EXPECT_EQ(r->status, 200) << target;

@@ -155,7 +155,7 @@ class ReloadLimitsTest : public ConfigLimitsTest {
   }
 
   bool WebIsReady() {
-    const httplib::Result res = client_->Get("/api/v1/endpoints/web");
+    const httplib::Result res = client_->Get("/vigil/v1/endpoints/web");
     if (!res) return false;
     const nlohmann::json object = nlohmann::json::parse(res->body, nullptr, false);
     return object.contains("endpoints") && object["endpoints"].size() == 1 &&

@@ -44,7 +44,7 @@ std::vector<Replica> PrintedReplicas(const std::string& out) {
 // "address:port" → ready, from the agent's API; empty when it does not answer.
 std::map<std::string, bool> Readiness(httplib::Client& api) {
   std::map<std::string, bool> ready;
-  httplib::Result res = api.Get("/api/v1/endpoints");
+  httplib::Result res = api.Get("/vigil/v1/endpoints");
   if (!res || res->status != 200) return ready;
   const nlohmann::json list = nlohmann::json::parse(res->body, nullptr, false);
   if (!list.contains("items")) return ready;

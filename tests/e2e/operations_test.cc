@@ -81,7 +81,7 @@ services:
 
   // The endpoint's ready condition, or nullopt when the service does not list it.
   std::optional<bool> Ready(const std::string& service, const std::string& address) {
-    const nlohmann::json object = Get("/api/v1/endpoints/" + service);
+    const nlohmann::json object = Get("/vigil/v1/endpoints/" + service);
     if (!object.contains("endpoints")) return std::nullopt;
     for (const auto& e : object["endpoints"]) {
       if (e["address"] == address) return e["conditions"]["ready"].get<bool>();
@@ -98,7 +98,7 @@ services:
 };
 
 TEST_F(OperationsTest, SighupAppliesTheConfigAsADiffWithoutFlapping) {
-  const nlohmann::json before = Get("/api/v1/endpoints/web");
+  const nlohmann::json before = Get("/vigil/v1/endpoints/web");
   WriteConfig({"127.0.0.3", "127.0.0.1"}, /*failure_threshold=*/5, /*with_db=*/true);
   agent_->Signal(SIGHUP);
   ASSERT_TRUE(WaitUntil(
@@ -113,7 +113,7 @@ TEST_F(OperationsTest, SighupAppliesTheConfigAsADiffWithoutFlapping) {
   EXPECT_EQ(Ready("web", "127.0.0.2"), std::nullopt);
   EXPECT_EQ(Ready("web", "127.0.0.1"), true);
   EXPECT_EQ(Ready("db", "10.0.0.9"), true);
-  const nlohmann::json after = Get("/api/v1/endpoints/web");
+  const nlohmann::json after = Get("/vigil/v1/endpoints/web");
   const auto kept = [](const nlohmann::json& object) {
     for (const auto& e : object["endpoints"]) {
       if (e["address"] == "127.0.0.1") return e["lastTransitionTime"];
@@ -121,7 +121,7 @@ TEST_F(OperationsTest, SighupAppliesTheConfigAsADiffWithoutFlapping) {
     return nlohmann::json();
   };
   EXPECT_EQ(kept(after), kept(before));
-  const nlohmann::json transitions = Get("/api/v1/endpoints/web/transitions");
+  const nlohmann::json transitions = Get("/vigil/v1/endpoints/web/transitions");
   ASSERT_EQ(transitions["items"].size(), 1u) << transitions;
   EXPECT_EQ(transitions["items"][0]["endpoint"], "127.0.0.1:" + port_);
 }
@@ -163,17 +163,17 @@ TEST_F(OperationsTest, ReloadingRemovesAService) {
   WriteConfig({"127.0.0.1"}, 2, /*with_db=*/true);
   ASSERT_EQ(client_->Post("/-/reload", "", "text/plain")->status, 200);
   EXPECT_EQ(Ready("db", "10.0.0.9"), true);
-  testing::WatchStream watch("127.0.0.1", api_port_, "/api/v1/endpoints/db?watch=true");
+  testing::WatchStream watch("127.0.0.1", api_port_, "/vigil/v1/endpoints/db?watch=true");
   ASSERT_TRUE(watch.WaitForChanges(1));
   WriteConfig({"127.0.0.1"}, 2, /*with_db=*/false);
   ASSERT_EQ(client_->Post("/-/reload", "", "text/plain")->status, 200);
   ASSERT_TRUE(watch.WaitForChanges(2));
   EXPECT_EQ(watch.changes()[1]["type"], "DELETED");
-  EXPECT_EQ(Get("/api/v1/endpoints/db")["code"], 404);
+  EXPECT_EQ(Get("/vigil/v1/endpoints/db")["code"], 404);
 }
 
 TEST_F(OperationsTest, SigtermPublishesTerminatingClosesWatchesAndExits) {
-  testing::WatchStream watch("127.0.0.1", api_port_, "/api/v1/endpoints?watch=true");
+  testing::WatchStream watch("127.0.0.1", api_port_, "/vigil/v1/endpoints?watch=true");
   ASSERT_TRUE(watch.WaitForChanges(1));
   const auto start = std::chrono::steady_clock::now();
   agent_->Signal(SIGTERM);
@@ -196,17 +196,17 @@ TEST_F(OperationsTest, SigtermPublishesTerminatingClosesWatchesAndExits) {
 // that run: it must be told to list again, never given this run's history
 // as if it followed its own.
 TEST_F(OperationsTest, AWatchResumingAcrossARestartIsTold410) {
-  const nlohmann::json list = Get("/api/v1/endpoints");
+  const nlohmann::json list = Get("/vigil/v1/endpoints");
   const std::string before = list["resourceVersion"];
   agent_->Signal(SIGTERM);
   ASSERT_EQ(agent_->Wait(seconds(5)), 0);
 
   StartAgent();
   ASSERT_FALSE(HasFatalFailure());
-  const std::string now = Get("/api/v1/endpoints")["resourceVersion"];
+  const std::string now = Get("/vigil/v1/endpoints")["resourceVersion"];
   EXPECT_GT(std::stoull(now), std::stoull(before));
   testing::WatchStream watch("127.0.0.1", api_port_,
-                             "/api/v1/endpoints?watch=true&resourceVersion=" + before);
+                             "/vigil/v1/endpoints?watch=true&resourceVersion=" + before);
   ASSERT_TRUE(watch.WaitForEnd());
   ASSERT_EQ(watch.events().size(), 1u);
   EXPECT_EQ(watch.events()[0]["type"], "ERROR");

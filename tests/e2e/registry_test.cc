@@ -93,7 +93,7 @@ class Agent {
   // "node/ip:port" → ready, for every endpoint of "web" this agent serves;
   // nullopt when the agent does not answer 200.
   std::optional<std::map<std::string, bool>> Web() {
-    const httplib::Result res = client_->Get("/api/v1/endpoints/web");
+    const httplib::Result res = client_->Get("/vigil/v1/endpoints/web");
     if (!res || res->status != 200) return std::nullopt;
     return Endpoints(json::parse(res->body, nullptr, false));
   }
@@ -179,12 +179,12 @@ TEST_F(RegistryTest, TwoAgentsServeOneViewAndEachSeesTheOthersChanges) {
   const std::map<std::string, bool> both = {{Key("node-a", target_a_), true},
                                             {Key("node-b", target_b_), true}};
   ASSERT_TRUE(WaitUntil([&] { return a->Web() == both && b->Web() == both; }, 15s))
-      << a->Get("/api/v1/endpoints/web") << "\n"
+      << a->Get("/vigil/v1/endpoints/web") << "\n"
       << b->process().Stderr();
   ASSERT_TRUE(WaitUntil([&] { return a->Status("/readyz") == 200; }, 10s));
 
   // node-a's target fails: node-b's watchers hear of it.
-  WatchStream watch("127.0.0.1", b->port(), "/api/v1/endpoints/web?watch=true");
+  WatchStream watch("127.0.0.1", b->port(), "/vigil/v1/endpoints/web?watch=true");
   ASSERT_TRUE(watch.WaitForChanges(1));
   target_a_.SetStatus("/ready", 503);
   ASSERT_TRUE(WaitUntil(
@@ -201,7 +201,7 @@ TEST_F(RegistryTest, TwoAgentsServeOneViewAndEachSeesTheOthersChanges) {
   // With the reason node-a saw.
   ASSERT_TRUE(WaitUntil(
       [&] {
-        const json object = b->Get("/api/v1/endpoints/web");
+        const json object = b->Get("/vigil/v1/endpoints/web");
         if (!object.contains("endpoints")) return false;
         for (const json& e : object["endpoints"]) {
           if (e["node"] == "node-a" && e["message"] == "HTTP probe failed with statuscode: 503")
@@ -210,7 +210,7 @@ TEST_F(RegistryTest, TwoAgentsServeOneViewAndEachSeesTheOthersChanges) {
         return false;
       },
       10s))
-      << b->Get("/api/v1/endpoints/web");
+      << b->Get("/vigil/v1/endpoints/web");
 
   // The CLI shows both nodes; the API's versions are etcd's revisions.
   const e2e::Output wide = e2e::RunProcess({kVigil, "get", "endpoints", "-o", "wide", "--server",
@@ -222,7 +222,7 @@ TEST_F(RegistryTest, TwoAgentsServeOneViewAndEachSeesTheOthersChanges) {
       [&] {
         Result<EtcdClient::Range> range = reader.GetPrefix("/vigil/");
         return range.ok() &&
-               a->Get("/api/v1/endpoints")["resourceVersion"] == std::to_string(range->revision);
+               a->Get("/vigil/v1/endpoints")["resourceVersion"] == std::to_string(range->revision);
       },
       10s));
   const std::string metrics = a->client().Get("/metrics")->body;
@@ -258,7 +258,7 @@ TEST_F(RegistryTest, AStoppedAgentsEndpointsTerminateThenGoAtOnce) {
   auto b = StartAgent("node-b", {etcd.endpoint()}, /*ttl=*/120, target_b_);
   ASSERT_TRUE(WaitUntil([&] { return b->Shows(Key("node-a", target_a_), true); }, 15s));
 
-  WatchStream watch("127.0.0.1", b->port(), "/api/v1/endpoints/web?watch=true");
+  WatchStream watch("127.0.0.1", b->port(), "/vigil/v1/endpoints/web?watch=true");
   ASSERT_TRUE(watch.WaitForChanges(1));
   a->process().Signal(SIGTERM);
   EXPECT_EQ(a->process().Wait(5s), 0) << a->process().Stderr();
@@ -301,7 +301,7 @@ TEST_F(RegistryTest, WhileEtcdIsDownAgentsProbeOnAndAfterwardsEtcdHoldsTheTruth)
   ASSERT_EQ(a->client().Post("/-/reload", "", "text/plain")->status, 200);
   // node-a's own API follows its own probes; node-b's keeps the last view.
   ASSERT_TRUE(WaitUntil([&] { return a->Shows(Key("node-a", target_a_), false); }, 10s))
-      << a->Get("/api/v1/endpoints/web");
+      << a->Get("/vigil/v1/endpoints/web");
   EXPECT_TRUE(a->Lacks(Key("node-a", second_a)));
   EXPECT_EQ(b->Size(), 3u);
 
@@ -309,7 +309,7 @@ TEST_F(RegistryTest, WhileEtcdIsDownAgentsProbeOnAndAfterwardsEtcdHoldsTheTruth)
   const std::map<std::string, bool> truth = {{Key("node-a", target_a_), false},
                                              {Key("node-b", target_b_), true}};
   ASSERT_TRUE(WaitUntil([&] { return b->Web() == truth && a->Web() == truth; }, 20s))
-      << b->Get("/api/v1/endpoints/web") << "\n"
+      << b->Get("/vigil/v1/endpoints/web") << "\n"
       << a->process().Stderr();
   // etcd itself holds the change, and nothing stale.
   const std::map<std::string, json> held = Held({etcd.endpoint()});
@@ -328,7 +328,7 @@ TEST_F(RegistryTest, AThreeMemberClusterLosingAMemberKeepsPublishingAndWatching)
   auto a = StartAgent("node-a", cluster.endpoints(), 10, target_a_);
   auto b = StartAgent("node-b", cluster.endpoints(), 10, target_b_);
   ASSERT_TRUE(WaitUntil([&] { return b->Size() == 2 && a->Size() == 2; }, 20s));
-  WatchStream watch("127.0.0.1", b->port(), "/api/v1/endpoints/web?watch=true");
+  WatchStream watch("127.0.0.1", b->port(), "/vigil/v1/endpoints/web?watch=true");
   ASSERT_TRUE(watch.WaitForChanges(1));
 
   // The member both agents talk to first dies; two of three keep quorum.

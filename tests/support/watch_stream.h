@@ -17,15 +17,18 @@ namespace vigil::testing {
 
 class WatchStream {
  public:
-  WatchStream(const std::string& host, int port, const std::string& target) : client_(host, port) {
+  WatchStream(const std::string& host, int port, const std::string& target,
+              httplib::Headers headers = {})
+      : client_(host, port) {
     client_.set_connection_timeout(std::chrono::seconds(5));
     client_.set_read_timeout(std::chrono::seconds(60));
-    thread_ = std::thread([this, target] {
+    thread_ = std::thread([this, target, headers] {
       client_.Get(
-          target,
+          target, headers,
           [this](const httplib::Response& response) {
             std::lock_guard<std::mutex> lock(mutex_);
             status_ = response.status;
+            content_type_ = response.get_header_value("Content-Type");
             changed_.notify_all();
             return true;
           },
@@ -79,6 +82,12 @@ class WatchStream {
     return status_;
   }
 
+  // The answer's Content-Type, once its status came.
+  std::string content_type() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return content_type_;
+  }
+
   std::vector<nlohmann::json> events() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return events_;
@@ -100,6 +109,7 @@ class WatchStream {
   std::string pending_;
   std::vector<nlohmann::json> events_;
   int status_ = 0;
+  std::string content_type_;
   bool ended_ = false;
 };
 

@@ -51,7 +51,7 @@ class ApiServerTest : public ::testing::Test {
 };
 
 TEST_F(ApiServerTest, ServiceList) {
-  const nlohmann::json list = GetJson("/api/v1/services", 200);
+  const nlohmann::json list = GetJson("/vigil/v1/services", 200);
   EXPECT_EQ(list["kind"], "ServiceList");
   EXPECT_EQ(list["resourceVersion"], "2");
   ASSERT_EQ(list["items"].size(), 2u);
@@ -63,7 +63,7 @@ TEST_F(ApiServerTest, ServiceList) {
 }
 
 TEST_F(ApiServerTest, EndpointsList) {
-  const nlohmann::json list = GetJson("/api/v1/endpoints", 200);
+  const nlohmann::json list = GetJson("/vigil/v1/endpoints", 200);
   EXPECT_EQ(list["kind"], "EndpointsList");
   EXPECT_EQ(list["resourceVersion"], "2");
   ASSERT_EQ(list["items"].size(), 2u);
@@ -74,32 +74,32 @@ TEST_F(ApiServerTest, EndpointsList) {
 }
 
 TEST_F(ApiServerTest, OneEndpoints) {
-  const nlohmann::json object = GetJson("/api/v1/endpoints/alpaca-prod", 200);
+  const nlohmann::json object = GetJson("/vigil/v1/endpoints/alpaca-prod", 200);
   EXPECT_EQ(object["name"], "alpaca-prod");
   EXPECT_EQ(object["endpoints"][2]["address"], "10.0.0.3");
   EXPECT_EQ(object["endpoints"][2]["conditions"]["ready"], false);
 }
 
 TEST_F(ApiServerTest, UnknownNameIs404Status) {
-  EXPECT_EQ(GetJson("/api/v1/endpoints/nope", 404),
+  EXPECT_EQ(GetJson("/vigil/v1/endpoints/nope", 404),
             nlohmann::json::parse(
                 R"({"kind":"Status","code":404,"message":"endpoints \"nope\" not found"})"));
 }
 
 TEST_F(ApiServerTest, UnknownPathIs404Status) {
-  const nlohmann::json status = GetJson("/api/v2/things", 404);
+  const nlohmann::json status = GetJson("/nowhere/things", 404);
   EXPECT_EQ(status["kind"], "Status");
-  EXPECT_EQ(status["message"], "the server could not find /api/v2/things");
+  EXPECT_EQ(status["message"], "the server could not find /nowhere/things");
 }
 
 TEST_F(ApiServerTest, WrongMethodIs405Status) {
-  const httplib::Result res = client_->Delete("/api/v1/endpoints/alpaca-prod");
+  const httplib::Result res = client_->Delete("/vigil/v1/endpoints/alpaca-prod");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 405);
   EXPECT_EQ(res->get_header_value("Allow"), "GET");
   EXPECT_EQ(nlohmann::json::parse(res->body)["message"],
-            "method DELETE is not allowed on /api/v1/endpoints/alpaca-prod");
-  EXPECT_EQ(client_->Post("/api/v1/services", "", "application/json")->status, 405);
+            "method DELETE is not allowed on /vigil/v1/endpoints/alpaca-prod");
+  EXPECT_EQ(client_->Post("/vigil/v1/services", "", "application/json")->status, 405);
 }
 
 TEST_F(ApiServerTest, HealthzFollowsTheHook) {
@@ -152,7 +152,7 @@ TEST_F(ApiServerTest, MetricsInTheTextFormat) {
 
 TEST_F(ApiServerTest, ChangesShowInTheNextRead) {
   board_.Put({MakeEndpoints("alpaca-prod", {true, true, true})});
-  const nlohmann::json object = GetJson("/api/v1/endpoints/alpaca-prod", 200);
+  const nlohmann::json object = GetJson("/vigil/v1/endpoints/alpaca-prod", 200);
   EXPECT_EQ(object["resourceVersion"], "3");
   EXPECT_EQ(object["endpoints"][2]["conditions"]["ready"], true);
 }
@@ -199,7 +199,7 @@ class WatchApiTest : public ::testing::Test {
 };
 
 TEST_F(WatchApiTest, ListThenChanges) {
-  auto watch = Watch("/api/v1/endpoints?watch=true");
+  auto watch = Watch("/vigil/v1/endpoints?watch=true");
   EXPECT_EQ(watch->Status(), 200);
   ASSERT_TRUE(watch->WaitForChanges(2));
   board_.Put({MakeEndpoints("bandicoot-prod", {true})});
@@ -215,7 +215,7 @@ TEST_F(WatchApiTest, ListThenChanges) {
 TEST_F(WatchApiTest, ResumesWithoutDuplicatesOrGaps) {
   for (int i = 0; i < 5; ++i) board_.Put({MakeEndpoints("alpaca-prod", {i % 2 == 1})});
   // Versions 1-2 were listed; resume after 4: expect 5, 6, 7 exactly.
-  auto watch = Watch("/api/v1/endpoints?watch=true&resourceVersion=4");
+  auto watch = Watch("/vigil/v1/endpoints?watch=true&resourceVersion=4");
   ASSERT_TRUE(watch->WaitForChanges(3));
   board_.Put({MakeEndpoints("bandicoot-prod", {true})});
   ASSERT_TRUE(watch->WaitForChanges(4));
@@ -229,7 +229,7 @@ TEST_F(WatchApiTest, TooOldIsOneError410ThenTheEnd) {
   for (int i = 0; i < 10; ++i) small.Put({MakeEndpoints("a", {i % 2 == 0})});
   ApiServer server(small, small, ApiHooks{});
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
-  WatchStream watch("127.0.0.1", server.port(), "/api/v1/endpoints?watch=true&resourceVersion=3");
+  WatchStream watch("127.0.0.1", server.port(), "/vigil/v1/endpoints?watch=true&resourceVersion=3");
   ASSERT_TRUE(watch.WaitForEnd());
   const auto events = watch.events();
   ASSERT_EQ(events.size(), 1u);
@@ -244,7 +244,7 @@ TEST_F(WatchApiTest, ABacklogOfManyBatchesComesWholeAndInOrder) {
     testing::Flip(big, static_cast<size_t>(i % 60));
     board_.Put({big});
   }
-  auto watch = Watch("/api/v1/endpoints?watch=true&resourceVersion=2");
+  auto watch = Watch("/vigil/v1/endpoints?watch=true&resourceVersion=2");
   ASSERT_TRUE(watch->WaitForChanges(75, std::chrono::seconds(60)));
   board_.Put({MakeEndpoints("bandicoot-prod", {true})});
   ASSERT_TRUE(watch->WaitForChanges(76));
@@ -261,7 +261,7 @@ TEST_F(WatchApiTest, ABacklogOfManyBatchesComesWholeAndInOrder) {
 }
 
 TEST_F(WatchApiTest, OneService) {
-  auto watch = Watch("/api/v1/endpoints/bandicoot-prod?watch=true");
+  auto watch = Watch("/vigil/v1/endpoints/bandicoot-prod?watch=true");
   ASSERT_TRUE(watch->WaitForChanges(1));
   board_.Put({MakeEndpoints("alpaca-prod", {false})});
   board_.Put({MakeEndpoints("bandicoot-prod", {true})});
@@ -272,7 +272,7 @@ TEST_F(WatchApiTest, OneService) {
 }
 
 TEST_F(WatchApiTest, ServicesWithALabelSelector) {
-  auto watch = Watch("/api/v1/services?watch=true&labelSelector=app%3Dalpaca-prod");
+  auto watch = Watch("/vigil/v1/services?watch=true&labelSelector=app%3Dalpaca-prod");
   ASSERT_TRUE(watch->WaitForChanges(1));
   const auto events = watch->changes();
   ASSERT_EQ(events.size(), 1u);
@@ -281,7 +281,7 @@ TEST_F(WatchApiTest, ServicesWithALabelSelector) {
 }
 
 TEST_F(WatchApiTest, IdleStreamsGetBookmarks) {
-  auto watch = Watch("/api/v1/endpoints?watch=true");
+  auto watch = Watch("/vigil/v1/endpoints?watch=true");
   ASSERT_TRUE(watch->WaitForEvents(4));  // 2 ADDED, then bookmarks every 100 ms
   const auto events = watch->events();
   EXPECT_EQ(events[2]["type"], "BOOKMARK");
@@ -291,11 +291,11 @@ TEST_F(WatchApiTest, IdleStreamsGetBookmarks) {
 TEST_F(WatchApiTest, WatchesBeyondTheCapAre429) {
   std::vector<std::unique_ptr<WatchStream>> watches;
   for (int i = 0; i < 4; ++i) {
-    watches.push_back(Watch("/api/v1/endpoints?watch=true"));
+    watches.push_back(Watch("/vigil/v1/endpoints?watch=true"));
     ASSERT_EQ(watches.back()->Status(), 200);
   }
   httplib::Client client("127.0.0.1", server_.port());
-  const httplib::Result res = client.Get("/api/v1/endpoints?watch=true");
+  const httplib::Result res = client.Get("/vigil/v1/endpoints?watch=true");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 429);
   EXPECT_EQ(nlohmann::json::parse(res->body)["message"],
@@ -306,23 +306,23 @@ TEST_F(WatchApiTest, WatchesBeyondTheCapAre429) {
 TEST_F(WatchApiTest, AClientThatLeavesFreesItsSlot) {
   std::vector<std::unique_ptr<WatchStream>> watches;
   for (int i = 0; i < 4; ++i) {
-    watches.push_back(Watch("/api/v1/endpoints?watch=true"));
+    watches.push_back(Watch("/vigil/v1/endpoints?watch=true"));
     ASSERT_EQ(watches.back()->Status(), 200);
   }
   EXPECT_EQ(server_.watchers(), 4u);
   watches.clear();  // the clients go away
   ASSERT_TRUE(testing::WaitUntil([&] { return server_.watchers() == 0; }, std::chrono::seconds(5)));
-  auto again = Watch("/api/v1/endpoints?watch=true");
+  auto again = Watch("/vigil/v1/endpoints?watch=true");
   EXPECT_EQ(again->Status(), 200);
 }
 
 TEST_F(WatchApiTest, BadParametersAre400) {
   httplib::Client client("127.0.0.1", server_.port());
   for (const auto& [target, message] : std::vector<std::pair<std::string, std::string>>{
-           {"/api/v1/endpoints?watch=maybe", "watch must be true or false, not \"maybe\""},
-           {"/api/v1/endpoints?watch=true&resourceVersion=abc",
+           {"/vigil/v1/endpoints?watch=maybe", "watch must be true or false, not \"maybe\""},
+           {"/vigil/v1/endpoints?watch=true&resourceVersion=abc",
             "resourceVersion must be a number, not \"abc\""},
-           {"/api/v1/endpoints?watch=true&resourceVersion=99",
+           {"/vigil/v1/endpoints?watch=true&resourceVersion=99",
             "resourceVersion 99 is newer than the server's (2)"},
        }) {
     const httplib::Result res = client.Get(target);
@@ -330,13 +330,13 @@ TEST_F(WatchApiTest, BadParametersAre400) {
     EXPECT_EQ(res->status, 400) << target;
     EXPECT_EQ(nlohmann::json::parse(res->body)["message"], message) << target;
   }
-  const httplib::Result res = client.Get("/api/v1/endpoints?labelSelector=app%20in%20(a");
+  const httplib::Result res = client.Get("/vigil/v1/endpoints?labelSelector=app%20in%20(a");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 400);
 }
 
 TEST_F(WatchApiTest, StopEndsOpenStreams) {
-  auto watch = Watch("/api/v1/endpoints?watch=true");
+  auto watch = Watch("/vigil/v1/endpoints?watch=true");
   ASSERT_TRUE(watch->WaitForChanges(2));
   server_.Stop();
   EXPECT_TRUE(watch->WaitForEnd());
@@ -363,7 +363,7 @@ TEST(ApiServerLoadTest, AThousandWatchersDoNotDelayAScrapeAndAllSeeAChange) {
   std::vector<testing::RawHttpConnection> watches;
   for (size_t i = 0; i < cap; ++i) {
     watches.emplace_back("127.0.0.1", server.port());
-    ASSERT_TRUE(watches.back().Send(testing::HttpGet("/api/v1/endpoints?watch=true"))) << i;
+    ASSERT_TRUE(watches.back().Send(testing::HttpGet("/vigil/v1/endpoints?watch=true"))) << i;
   }
   const auto has_events = [](size_t n) {
     return [n](const std::string& body) {
@@ -374,7 +374,7 @@ TEST(ApiServerLoadTest, AThousandWatchersDoNotDelayAScrapeAndAllSeeAChange) {
   EXPECT_EQ(server.watchers(), cap);
 
   testing::RawHttpConnection extra("127.0.0.1", server.port());
-  ASSERT_TRUE(extra.Send(testing::HttpGet("/api/v1/endpoints?watch=true")));
+  ASSERT_TRUE(extra.Send(testing::HttpGet("/vigil/v1/endpoints?watch=true")));
   const auto refused = extra.ReadResponse();
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 429);
@@ -388,7 +388,7 @@ TEST(ApiServerLoadTest, AThousandWatchersDoNotDelayAScrapeAndAllSeeAChange) {
     const httplib::Result metrics = client.Get("/metrics");
     ASSERT_TRUE(metrics);
     EXPECT_EQ(metrics->status, 200);
-    const httplib::Result list = client.Get("/api/v1/endpoints");
+    const httplib::Result list = client.Get("/vigil/v1/endpoints");
     ASSERT_TRUE(list);
     EXPECT_EQ(list->status, 200);
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
@@ -406,12 +406,12 @@ TEST(ApiServerMetricsTest, AnswersByDialectAndCodeAndOpenWatches) {
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
   EXPECT_NE(metrics.Render().find("\nvigil_api_watches{dialect=\"vigil\"} 0\n"), std::string::npos);
   httplib::Client client("127.0.0.1", server.port());
-  ASSERT_EQ(client.Get("/api/v1/endpoints")->status, 200);
-  ASSERT_EQ(client.Get("/api/v1/endpoints/a")->status, 200);
-  ASSERT_EQ(client.Get("/api/v1/endpoints/nope")->status, 404);
+  ASSERT_EQ(client.Get("/vigil/v1/endpoints")->status, 200);
+  ASSERT_EQ(client.Get("/vigil/v1/endpoints/a")->status, 200);
+  ASSERT_EQ(client.Get("/vigil/v1/endpoints/nope")->status, 404);
   ASSERT_EQ(client.Get("/healthz")->status, 200);
   ASSERT_EQ(client.Get("/no/such/path")->status, 404);
-  testing::WatchStream watch("127.0.0.1", server.port(), "/api/v1/endpoints?watch=true");
+  testing::WatchStream watch("127.0.0.1", server.port(), "/vigil/v1/endpoints?watch=true");
   ASSERT_TRUE(watch.WaitForChanges(1));
   const auto rendered = [&] { return metrics.Render(); };
   const auto has = [&](const std::string& line) {
@@ -445,13 +445,13 @@ TEST(ApiTransitionsTest, ListsAServicesTransitions) {
   ApiServer server(board, board, ApiHooks{});
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
   httplib::Client client("127.0.0.1", server.port());
-  const httplib::Result res = client.Get("/api/v1/endpoints/web/transitions");
+  const httplib::Result res = client.Get("/vigil/v1/endpoints/web/transitions");
   ASSERT_TRUE(res);
   EXPECT_EQ(nlohmann::json::parse(res->body), nlohmann::json::parse(R"({
     "kind": "TransitionList",
     "items": [{"time": "2026-11-26T10:20:30Z", "endpoint": "10.0.0.1:8080", "node": "node-a",
                "ready": false, "reason": "not ready after 3 consecutive failures: boom"}]})"));
-  EXPECT_EQ(client.Get("/api/v1/endpoints/nope/transitions")->status, 404);
+  EXPECT_EQ(client.Get("/vigil/v1/endpoints/nope/transitions")->status, 404);
 }
 
 }  // namespace
@@ -470,7 +470,7 @@ TEST(WatchApiStartTest, AVersionFromBeforeTheStartIs410AndOneAboveTheCurrentIs40
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
 
   WatchStream old("127.0.0.1", server.port(),
-                  "/api/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart - 1));
+                  "/vigil/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart - 1));
   ASSERT_TRUE(old.WaitForEnd());
   ASSERT_EQ(old.events().size(), 1u);
   EXPECT_EQ(old.events()[0]["type"], "ERROR");
@@ -480,14 +480,14 @@ TEST(WatchApiStartTest, AVersionFromBeforeTheStartIs410AndOneAboveTheCurrentIs40
             "1795000000000000)");
 
   WatchStream from_start("127.0.0.1", server.port(),
-                         "/api/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart));
+                         "/vigil/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart));
   ASSERT_TRUE(from_start.WaitForChanges(1));
   EXPECT_EQ(from_start.changes()[0]["type"], "ADDED");
   EXPECT_EQ(from_start.changes()[0]["object"]["resourceVersion"], "1795000000000001");
 
   httplib::Client client("127.0.0.1", server.port());
   const httplib::Result res =
-      client.Get("/api/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart + 2));
+      client.Get("/vigil/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart + 2));
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 400);
   EXPECT_EQ(nlohmann::json::parse(res->body)["message"],

@@ -41,7 +41,7 @@ TEST(SplitTargetTest, AtTheFirstQuestionMark) {
 
 TEST(DecodePathSegmentsTest, SplitsThenDecodes) {
   EXPECT_EQ(*DecodePathSegments("/"), std::vector<std::string>{});
-  EXPECT_EQ(*DecodePathSegments("/api/v1/endpoints"),
+  EXPECT_EQ(*DecodePathSegments("/vigil/v1/endpoints"),
             (std::vector<std::string>{"api", "v1", "endpoints"}));
   EXPECT_EQ(*DecodePathSegments("/a/b%2Fc"), (std::vector<std::string>{"a", "b/c"}));
   EXPECT_EQ(*DecodePathSegments("/a/"), (std::vector<std::string>{"a", ""}));

@@ -26,12 +26,12 @@ std::unique_ptr<ApiClient> Client(const RawTcpServer& server) {
 }
 
 std::string GetError(const RawTcpServer& server) {
-  Result<nlohmann::json> answer = Client(server)->Get("/api/v1/endpoints");
+  Result<nlohmann::json> answer = Client(server)->Get("/vigil/v1/endpoints");
   return answer.ok() ? "" : answer.status().message();
 }
 
 std::string WatchError(const RawTcpServer& server) {
-  const Status status = Client(server)->Watch("/api/v1/endpoints?watch=1",
+  const Status status = Client(server)->Watch("/vigil/v1/endpoints?watch=1",
                                               [](const nlohmann::json&) { return true; });
   return status.message();
 }

@@ -449,5 +449,79 @@ TEST(StatusBoardStartTest, ABoardStartedLaterIssuesVersionsAboveAnEarlierOnesAnd
   EXPECT_EQ(second.EventsSince(kFirstStart + 1'000'000)->size(), 1u);
 }
 
+TEST(StatusBoardTest, AServiceVersionMovesOnlyWhenTheServiceShowsAChange) {
+  StatusBoard board({.start_version = 0});
+  EndpointsObject web = MakeEndpoints("web", {true, false});
+  board.Put({web});
+  EXPECT_EQ(board.Get("web")->service_resource_version, 1u);
+  testing::Flip(web, 1);
+  board.Put({web});
+  EXPECT_EQ(board.Get("web")->resource_version, 2u);
+  EXPECT_EQ(board.Get("web")->service_resource_version, 1u);
+  web.labels["ver"] = "2";
+  board.Put({web});
+  EXPECT_EQ(board.Get("web")->service_resource_version, 3u);
+  // An IPv6 endpoint changes the Service's address families.
+  EndpointStatus v6 = web.endpoints[0];
+  v6.address = "fd00::1";
+  web.endpoints.push_back(v6);
+  board.Put({web});
+  EXPECT_EQ(board.Get("web")->service_resource_version, 4u);
+}
+
+EndpointOccurrence WentNotReady(const std::string& service, const std::string& endpoint) {
+  EndpointOccurrence o;
+  o.what = EndpointHappening::kWentNotReady;
+  o.service = service;
+  o.endpoint = endpoint;
+  o.node = "node-a";
+  o.probe_message = "HTTP probe failed with statuscode: 503";
+  return o;
+}
+
+TEST(StatusBoardTest, EventsShareTheCounterAndTheHistory) {
+  StatusBoard board({.start_version = 0});
+  board.Put({MakeEndpoints("web", {true})});
+  const WallTime now = std::chrono::system_clock::now();
+  board.RecordOccurrences({WentNotReady("web", "10.0.0.1:8080"), WentNotReady("nope", "x:1")}, now);
+  board.RecordOccurrences({WentNotReady("web", "10.0.0.1:8080")}, now + std::chrono::seconds(1));
+  EXPECT_EQ(board.resource_version(), 3u);
+  const auto events = board.KubeEvents();
+  ASSERT_EQ(events.size(), 1u);  // the unknown service's is dropped; the repeat counted
+  EXPECT_EQ(events[0]->count, 2);
+  EXPECT_EQ(events[0]->resource_version, 3u);
+  EXPECT_EQ(events[0]->object_resource_version, 1u);
+  EXPECT_EQ(events[0]->namespace_name, "default");
+  const auto history = board.EventsSince(1);
+  ASSERT_TRUE(history.has_value());
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].type, EventType::kAdded);
+  EXPECT_EQ((*history)[0].object, nullptr);
+  EXPECT_EQ((*history)[1].type, EventType::kModified);
+  EXPECT_EQ((*history)[1].previous_event->count, 1);
+  EXPECT_EQ(board.Snapshot().events.size(), 1u);
+}
+
+TEST(StatusBoardTest, AtMostTheEventCapacityIsKeptTheOldestGoing) {
+  StatusBoard board({.history = 10, .start_version = 0});
+  board.Put({MakeEndpoints("web", {true})});
+  const WallTime start = std::chrono::system_clock::now();
+  for (size_t i = 0; i < kMaxKubeEvents + 2; ++i) {
+    board.RecordOccurrences({WentNotReady("web", "10.0.0." + std::to_string(i) + ":8080")},
+                            start + std::chrono::milliseconds(i));
+  }
+  const auto events = board.KubeEvents();
+  ASSERT_EQ(events.size(), kMaxKubeEvents);
+  for (const auto& e : events) {
+    EXPECT_NE(e->message.rfind("10.0.0.0:", 0), 0u);
+    EXPECT_NE(e->message.rfind("10.0.0.1:", 0), 0u);
+  }
+  const auto last = board.EventsSince(board.resource_version() - 1);
+  ASSERT_TRUE(last.has_value());
+  ASSERT_EQ(last->size(), 1u);
+  EXPECT_EQ((*last)[0].type, EventType::kDeleted);
+  EXPECT_EQ((*last)[0].event->resource_version, board.resource_version());
+}
+
 }  // namespace
 }  // namespace vigil
