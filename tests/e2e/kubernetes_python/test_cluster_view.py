@@ -70,9 +70,13 @@ class ClusterViewTest(unittest.TestCase):
         for d in dirs:
             os.mkdir(d)
         self.a = Agent(config("node-a", port, ALPACA[:2], client_url), dirs[0], node="node-a")
-        self.addCleanup(self.a.stop)
+        self.addCleanup(self.stopped, self.a)
         self.b = Agent(config("node-b", port, ALPACA[2:4], client_url), dirs[1], node="node-b")
-        self.addCleanup(self.b.stop)
+        self.addCleanup(self.stopped, self.b)
+
+    def stopped(self, agent):
+        code = agent.stop()
+        self.assertEqual(code, 0, "the agent exited %s on SIGTERM:\n%s" % (code, agent.log()[-4000:]))
 
     def endpoints(self, agent):
         answer = request(agent.url, "GET", "/api/v1/namespaces/default/endpoints/alpaca-prod",

@@ -370,14 +370,20 @@ class World:
                        self.ready_of("bandicoot-prod") == set(BANDICOOT), 10,
                        "every replica ready in the Kubernetes API's Endpoints")
         except BaseException:
-            self.close()
+            try:
+                self.close()
+            except AssertionError:
+                pass  # the first failure is the one to report
             raise
         self.kubectl_dirs = {}
 
     def restart_agent(self):
         """Stops the agent (SIGTERM) and starts it again on the same config;
         a new API port. Waits until every replica is ready again."""
-        self.agent.stop()
+        code = self.agent.stop()
+        if code != 0:
+            raise AssertionError("the agent exited %s on SIGTERM:\n%s" % (code,
+                                                                        self.agent.log()[-4000:]))
         os.rename(self.agent.log_path, self.agent.log_path + ".%d" % time.monotonic_ns())
         with open(self.agent.config_path) as f:
             config = f.read()
@@ -489,10 +495,16 @@ class World:
                           self.kubectl_env(binary))
 
     def close(self):
+        """Stops everything; raises when the agent did not exit 0 on SIGTERM
+        (a sanitizer report, a crash), with the end of its log."""
+        code, log = 0, ""
         if getattr(self, "agent", None):
-            self.agent.stop()
+            code = self.agent.stop()
+            log = self.agent.log()
         self.replicas.close()
         shutil.rmtree(self.directory, ignore_errors=True)
+        if code != 0:
+            raise AssertionError("the agent exited %s on SIGTERM:\n%s" % (code, log[-4000:]))
 
 
 class Background:
