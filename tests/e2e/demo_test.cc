@@ -75,6 +75,13 @@ TEST(DemoTest, AReplicaBrokenThroughFailLeavesTheEndpoints) {
   // Not at the default address: the printed commands say where the agent is.
   const std::string server = "--server http://127.0.0.1:" + std::to_string(api_port);
   EXPECT_NE(out.find("vigil get endpoints -w " + server), std::string::npos) << out;
+  // And the kubectl commands that work against it.
+  const std::string kubectl = "kubectl --server http://127.0.0.1:" + std::to_string(api_port);
+  for (const std::string command :
+       {" get endpoints alpaca-prod --watch", " describe endpoints alpaca-prod",
+        " get services -o wide", " get events -w"}) {
+    EXPECT_NE(out.find(kubectl + command), std::string::npos) << command << "\n" << out;
+  }
 
   httplib::Client api("127.0.0.1", api_port);
   api.set_connection_timeout(seconds(5));
@@ -114,6 +121,14 @@ TEST(DemoTest, AReplicaBrokenThroughFailLeavesTheEndpoints) {
             std::string::npos)
       << demo.Stderr();
   for (const auto& [endpoint, is_ready] : ready) EXPECT_EQ(is_ready, endpoint != key) << endpoint;
+  // The Kubernetes view tells the same, with kubelet's message as an Event.
+  const httplib::Result events =
+      api.Get("/api/v1/namespaces/default/events?fieldSelector=reason%3DUnhealthy");
+  ASSERT_TRUE(events);
+  const nlohmann::json unhealthy = nlohmann::json::parse(events->body);
+  ASSERT_EQ(unhealthy["items"].size(), 1u) << events->body;
+  EXPECT_EQ(unhealthy["items"][0]["message"],
+            key + ": Readiness probe failed: HTTP probe failed with statuscode: 503");
 
   demo.Signal(SIGINT);
   EXPECT_EQ(demo.Wait(seconds(5)), 0) << demo.Stderr();
