@@ -273,6 +273,10 @@ class JsonWalker {
     if (!path_.empty()) path_ += '/';
     if (frames_.back().array) {
       path_ += "[]";
+    } else if (key_.find_first_of("/[]?") != std::string::npos) {
+      // No field of etcd's has these; as they are, a key such as "kvs/[]/key"
+      // would read as a path into the answer.
+      path_ += '?';
     } else {
       path_ += key_;
     }
