@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,7 +59,13 @@ BoundedRun RunBounded(const std::function<std::string()>& body, std::chrono::mil
       const ssize_t n = read(fds[0], buffer, sizeof buffer);
       if (n > 0) run.output.append(buffer, static_cast<size_t>(n));
     }
-    if (!exited && waitpid(pid, &status, WNOHANG) == pid) exited = true;
+    rusage usage{};
+    if (!exited && wait4(pid, &status, WNOHANG, &usage) == pid) {
+      exited = true;
+      run.cpu = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::seconds(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+          std::chrono::microseconds(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec));
+    }
     if (exited) {
       // Drain what is left in the pipe: the child has closed its end.
       for (char buffer[1 << 16];;) {
@@ -104,8 +111,9 @@ std::string Describe(const BoundedRun& run) {
       what = "went over its memory ceiling";
       break;
   }
-  return std::string(what) + " after " + std::to_string(run.elapsed.count()) + " ms, at " +
-         std::to_string(run.peak_rss_mb) + " MiB resident";
+  return std::string(what) + " after " + std::to_string(run.elapsed.count()) + " ms (" +
+         std::to_string(run.cpu.count()) + " ms of CPU), at " + std::to_string(run.peak_rss_mb) +
+         " MiB resident";
 }
 
 }  // namespace vigil::testing

@@ -18,7 +18,8 @@ struct BoundedRun {
   End end = End::kCrashed;
   std::string output;  // what `body` returned, when it returned
   std::chrono::milliseconds elapsed{0};
-  long peak_rss_mb = 0;  // the most the parent saw
+  std::chrono::milliseconds cpu{0};  // the child's, user and system, when it returned
+  long peak_rss_mb = 0;              // the most the parent saw
 };
 
 // Runs `body` in a child; kills the child once it has run `timeout` or holds
