@@ -10,29 +10,14 @@
 #include <variant>
 #include <vector>
 
+#include "tests/config/load_helpers.h"
+
 namespace vigil {
 namespace {
 
-using Lines = std::vector<std::string>;
-
-// The errors LoadConfig finds in `yaml`, each as "file:line:col: key.path: message".
-Lines Errors(std::string_view yaml) {
-  const ConfigLoad load = LoadConfig(yaml, "test.yaml");
-  Lines lines;
-  for (const Diagnostic& d : load.errors) lines.push_back(d.ToString());
-  EXPECT_EQ(load.ok(), lines.empty()) << "a config must be set exactly when there is no error";
-  return lines;
-}
-
-// The config in `yaml`, which must be valid; an empty Config (and a failure) otherwise.
-Config MustLoad(std::string_view yaml) {
-  ConfigLoad load = LoadConfig(yaml, "test.yaml");
-  if (!load.ok()) {
-    ADD_FAILURE() << "unexpected errors:\n" << load.ErrorText();
-    return Config{};
-  }
-  return *load.config;
-}
+using config_test::Errors;
+using config_test::Lines;
+using config_test::MustLoad;
 
 const HttpGetAction* HttpGetOf(const Service& service) {
   if (!service.readiness_probe) return nullptr;

@@ -14,30 +14,16 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "tests/config/load_helpers.h"
 
 namespace vigil {
 namespace {
 
+using config_test::Errors;
+using config_test::Lines;
+using config_test::MustLoad;
 using ::testing::ElementsAre;
 using ::testing::StartsWith;
-using Lines = std::vector<std::string>;
-
-Lines Errors(std::string_view yaml) {
-  const ConfigLoad load = LoadConfig(yaml, "test.yaml");
-  Lines lines;
-  for (const Diagnostic& d : load.errors) lines.push_back(d.ToString());
-  EXPECT_EQ(load.ok(), lines.empty());
-  return lines;
-}
-
-Config MustLoad(std::string_view yaml) {
-  ConfigLoad load = LoadConfig(yaml, "test.yaml");
-  if (!load.ok()) {
-    ADD_FAILURE() << "unexpected errors:\n" << load.ErrorText();
-    return Config{};
-  }
-  return *load.config;
-}
 
 template <typename Action>
 const Action* HandlerOf(const Config& config, size_t service = 0) {
