@@ -2,7 +2,8 @@
 // (the endpoints registry: lists with label selectors, objects, resumable
 // watch streams, transitions, Prometheus service discovery), the Kubernetes
 // view (KubeApi: /version, /api, /apis) and the agent's own (/healthz,
-// /readyz, /-/reload, /metrics), served by an HttpServer. Errors are Kubernetes-style Status objects.
+// /readyz, /-/reload, /metrics), served by an HttpServer. Errors are Kubernetes-style Status
+// objects.
 //
 // Where each route runs: /healthz and /readyz on the server's event loop;
 // lists, objects, transitions, Prometheus SD and /metrics (rendered once for all the

@@ -69,7 +69,8 @@ struct EndpointsObject {
   std::vector<ServicePort> ports;
   WallTime creation_time;
   uint64_t resource_version = 0;  // of the object's last change
-  uint64_t service_resource_version = 0;  // of the last change to labels or ports; 0: resource_version
+  uint64_t service_resource_version =
+      0;  // of the last change to labels or ports; 0: resource_version
   EndpointList endpoints;
   bool publish_not_ready_addresses = false;  // DNS and the Kubernetes view list not-ready ones too
 

@@ -16,8 +16,8 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
-#include <utility>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace vigil::testing {

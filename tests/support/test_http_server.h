@@ -33,7 +33,7 @@ class TestHttpServer {
   struct Options {
     std::string address = "127.0.0.1";  // or another 127.x.y.z, or "::1"
     bool tls = false;  // with a self-signed certificate for "localhost", made at start
-    int port = 0;  // 0: an ephemeral port; else this one (several addresses may share it)
+    int port = 0;      // 0: an ephemeral port; else this one (several addresses may share it)
   };
 
   // HTTPS with a certificate of the test's own.

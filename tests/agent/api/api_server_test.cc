@@ -497,8 +497,9 @@ TEST(WatchApiStartTest, AVersionFromBeforeTheStartIs410AndOneAboveTheCurrentIs40
             "too old resource version: 1794999999999999 (the oldest to resume after is "
             "1795000000000000)");
 
-  WatchStream from_start("127.0.0.1", server.port(),
-                         "/vigil/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart));
+  WatchStream from_start(
+      "127.0.0.1", server.port(),
+      "/vigil/v1/endpoints?watch=true&resourceVersion=" + std::to_string(kStart));
   ASSERT_TRUE(from_start.WaitForChanges(1));
   EXPECT_EQ(from_start.changes()[0]["type"], "ADDED");
   EXPECT_EQ(from_start.changes()[0]["object"]["resourceVersion"], "1795000000000001");
