@@ -176,12 +176,64 @@ size_t DisplayWidth(std::string_view text) {
       std::count_if(text.begin(), text.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
-// A tab or newline inside a cell would break the table.
-std::string CleanCell(std::string cell) {
-  for (char& c : cell) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+// The length of the valid UTF-8 sequence at text[i] and its code point, or
+// 0 when the bytes there are not one.
+size_t Utf8At(std::string_view text, size_t i, char32_t* code_point) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  const size_t length = lead < 0xC2 ? 0 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF5 ? 4 : 0;
+  if (length == 0 || i + length > text.size()) return 0;
+  char32_t cp = lead & (0x7F >> length);
+  for (size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
   }
-  return cell;
+  // Overlong forms, surrogates and code points past U+10FFFF.
+  if ((length == 3 && cp < 0x800) || (length == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF)) {
+    return 0;
+  }
+  *code_point = cp;
+  return length;
+}
+
+// What must not reach a terminal raw: it moves the cursor, ends the line or
+// reorders what follows (C1 controls, the line and paragraph separators, the
+// bidirectional overrides and isolates).
+bool IsTerminalControl(char32_t cp) {
+  return (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+// A cell as a terminal may show it: text from the server (a name, a label, a
+// probe message holding a target's or a command's output) must not break the
+// table's line or drive the terminal. Control characters become spaces and
+// bytes that are not UTF-8 become U+FFFD, as a terminal would show them.
+std::string CleanCell(std::string_view cell) {
+  std::string out;
+  out.reserve(cell.size());
+  for (size_t i = 0; i < cell.size();) {
+    const auto c = static_cast<unsigned char>(cell[i]);
+    if (c < 0x80) {
+      out += (c < 0x20 || c == 0x7f) ? ' ' : static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    char32_t cp = 0;
+    const size_t length = Utf8At(cell, i, &cp);
+    if (length == 0) {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    } else {
+      if (IsTerminalControl(cp)) {
+        out += ' ';
+      } else {
+        out.append(cell.substr(i, length));
+      }
+      i += length;
+    }
+  }
+  return out;
 }
 
 // Every cell but a row's last is padded to its column's width: the widest

@@ -215,6 +215,21 @@ TEST(KubectlEndpointsTableTest, UnknownAgeAndControlCharacters) {
             "we b    <none>      <unknown>\n");
 }
 
+TEST(KubectlEndpointsTableTest, TerminalControlsFromTheServerPrintAsSpaces) {
+  json object = WithEndpoints(0, 0);
+  // ESC, a C1 CSI (U+009B), a right-to-left override (U+202E), a line
+  // separator (U+2028) and a byte that is not UTF-8; an accent passes.
+  object["name"] =
+      "a\x1b[2Jb\xc2\x9b"
+      "1mc\xe2\x80\xae"
+      "d\xe2\x80\xa8"
+      "e\xff\xc3\xa9";
+  object["creationTimestamp"] = "soon";
+  EXPECT_EQ(FormatEndpointsTable(json::array({object}), kNow, {}),
+            "NAME               ENDPOINTS   AGE\n"
+            "a [2Jb 1mc d e\xef\xbf\xbd\xc3\xa9   <none>      <unknown>\n");
+}
+
 // --- get services ----------------------------------------------------------------------------
 
 json Service(std::string name, int ready, int not_ready, json ports, json created,
