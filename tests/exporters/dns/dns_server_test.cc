@@ -134,9 +134,9 @@ class DnsServerTest : public ::testing::Test {
 
   void Start(DnsServer::Options options = {}, const std::string& host = "127.0.0.1") {
     host_ = host;
-    options.on_answer = [this](std::string_view rcode) {
+    options.on_answer = [this](std::string_view rcode, uint64_t count) {
       std::lock_guard<std::mutex> lock(mutex_);
-      ++answers_[std::string(rcode)];
+      answers_[std::string(rcode)] += static_cast<int>(count);
     };
     server_ = std::make_unique<DnsServer>(board_, clock_, std::move(options));
     const Status s = server_->Start(ListenAddress{host, 0});
