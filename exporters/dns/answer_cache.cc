@@ -99,14 +99,15 @@ std::optional<DnsRcode> AnswerCache::Answer(const ScannedQuery& query,
   if (!epoch_) Refresh();
   const std::span<const uint8_t> asked =
       message.subspan(ScannedQuery::kNameOffset, query.name_size);
-  key_.clear();
-  key_.push_back(static_cast<char>(query.type >> 8));
-  key_.push_back(static_cast<char>(query.type & 0xff));
-  key_.push_back(static_cast<char>(query.qclass >> 8));
-  key_.push_back(static_cast<char>(query.qclass & 0xff));
-  key_.push_back(static_cast<char>(!query.edns ? 0 : query.dnssec_ok ? 2 : 1));
   constexpr size_t kNameInKey = 5;
-  for (const uint8_t c : asked) key_.push_back(Lower(c));
+  key_.resize(kNameInKey + asked.size());
+  char* key = key_.data();
+  key[0] = static_cast<char>(query.type >> 8);
+  key[1] = static_cast<char>(query.type & 0xff);
+  key[2] = static_cast<char>(query.qclass >> 8);
+  key[3] = static_cast<char>(query.qclass & 0xff);
+  key[4] = static_cast<char>(!query.edns ? 0 : query.dnssec_ok ? 2 : 1);
+  for (size_t i = 0; i < asked.size(); ++i) key[kNameInKey + i] = Lower(asked[i]);
   const std::span<const uint8_t> lower(reinterpret_cast<const uint8_t*>(key_.data()) + kNameInKey,
                                        query.name_size);
 
