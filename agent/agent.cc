@@ -45,7 +45,9 @@ Agent::Agent(Config config, const Clock& clock, ConfigSource source)
     DnsServer::Options dns;
     dns.zone.domain = config_.dns.domain;
     dns.zone.ttl = static_cast<uint32_t>(config_.dns.ttl_seconds);
-    dns.on_answer = [this](std::string_view rcode) { metrics_.RecordDnsQuery(rcode); };
+    dns.on_answer = [this](std::string_view rcode, uint64_t count) {
+      metrics_.RecordDnsQuery(rcode, count);
+    };
     dns_ = std::make_unique<DnsServer>(served_board(), clock_, std::move(dns));
     // The usual answers exist from the start, so that rate() sees the first.
     for (const char* rcode : {"NOERROR", "NXDOMAIN", "REFUSED", "FORMERR"}) {

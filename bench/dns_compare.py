@@ -3,11 +3,11 @@
 
 Both serve the same records: vigil from a config of N services (3 ready
 endpoints each, no probe), NSD from the zone file written from the same
-list. Each server gets one core (taskset), dnsperf another. The query mix is
-the A and the SRV of every service, in turn. For each server: the queries
-per second dnsperf reaches with 100 queries outstanding, then the latency
-percentiles at a fixed rate both can serve (a fraction of the slower one's
-maximum, from dnsperf -v).
+list. Each server gets one core (taskset), dnsperf another, shared with
+this script. The query mix is the A and the SRV of every service, in
+turn. For each server: the queries per second dnsperf reaches with 100
+queries outstanding, then the latency percentiles at a fixed rate both can
+serve (a fraction of the slower one's maximum, from dnsperf -v).
 
 Before and after the load every query of the mix is asked of both servers
 and the answers checked record for record (names, types, TTLs, data)
@@ -369,6 +369,9 @@ def main():
     for tool in ("nsd", "dnsperf", "taskset") + (("nginx",) if args.flips else ()):
         if shutil.which(tool) is None:
             refuse(f"{tool} is not installed")
+    # This script (reading dnsperf's output, checking answers) runs beside
+    # the client: the server's core is the server's alone.
+    os.sched_setaffinity(0, {args.client_cpu})
 
     work = tempfile.mkdtemp(prefix="vigil-dns-bench-")
     svcs = services(args.services)

@@ -25,7 +25,8 @@ constexpr size_t kMaxUdpDatagram = 65535;
 constexpr size_t kTcpReadChunk = 64 << 10;
 // Work done per event before the loop looks at the others: a flood on one
 // socket cannot hold the rest back.
-constexpr int kUdpBatch = 64;
+constexpr int kUdpBatch = 32;  // datagrams per recvmmsg
+constexpr int kUdpRounds = 2;
 constexpr int kAcceptBatch = 64;
 // What one TCP connection gets answered per turn of the loop: the rest of a
 // pipeline waits for the next turn, after the other sockets' work.
@@ -126,7 +127,7 @@ class DnsServer::Loop {
         options_(options),
         responder_(board, options.zone, options.on_answer),
         connection_count_(connection_count),
-        udp_buffer_(kMaxUdpDatagram) {}
+        udp_buffers_(new uint8_t[kUdpBatch * kMaxUdpDatagram]) {}
 
   ~Loop() {
     for (auto& [fd, c] : connections_) close(fd);
@@ -200,6 +201,16 @@ class DnsServer::Loop {
   }
 
  private:
+  // One datagram of a batch: where it came from, and its answer.
+  struct UdpSlot {
+    sockaddr_storage from{};
+    iovec iov{};
+    alignas(cmsghdr) char control[256];
+    std::vector<uint8_t> answer;
+    iovec reply_iov{};
+    alignas(cmsghdr) char reply_control[CMSG_SPACE(sizeof(in6_pktinfo))];
+  };
+
   struct Connection {
     std::vector<uint8_t> in;  // received, not yet answered
     size_t in_start = 0;      // where the next message's length begins
@@ -280,43 +291,78 @@ class DnsServer::Loop {
     return static_cast<int>(std::max<int64_t>(0, wait.count()));
   }
 
+  // Receives up to kUdpBatch datagrams at once, answers them from the
+  // board as it is after they arrived, and sends the answers at once.
   void ReadUdp() {
-    for (int i = 0; i < kUdpBatch; ++i) {
-      sockaddr_storage from{};
-      iovec iov{udp_buffer_.data(), udp_buffer_.size()};
-      alignas(cmsghdr) char control[256];
-      msghdr message{};
-      message.msg_name = &from;
-      message.msg_namelen = sizeof from;
-      message.msg_iov = &iov;
-      message.msg_iovlen = 1;
-      message.msg_control = control;
-      message.msg_controllen = sizeof control;
-      const ssize_t n = recvmsg(udp_, &message, MSG_DONTWAIT);
-      if (n < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-          spdlog::debug("dns: recvmsg: {}", std::strerror(errno));
+    for (int round = 0; round < kUdpRounds; ++round) {
+      std::array<mmsghdr, kUdpBatch> received{};
+      for (int i = 0; i < kUdpBatch; ++i) {
+        UdpSlot& slot = udp_slots_[i];
+        slot.iov = {udp_buffers_.get() + static_cast<size_t>(i) * kMaxUdpDatagram, kMaxUdpDatagram};
+        msghdr& m = received[i].msg_hdr;
+        m.msg_name = &slot.from;
+        m.msg_namelen = sizeof slot.from;
+        m.msg_iov = &slot.iov;
+        m.msg_iovlen = 1;
+        m.msg_control = slot.control;
+        m.msg_controllen = sizeof slot.control;
+      }
+      const int n = recvmmsg(udp_, received.data(), kUdpBatch, MSG_DONTWAIT, nullptr);
+      if (n <= 0) {
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+          spdlog::debug("dns: recvmmsg: {}", std::strerror(errno));
         }
         return;
       }
-      if (!responder_.Respond({udp_buffer_.data(), static_cast<size_t>(n)}, DnsTransport::kUdp,
-                              &answer_)) {
-        continue;
+      std::array<mmsghdr, kUdpBatch> replies{};
+      int answered = 0;
+      responder_.BeginBatch();
+      for (int i = 0; i < n; ++i) {
+        UdpSlot& slot = udp_slots_[i];
+        const msghdr& m = received[i].msg_hdr;
+        if ((m.msg_flags & MSG_TRUNC) != 0) continue;  // larger than any datagram: cannot be
+        if (!responder_.Answer(
+                {static_cast<const uint8_t*>(slot.iov.iov_base), received[i].msg_len},
+                DnsTransport::kUdp, &slot.answer)) {
+          continue;
+        }
+        Reply(slot, m, &replies[answered++].msg_hdr);
       }
-      SendUdp(from, message.msg_namelen, message);
+      responder_.EndBatch();
+      Send(replies.data(), answered);
+      if (n < kUdpBatch) return;
     }
   }
 
-  // Sends answer_ to `to`, from the address the query came to when the
-  // socket listens on every interface.
-  void SendUdp(const sockaddr_storage& to, socklen_t to_size, const msghdr& received) {
-    iovec iov{answer_.data(), answer_.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in6_pktinfo))] = {};
-    msghdr reply{};
-    reply.msg_name = const_cast<sockaddr_storage*>(&to);
-    reply.msg_namelen = to_size;
-    reply.msg_iov = &iov;
-    reply.msg_iovlen = 1;
+  // Sends `count` replies. A full socket buffer loses answers, as UDP may;
+  // the clients ask again.
+  void Send(mmsghdr* replies, int count) {
+    while (count > 0) {
+      const int sent =
+          sendmmsg(udp_, replies, static_cast<unsigned>(count), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (sent < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        // The first reply fails alone (an address the kernel refuses): skip it.
+        spdlog::debug("dns: sendmmsg: {}", std::strerror(errno));
+        ++replies;
+        --count;
+        continue;
+      }
+      replies += sent;
+      count -= sent;
+    }
+  }
+
+  // The reply to the datagram `received` of `slot`: its answer, to the
+  // sender, from the address the query came to when the socket listens on
+  // every interface.
+  static void Reply(UdpSlot& slot, const msghdr& received, msghdr* reply) {
+    slot.reply_iov = {slot.answer.data(), slot.answer.size()};
+    reply->msg_name = &slot.from;
+    reply->msg_namelen = received.msg_namelen;
+    reply->msg_iov = &slot.reply_iov;
+    reply->msg_iovlen = 1;
     for (cmsghdr* c = CMSG_FIRSTHDR(&received); c != nullptr;
          c = CMSG_NXTHDR(const_cast<msghdr*>(&received), c)) {
       if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
@@ -324,32 +370,28 @@ class DnsServer::Loop {
         std::memcpy(&info, CMSG_DATA(c), sizeof info);
         in_pktinfo source{};
         source.ipi_spec_dst = info.ipi_addr;
-        reply.msg_control = control;
-        reply.msg_controllen = CMSG_SPACE(sizeof source);
-        cmsghdr* out = CMSG_FIRSTHDR(&reply);
-        out->cmsg_level = IPPROTO_IP;
-        out->cmsg_type = IP_PKTINFO;
-        out->cmsg_len = CMSG_LEN(sizeof source);
-        std::memcpy(CMSG_DATA(out), &source, sizeof source);
+        SetControl(slot, reply, IPPROTO_IP, IP_PKTINFO, &source, sizeof source);
         break;
       }
       if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
         in6_pktinfo source;
         std::memcpy(&source, CMSG_DATA(c), sizeof source);
-        reply.msg_control = control;
-        reply.msg_controllen = CMSG_SPACE(sizeof source);
-        cmsghdr* out = CMSG_FIRSTHDR(&reply);
-        out->cmsg_level = IPPROTO_IPV6;
-        out->cmsg_type = IPV6_PKTINFO;
-        out->cmsg_len = CMSG_LEN(sizeof source);
-        std::memcpy(CMSG_DATA(out), &source, sizeof source);
+        SetControl(slot, reply, IPPROTO_IPV6, IPV6_PKTINFO, &source, sizeof source);
         break;
       }
     }
-    // A full socket buffer loses the answer, as UDP may; the client asks again.
-    if (sendmsg(udp_, &reply, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN) {
-      spdlog::debug("dns: sendmsg: {}", std::strerror(errno));
-    }
+  }
+
+  static void SetControl(UdpSlot& slot, msghdr* reply, int level, int type, const void* data,
+                         size_t size) {
+    std::memset(slot.reply_control, 0, sizeof slot.reply_control);
+    reply->msg_control = slot.reply_control;
+    reply->msg_controllen = CMSG_SPACE(size);
+    cmsghdr* out = CMSG_FIRSTHDR(reply);
+    out->cmsg_level = level;
+    out->cmsg_type = type;
+    out->cmsg_len = CMSG_LEN(size);
+    std::memcpy(CMSG_DATA(out), data, size);
   }
 
   void Accept() {
@@ -479,14 +521,17 @@ class DnsServer::Loop {
   // answers and budget left; how many, or nullopt when the connection was
   // dropped.
   std::optional<size_t> AnswerReceived(int fd, Connection& c, Budget& budget) {
+    if (budget.spent() || !HasRoom(c) || !HasMessage(c)) return 0;
     size_t answered = 0;
+    responder_.BeginBatch();
     while (!budget.spent() && HasRoom(c) && HasMessage(c)) {
       const size_t length = static_cast<size_t>(c.in[c.in_start] << 8 | c.in[c.in_start + 1]);
       const std::span<const uint8_t> message(c.in.data() + c.in_start + 2, length);
       c.in_start += 2 + length;
-      if (!responder_.Respond(message, DnsTransport::kTcp, &answer_)) {
+      if (!responder_.Answer(message, DnsTransport::kTcp, &answer_)) {
         // Nothing to say to it: a stream that carries such a message has
         // lost its framing, or its sender means no good.
+        responder_.EndBatch();
         Drop(fd);
         return std::nullopt;
       }
@@ -497,6 +542,7 @@ class DnsServer::Loop {
       budget.Spend(answer_.size());
       ++answered;
     }
+    responder_.EndBatch();
     // Keep only the unanswered bytes.
     if (c.in_start > 0) {
       c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(c.in_start));
@@ -576,8 +622,11 @@ class DnsServer::Loop {
   std::optional<Time> accept_paused_until_;
   std::unordered_map<int, Connection> connections_;
   std::vector<int> pending_;  // connections with queries left for the next turn
-  std::vector<uint8_t> udp_buffer_;
-  std::vector<uint8_t> answer_;
+  // kUdpBatch datagrams of kMaxUdpDatagram, left uninitialized: only the
+  // pages datagrams fill are ever touched.
+  std::unique_ptr<uint8_t[]> udp_buffers_;
+  std::array<UdpSlot, kUdpBatch> udp_slots_;
+  std::vector<uint8_t> answer_;  // TCP's
 };
 
 DnsServer::DnsServer(const StatusBoard& board, const Clock& clock, Options options)

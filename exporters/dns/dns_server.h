@@ -1,6 +1,9 @@
 // The DNS server: UDP and TCP on one address and port, answering for the
 // zone from a StatusBoard (DnsResponder) on a thread of its own, an event
-// loop on one epoll. It never touches the probe loop.
+// loop on one epoll. It never touches the probe loop. UDP datagrams are
+// received and answered in batches (recvmmsg, sendmmsg); the board is
+// looked at once per batch, after it was received, so that a change
+// committed before a query arrived is in its answer.
 //
 // TCP connections (RFC 7766: several queries per connection, pipelined) are
 // held to limits, so that no client can starve the others: at most

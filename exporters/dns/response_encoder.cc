@@ -167,8 +167,12 @@ size_t Largest(size_t max, Fits fits) {
 }  // namespace
 
 size_t UdpLimit(const DnsQuery& query) {
-  if (!query.edns) return kMinUdpPayload;
-  return std::clamp<size_t>(query.edns->udp_size, kMinUdpPayload, kMaxUdpPayload);
+  return UdpLimit(query.edns ? std::optional<uint16_t>(query.edns->udp_size) : std::nullopt);
+}
+
+size_t UdpLimit(std::optional<uint16_t> edns_udp_size) {
+  if (!edns_udp_size) return kMinUdpPayload;
+  return std::clamp<size_t>(*edns_udp_size, kMinUdpPayload, kMaxUdpPayload);
 }
 
 ResponseEncoder::ResponseEncoder() : buffer_(ldns_buffer_new(kMinUdpPayload)) {}

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "common/status.h"
@@ -29,6 +30,8 @@ inline constexpr size_t kMaxTcpMessage = 65535;
 
 // The most a UDP response to `query` may take.
 size_t UdpLimit(const DnsQuery& query);
+// The same for a query with an EDNS0 UDP size, or without (nullopt).
+size_t UdpLimit(std::optional<uint16_t> edns_udp_size);
 
 class ResponseEncoder {
  public:

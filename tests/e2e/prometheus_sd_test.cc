@@ -1,17 +1,22 @@
 // Debian's Prometheus (2.42) discovers its targets from vigil: the README's
 // http_sd_configs example, pointed at a live agent probing three real
 // replicas, lists exactly the ready ones with the mapped labels; a replica
-// failing its probe leaves the targets and returns after it recovers.
+// failing its probe leaves the targets and returns after it recovers. With
+// the etcd registry (a real etcd, two agents as two nodes), the SD answer
+// of either agent lists the endpoints of both nodes, each under its node.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
 
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "tests/e2e/process.h"
 #include "tests/e2e/readme_block.h"
+#include "tests/support/etcd_server.h"
 #include "tests/support/host.h"
 #include "tests/support/test_http_server.h"
 #include "tests/support/wait.h"
@@ -20,6 +25,7 @@ namespace vigil {
 namespace {
 
 using std::chrono::seconds;
+using testing::EtcdServer;
 using testing::TestHttpServer;
 using testing::WaitUntil;
 
@@ -137,6 +143,135 @@ services:
   EXPECT_EQ(server.Wait(seconds(10)), 0) << server.Stderr();
   agent.Signal(SIGTERM);
   EXPECT_EQ(agent.Wait(seconds(5)), 0);
+  std::filesystem::remove_all(dir);
+}
+
+// The targets of an SD answer as (target, node, ready) for the service
+// "web", with every group's labels checked; a malformed answer or a target
+// listed twice gives a set that matches none.
+using Target = std::tuple<std::string, std::string, bool>;
+std::set<Target> WebTargets(const nlohmann::json& groups) {
+  std::set<Target> out;
+  if (!groups.is_array()) return {{"(not a list)", "", false}};
+  size_t listed = 0;
+  for (const nlohmann::json& group : groups) {
+    const nlohmann::json& labels = group["labels"];
+    if (labels.value("__meta_vigil_service", "") != "web") continue;
+    const bool ready = labels.value("__meta_vigil_endpoint_ready", "") == "true";
+    const bool labelled = labels.value("__meta_vigil_namespace", "") == "default" &&
+                          labels.value("__meta_vigil_port_name", "") == "http" &&
+                          labels.value("__meta_vigil_service_label_app", "") == "web";
+    for (const nlohmann::json& target : group["targets"]) {
+      out.insert({labelled ? target.get<std::string>() : "(labels missing)",
+                  labels.value("__meta_vigil_node", ""), ready});
+      ++listed;
+    }
+  }
+  if (out.size() != listed) out.insert({"(a duplicate)", "", false});
+  return out;
+}
+
+TEST(PrometheusSdTest, WithEtcdEachAgentListsTheEndpointsOfEveryNode) {
+  if (EtcdServer::Binary().empty()) GTEST_SKIP() << "etcd is not installed (etcd-server)";
+  EtcdServer etcd;
+  ASSERT_TRUE(etcd.Start()) << etcd.error();
+  // node-a probes two replicas, node-b two, one of them never ready.
+  auto replicas =
+      TestHttpServer::OnOnePort({"127.0.41.1", "127.0.41.2", "127.0.42.1", "127.0.42.2"});
+  replicas[3]->SetStatus("/ready", 503);
+  const std::string port = std::to_string(replicas[0]->port());
+  const std::string a1 = "127.0.41.1:" + port, a2 = "127.0.41.2:" + port, b1 = "127.0.42.1:" + port,
+                    b2 = "127.0.42.2:" + port;
+
+  const std::string dir = e2e::MakeTempDir();
+  const auto start = [&](const std::string& node, const std::string& endpoints) {
+    const std::string config = dir + "/" + node + ".yaml";
+    e2e::WriteFile(config, R"(listen: 127.0.0.1:0
+registry:
+  backend: etcd
+  etcd: {endpoints: [")" + etcd.endpoint() +
+                               R"("], prefix: /vigil, leaseTTLSeconds: 10}
+probeDefaults: {periodSeconds: 0.2, failureThreshold: 1}
+services:
+  - name: web
+    labels: {app: web}
+    ports: [{name: http, port: )" +
+                               port + R"(}]
+    endpoints: [)" + endpoints +
+                               R"(]
+    readinessProbe: {httpGet: {path: /ready, port: http}}
+)");
+    return std::make_unique<e2e::Process>(
+        std::vector<std::string>{kVigil, "agent", "--config", config, "--node", node});
+  };
+  const std::unique_ptr<e2e::Process> agent_a = start("node-a", "127.0.41.1, 127.0.41.2");
+  const std::unique_ptr<e2e::Process> agent_b = start("node-b", "127.0.42.1, 127.0.42.2");
+  int port_a = 0, port_b = 0;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        port_a = e2e::ApiPort(agent_a->Stderr());
+        port_b = e2e::ApiPort(agent_b->Stderr());
+        return port_a > 0 && port_b > 0;
+      },
+      seconds(10)))
+      << agent_a->Stderr() << agent_b->Stderr();
+  httplib::Client api_a("127.0.0.1", port_a), api_b("127.0.0.1", port_b);
+  for (httplib::Client* api : {&api_a, &api_b}) {
+    api->set_connection_timeout(seconds(2));
+    api->set_read_timeout(seconds(5));
+  }
+  const auto targets = [](httplib::Client& api, const std::string& query) {
+    httplib::Result res = api.Get("/vigil/v1/prometheus/targets" + query);
+    if (!res || res->status != 200) return std::set<Target>{{"(no answer)", "", false}};
+    return WebTargets(nlohmann::json::parse(res->body, nullptr, false));
+  };
+
+  // node-a's SD answer: the ready endpoints of both nodes, each under its
+  // own node; node-b's, the same.
+  const std::set<Target> ready = {{a1, "node-a", true}, {a2, "node-a", true}, {b1, "node-b", true}};
+  std::set<Target> got;
+  ASSERT_TRUE(
+      WaitUntil([&] { return (got = targets(api_a, "?ready=true")) == ready; }, seconds(30)))
+      << ::testing::PrintToString(got) << "\nnode-a:\n"
+      << agent_a->Stderr() << "\nnode-b:\n"
+      << agent_b->Stderr();
+  EXPECT_TRUE(WaitUntil([&] { return targets(api_b, "?ready=true") == ready; }, seconds(10)));
+  // Without ready=true, node-b's endpoint that is not ready too, as such.
+  std::set<Target> all = ready;
+  all.insert({b2, "node-b", false});
+  EXPECT_TRUE(WaitUntil([&] { return (got = targets(api_a, "")) == all; }, seconds(10)))
+      << ::testing::PrintToString(got);
+
+  // node-b's ready replica fails: it leaves node-a's answer; recovering, it
+  // returns, and so does the one that was never ready.
+  replicas[2]->SetStatus("/ready", 503);
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return (got = targets(api_a, "?ready=true")) ==
+               std::set<Target>{{a1, "node-a", true}, {a2, "node-a", true}};
+      },
+      seconds(15)))
+      << ::testing::PrintToString(got);
+  replicas[2]->SetStatus("/ready", 200);
+  replicas[3]->SetStatus("/ready", 200);
+  std::set<Target> every = ready;
+  every.insert({b2, "node-b", true});
+  EXPECT_TRUE(
+      WaitUntil([&] { return (got = targets(api_a, "?ready=true")) == every; }, seconds(15)))
+      << ::testing::PrintToString(got);
+
+  // node-b stops: its endpoints leave node-a's answer with its lease.
+  agent_b->Signal(SIGTERM);
+  EXPECT_EQ(agent_b->Wait(seconds(10)), 0) << agent_b->Stderr();
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return (got = targets(api_a, "?ready=true")) ==
+               std::set<Target>{{a1, "node-a", true}, {a2, "node-a", true}};
+      },
+      seconds(20)))
+      << ::testing::PrintToString(got);
+  agent_a->Signal(SIGTERM);
+  EXPECT_EQ(agent_a->Wait(seconds(10)), 0) << agent_a->Stderr();
   std::filesystem::remove_all(dir);
 }
 

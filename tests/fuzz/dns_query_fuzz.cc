@@ -3,14 +3,21 @@
 // dropped only when it is shorter than a header or is a response; a decoded
 // query's labels fit DNS's limits; every answer is a well-formed response
 // (ldns reads it back) with the query's id, within its transport's size.
+// The hot path too: a message ScanDnsQuery takes decodes through ldns to
+// the same query, and the precompiled answer (AnswerCache, kept across
+// inputs, so that later ones are patched copies) is byte for byte the one
+// built for the query by ldns's decoder, the zone and the encoder.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <variant>
 #include <vector>
 
+#include "exporters/dns/answer_cache.h"
 #include "exporters/dns/dns_responder.h"
 #include "exporters/dns/query_decoder.h"
+#include "exporters/dns/query_scanner.h"
 #include "exporters/dns/response_encoder.h"
 #include "exporters/registry/status_board.h"
 #include "tests/fuzz/fuzz_check.h"
@@ -65,6 +72,34 @@ void CheckResponse(const std::vector<uint8_t>& wire, std::span<const uint8_t> qu
   ldns_pkt_free(packet);
 }
 
+const vigil::DnsZone& Zone() {
+  static const vigil::DnsZone* zone = new vigil::DnsZone{"vigil", 5, {"127.0.0.1", "fd00::53"}};
+  return *zone;
+}
+
+// The scanner against ldns's decoder, and the cache against the answers
+// built for each query.
+void CheckHotPath(std::span<const uint8_t> message, const vigil::DecodedQuery& decoded) {
+  const std::optional<vigil::ScannedQuery> scanned = vigil::ScanDnsQuery(message);
+  if (!scanned) return;
+  const auto* query = std::get_if<vigil::DnsQuery>(&decoded);
+  FUZZ_CHECK(query != nullptr);
+  FUZZ_CHECK(scanned->name_size <= 255);
+  FUZZ_CHECK(vigil::ToDnsQuery(*scanned, message.subspan(vigil::ScannedQuery::kNameOffset,
+                                                         scanned->name_size)) == *query);
+  static vigil::AnswerCache cache(Board(), Zone());
+  static vigil::ResponseEncoder encoder;
+  cache.Refresh();
+  for (const size_t limit : {vigil::UdpLimit(*query), vigil::kMaxTcpMessage}) {
+    std::vector<uint8_t> cached;
+    FUZZ_CHECK(cache.Answer(*scanned, message, limit, &cached).has_value());
+    std::vector<uint8_t> built;
+    FUZZ_CHECK(
+        encoder.Encode(*query, vigil::AnswerQuery(*query, Board(), Zone()), limit, &built).ok());
+    FUZZ_CHECK(cached == built);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -89,8 +124,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     udp_limit = vigil::UdpLimit(query);
     FUZZ_CHECK(udp_limit >= vigil::kMinUdpPayload && udp_limit <= vigil::kMaxUdpPayload);
   }
+  CheckHotPath(message, decoded);
 
-  static vigil::DnsResponder responder(Board(), vigil::DnsZone{"vigil", 5, {"127.0.0.1"}});
+  static vigil::DnsResponder responder(Board(), Zone());
   std::vector<uint8_t> out;
   const bool udp = responder.Respond(message, vigil::DnsTransport::kUdp, &out);
   FUZZ_CHECK(udp == answered);

@@ -12,8 +12,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "tests/support/dig.h"
 #include "tests/support/dns_messages.h"
@@ -134,9 +136,9 @@ class DnsServerTest : public ::testing::Test {
 
   void Start(DnsServer::Options options = {}, const std::string& host = "127.0.0.1") {
     host_ = host;
-    options.on_answer = [this](std::string_view rcode) {
+    options.on_answer = [this](std::string_view rcode, uint64_t count) {
       std::lock_guard<std::mutex> lock(mutex_);
-      ++answers_[std::string(rcode)];
+      answers_[std::string(rcode)] += static_cast<int>(count);
     };
     server_ = std::make_unique<DnsServer>(board_, clock_, std::move(options));
     const Status s = server_->Start(ListenAddress{host, 0});
@@ -390,6 +392,79 @@ TEST_F(DnsServerTest, ThousandsOfMalformedMessagesLeaveItAnswering) {
   EXPECT_EQ(Answer("web.default.svc.vigil", "A"), Lines{"web.default.svc.vigil. 5 IN A 10.0.0.1"});
   EXPECT_EQ(Answer("web.default.svc.vigil", "A", {"+tcp"}),
             Lines{"web.default.svc.vigil. 5 IN A 10.0.0.1"});
+}
+
+// Queries arriving together are received and answered in batches: each
+// answer goes to its sender, with its ID, its question in the case asked
+// and its service's address; a change committed between bursts is in every
+// answer of the next.
+TEST_F(DnsServerTest, ABurstOfQueriesIsAnsweredEachToItsSender) {
+  std::vector<EndpointsObject> services;
+  for (int i = 0; i < 20; ++i) {
+    services.push_back(Service("s" + std::to_string(i),
+                               {Endpoint("10.0.5." + std::to_string(i + 1), 8080, true)}));
+  }
+  board_.Put(services);
+  Start();
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(server_->port()));
+  inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  constexpr int kClients = 3;
+  constexpr int kEach = 40;
+  std::vector<int> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.push_back(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    const int buffer = 1 << 20;
+    setsockopt(clients.back(), SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  }
+  // The query of client c's i-th message: its ID, and a name whose case
+  // varies.
+  const auto name = [](int c, int i) {
+    std::string n = "s" + std::to_string((c * kEach + i) % 20) + ".default.svc.vigil";
+    if (i % 2 == 1) n[0] = 'S';
+    if (i % 3 == 1) n.replace(n.size() - 5, 5, "VIGIL");
+    return n;
+  };
+  const auto burst = [&](int third) {  // the addresses are 10.0.THIRD.x
+    for (int i = 0; i < kEach; ++i) {
+      for (int c = 0; c < kClients; ++c) {
+        const DnsBytes q =
+            testing::DnsQueryBytes(static_cast<uint16_t>(c * 1000 + i), name(c, i), 1);
+        ASSERT_EQ(
+            sendto(clients[c], q.data(), q.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to),
+            static_cast<ssize_t>(q.size()));
+      }
+    }
+    for (int c = 0; c < kClients; ++c) {
+      std::set<int> ids;
+      while (ids.size() < kEach) {
+        pollfd p{clients[c], POLLIN, 0};
+        ASSERT_GT(poll(&p, 1, 5000), 0) << "client " << c << ": " << ids.size() << " answers";
+        uint8_t buffer[4096];
+        const ssize_t n = recv(clients[c], buffer, sizeof buffer, 0);
+        ASSERT_GT(n, 12);
+        const int id = buffer[0] << 8 | buffer[1];
+        const int i = id - c * 1000;
+        ASSERT_TRUE(i >= 0 && i < kEach) << "client " << c << " got ID " << id;
+        EXPECT_TRUE(ids.insert(i).second) << "answered twice: " << id;
+        const DnsBytes q = testing::DnsQueryBytes(static_cast<uint16_t>(id), name(c, i), 1);
+        // The question as sent, and one A record: the service's address.
+        ASSERT_GE(static_cast<size_t>(n), q.size() - 4);
+        EXPECT_TRUE(std::equal(q.begin() + 12, q.end() - 4, buffer + 12)) << name(c, i);
+        EXPECT_EQ(buffer[7], 1) << name(c, i);
+        const int service = (c * kEach + i) % 20;
+        EXPECT_EQ(buffer[n - 4], 10);
+        EXPECT_EQ(buffer[n - 2], third) << name(c, i);
+        EXPECT_EQ(buffer[n - 1], service + 1) << name(c, i);
+      }
+    }
+  };
+  burst(5);
+  for (EndpointsObject& s : services) s.endpoints[0].address[5] = '6';  // 10.0.6.x
+  board_.Put(services);
+  burst(6);
+  for (int fd : clients) close(fd);
 }
 
 TEST_F(DnsServerTest, MessagesWithoutAnAnswerEndTheirConnection) {
