@@ -28,13 +28,15 @@ def refuse(message):
     sys.exit(f"benchmark refused: {message}; no figure is printed from such a run")
 
 
-def start_nginx(workdir, port, cpu=None, addresses=(), timeout=10):
+def start_nginx(workdir, port, cpu=None, addresses=(), timeout=10, access_log=None):
     """nginx on 0.0.0.0:`port`, answering every path with a token of this run.
     Returns once nginx answers with that token on 127.0.0.1 and on each of
     `addresses`, so that a figure never comes from a run whose target is
-    another process holding the port, or nothing at all; refuses otherwise."""
+    another process holding the port, or nothing at all; refuses otherwise.
+    With `access_log` (a path), nginx logs each request there as
+    "$msec $server_addr" (see probe_intervals)."""
     token = secrets.token_hex(8)
-    process = _spawn_nginx(workdir, port, cpu, token)
+    process = _spawn_nginx(workdir, port, cpu, token, access_log)
     deadline = time.time() + timeout
     targets = ["127.0.0.1", *addresses]
     problem = "nginx did not answer"
@@ -81,7 +83,7 @@ def check_probes_ran(who, ran_per_s, expected_per_s, failed, lateness_p99_ms=Non
         raise BenchError(f"{who}: schedule lateness p99 {lateness_p99_ms:.1f} ms: it fell behind")
 
 
-def _spawn_nginx(workdir, port, cpu, token):
+def _spawn_nginx(workdir, port, cpu, token, access_log=None):
     conf = os.path.join(workdir, "nginx.conf")
     with open(conf, "w") as f:
         f.write(f"""
@@ -93,7 +95,8 @@ pid {workdir}/nginx.pid;
 error_log {workdir}/nginx-error.log warn;
 events {{ worker_connections 16384; multi_accept on; }}
 http {{
-  access_log off;
+  {f"log_format probes '$msec $server_addr'; access_log {access_log} probes buffer=256k flush=1s;"
+   if access_log else "access_log off;"}
   server {{
     listen 0.0.0.0:{port} backlog=16384;
     location / {{ return 200 "{token}\\n"; }}
@@ -310,3 +313,22 @@ def append_flip_service(path, flip_port):
                            "      httpGet: {path: /ready}",
                            "      periodSeconds: 0.05",
                            "      failureThreshold: 1"]) + "\n")
+
+
+def probe_intervals(access_log, t0, t1, period):
+    """From an nginx access log of "$msec $server_addr" lines: for every
+    request in [t0, t1] (epoch seconds) after the first to the same address,
+    the time since that previous one less `period`, in milliseconds. A probe
+    that starts late makes its interval longer by as much; nginx stamps
+    requests to the millisecond."""
+    last, out = {}, []
+    with open(access_log) as f:
+        for line in f:
+            stamp, address = line.split()
+            t = float(stamp)
+            if t < t0 or t > t1:
+                continue
+            if address in last:
+                out.append((t - last[address] - period) * 1e3)
+            last[address] = t
+    return out

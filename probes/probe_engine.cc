@@ -318,12 +318,15 @@ void ProbeEngine::Loop::Run() {
   while (true) {
     const int count = epoll_wait(epoll_fd_, events.data(), kMaxEvents, NextTimeout());
     if (stopping_.load(std::memory_order_acquire)) break;
+    // One reading of the clock for the turn's events and expiries: when the
+    // loop learned of them.
+    const Time now = clock_.Now();
     bool posted = false;
     int running = 0;
     for (int i = 0; i < count; ++i) {
       const uint64_t data = events[i].data.u64;
       if (SocketProbes::Owns(data)) {
-        sockets_->OnEvent(data, events[i].events);
+        sockets_->OnEvent(data, events[i].events, now);
       } else if (ExecProbes::Owns(data)) {
         execs_->OnEvent(data, events[i].events);
       } else if (data == static_cast<uint64_t>(event_fd_)) {
@@ -333,8 +336,8 @@ void ProbeEngine::Loop::Run() {
                                  CurlEvents(events[i].events), &running);
       }
     }
-    sockets_->Expire(clock_.Now());
-    execs_->Expire(clock_.Now());
+    sockets_->Expire(now);
+    execs_->Expire(now);
     if (curl_deadline_ && Steady::now() >= *curl_deadline_) {
       curl_deadline_.reset();  // before the call, which may set the next one
       curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
@@ -348,16 +351,14 @@ void ProbeEngine::Loop::Run() {
 }
 
 int ProbeEngine::Loop::NextTimeout() {
-  const Steady::time_point now = Steady::now();
-  Steady::duration wait = next_heartbeat_ - now;
-  if (curl_deadline_) wait = std::min(wait, *curl_deadline_ - now);
-  if (wake_at_) wait = std::min(wait, *wake_at_ - clock_.Now());
-  if (const std::optional<Time> deadline = sockets_->NextDeadline()) {
-    wait = std::min(wait, *deadline - clock_.Now());
+  const Steady::time_point steady_now = Steady::now();
+  Steady::duration wait = next_heartbeat_ - steady_now;
+  if (curl_deadline_) wait = std::min(wait, *curl_deadline_ - steady_now);
+  std::optional<Time> next = wake_at_;
+  for (const std::optional<Time> deadline : {sockets_->NextDeadline(), execs_->NextDeadline()}) {
+    if (deadline && (!next || *deadline < *next)) next = deadline;
   }
-  if (const std::optional<Time> deadline = execs_->NextDeadline()) {
-    wait = std::min(wait, *deadline - clock_.Now());
-  }
+  if (next) wait = std::min(wait, *next - clock_.Now());
   return EpollTimeout(wait);
 }
 

@@ -113,9 +113,10 @@ SocketProbes::Socket* SocketProbes::Find(uint64_t key) {
   return &s;
 }
 
-void SocketProbes::OnEvent(uint64_t data, uint32_t events) {
+void SocketProbes::OnEvent(uint64_t data, uint32_t events, Time now) {
   Socket* s = Find(data);
   if (s == nullptr) return;
+  now_ = now;
   const uint32_t slot = static_cast<uint32_t>(data & 0xffffffff);
   switch (s->phase) {
     case Phase::kConnecting:
@@ -142,7 +143,7 @@ void SocketProbes::Connected(uint32_t slot, uint32_t events) {
                           DialReason(err)));
   }
   if ((events & EPOLLOUT) == 0) return;
-  s.connected = clock_.Now();
+  s.connected = now_;
   if (spec.kind == ProbeSpec::Kind::kTcp) return Finish(slot, Outcome(ProbeOutcome::kSuccess));
   s.phase = Phase::kSending;
   Send(slot, events);
@@ -176,7 +177,7 @@ void SocketProbes::Read(uint32_t slot) {
     Socket& s = sockets_[slot];
     const ssize_t n = recv(s.fd, buffer_.data(), buffer_.size(), 0);
     if (n > 0) {
-      if (s.first_byte == Time{}) s.first_byte = clock_.Now();
+      if (s.first_byte == Time{}) s.first_byte = now_;
       HttpResponseParser::State state =
           s.parser.Feed(std::string_view(buffer_.data(), static_cast<size_t>(n)));
       if (state == HttpResponseParser::State::kMore && !s.planned && s.parser.headers_complete()) {
@@ -231,7 +232,7 @@ void SocketProbes::Judge(uint32_t slot) {
   ProbeResult result;
   if (s.redirect.kind == RedirectPlan::Kind::kSameHost) {
     // Go drains the body (errors dropped), then checks and follows.
-    const auto left = s.deadline - clock_.Now();
+    const auto left = s.deadline - now_;
     std::optional<ProbeResult> stop =
         JudgeFollow(s.probe->spec, s.redirect, 0, std::chrono::steady_clock::now() + left);
     if (!stop) {
@@ -276,7 +277,7 @@ SocketProbes::Socket SocketProbes::Release(uint32_t slot) {
 
 void SocketProbes::Finish(uint32_t slot, ProbeResult result) {
   Socket ended = Release(slot);
-  result.latency = Micros(clock_.Now() - ended.started);
+  result.latency = Micros(now_ - ended.started);
   // An IP literal: no name to resolve, no TLS.
   if (ended.connected != Time{}) {
     result.set_phase(ProbePhase::kConnect, Micros(ended.connected - ended.started));
@@ -289,6 +290,7 @@ void SocketProbes::Finish(uint32_t slot, ProbeResult result) {
 }
 
 void SocketProbes::Expire(Time now) {
+  now_ = now;
   // By index: a result's callback may start probes, which may add a FIFO.
   for (size_t i = 0; i < deadlines_.size(); ++i) {
     while (!deadlines_[i].queue.empty() && deadlines_[i].queue.front().first <= now) {

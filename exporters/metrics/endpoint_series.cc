@@ -9,8 +9,8 @@ namespace {
 using prometheus::MetricType;
 
 // Probes take from a millisecond (loopback) to their timeout (seconds).
-const prometheus::Histogram::BucketBoundaries kDurationBuckets = {
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+const std::vector<double> kDurationBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                              0.25,  0.5,    1,     2.5,  5,     10};
 
 constexpr std::string_view kProbeTotal = "vigil_probe_total";
 constexpr std::string_view kProbeTotalHelp =
@@ -31,6 +31,10 @@ constexpr std::array<std::string_view, 4> kResults = {
 static_assert(static_cast<size_t>(ProbeOutcome::kSuccess) == 0 &&
               static_cast<size_t>(ProbeOutcome::kError) == 3);
 constexpr std::array<std::string_view, 2> kStates = {"ready", "not_ready"};  // kToReady, ...
+
+// Transitions are counted by the state they went to.
+constexpr size_t kToReady = 0;
+constexpr size_t kToNotReady = 1;
 
 uint64_t Load(const std::atomic<uint64_t>& value) { return value.load(std::memory_order_relaxed); }
 
@@ -53,12 +57,24 @@ prometheus::ClientMetric& NewMetric(prometheus::MetricFamily& family,
 
 }  // namespace
 
+struct EndpointSeries::Endpoint {
+  const std::string* service_name = nullptr;  // the key in services_
+  Service* service = nullptr;
+  std::string endpoint;
+  std::string type;
+  DurationHistogram* duration = nullptr;           // null when not probed
+  std::array<std::atomic<uint64_t>, 4> results{};  // by ProbeOutcome
+  std::atomic<bool> ready{false};
+  std::array<std::atomic<uint64_t>, 2> transitions{};  // kToReady, kToNotReady
+};
+
 EndpointSeries::EndpointSeries(std::string node) : node_(std::move(node)) {}
 
 EndpointSeries::~EndpointSeries() = default;
 
-void EndpointSeries::Add(uint64_t id, const std::string& service, const std::string& endpoint,
-                         const std::string& type, bool ready) {
+EndpointSeries::Endpoint* EndpointSeries::Add(uint64_t id, const std::string& service,
+                                              const std::string& endpoint, const std::string& type,
+                                              bool ready) {
   Remove(id);
   auto record = std::make_unique<Endpoint>();
   record->endpoint = endpoint;
@@ -73,8 +89,7 @@ void EndpointSeries::Add(uint64_t id, const std::string& service, const std::str
   record->service_name = &it->first;
   record->service = &entry;
   if (type != "none") record->duration = AcquireDuration(entry, type);
-  index_.emplace(id, record.get());
-  endpoints_.emplace(id, std::move(record));
+  return endpoints_.emplace(id, std::move(record)).first->second.get();
 }
 
 void EndpointSeries::Update(uint64_t id, const std::string& type) {
@@ -100,26 +115,20 @@ void EndpointSeries::Remove(uint64_t id) {
     service.ready.fetch_sub(1, std::memory_order_relaxed);
   }
   const std::string service_name = *e.service_name;
-  index_.erase(id);
   endpoints_.erase(it);
   if (--service.endpoints == 0) services_.erase(service_name);
 }
 
-void EndpointSeries::CountProbe(uint64_t id, const ProbeResult& result) {
-  auto it = index_.find(id);
-  if (it == index_.end() || it->second->duration == nullptr) return;
-  Endpoint& e = *it->second;
+void EndpointSeries::CountProbe(Endpoint& e, const ProbeResult& result) {
+  if (e.duration == nullptr) return;
   e.results[static_cast<size_t>(result.outcome)].fetch_add(1, std::memory_order_relaxed);
   // An error is a probe that could not be attempted: it took no time worth showing.
   if (result.outcome != ProbeOutcome::kError) {
-    e.duration->Observe(std::chrono::duration<double>(result.latency).count());
+    e.duration->Observe(result.latency);
   }
 }
 
-void EndpointSeries::SetReady(uint64_t id, bool ready) {
-  auto it = index_.find(id);
-  if (it == index_.end()) return;
-  Endpoint& e = *it->second;
+void EndpointSeries::SetReady(Endpoint& e, bool ready) {
   if (e.ready.load(std::memory_order_relaxed) == ready) return;
   e.ready.store(ready, std::memory_order_relaxed);
   e.transitions[ready ? kToReady : kToNotReady].fetch_add(1, std::memory_order_relaxed);
@@ -130,10 +139,10 @@ void EndpointSeries::SetReady(uint64_t id, bool ready) {
   }
 }
 
-prometheus::Histogram* EndpointSeries::AcquireDuration(Service& service, const std::string& type) {
+DurationHistogram* EndpointSeries::AcquireDuration(Service& service, const std::string& type) {
   Duration& duration = service.durations[type];
   if (duration.endpoints++ == 0) {
-    duration.histogram = std::make_unique<prometheus::Histogram>(kDurationBuckets);
+    duration.histogram = std::make_unique<DurationHistogram>(kDurationBuckets);
   }
   return duration.histogram.get();
 }
@@ -160,8 +169,7 @@ void EndpointSeries::Write(TextFormatWriter& w) const {
   w.Family(kDuration, kDurationHelp, MetricType::Histogram);
   for (const auto& [name, service] : services_) {
     for (const auto& [type, duration] : service.durations) {
-      w.Histogram(kDuration, {{"service", name}, {"type", type}},
-                  duration.histogram->Collect().histogram);
+      w.Histogram(kDuration, {{"service", name}, {"type", type}}, duration.histogram->Collect());
     }
   }
   w.Family(kReady, kReadyHelp, MetricType::Gauge);
@@ -220,8 +228,7 @@ std::vector<prometheus::MetricFamily> EndpointSeries::Collect() const {
   }
   for (const auto& [name, service] : services_) {
     for (const auto& [type, d] : service.durations) {
-      NewMetric(duration, {{"service", name}, {"type", type}}).histogram =
-          d.histogram->Collect().histogram;
+      NewMetric(duration, {{"service", name}, {"type", type}}).histogram = d.histogram->Collect();
     }
     const size_t ready_count = service.ready.load(std::memory_order_relaxed);
     NewMetric(service_endpoints, {{"service", name}, {"state", kStates[kToReady]}}).gauge.value =

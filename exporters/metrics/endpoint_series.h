@@ -12,18 +12,18 @@
 // std::map of labels per series, and collecting copies every label string
 // before anything is written. Here an endpoint is one record holding its label
 // values once and its values in atomics; adding and removing are logarithmic,
-// counting a probe is a hash lookup and an atomic add, and Write() formats straight
-// from the records. The duration histograms are prometheus::Histogram objects.
+// counting a probe is an atomic add on the record Add returned, and Write()
+// formats straight from the records. The duration histograms are
+// DurationHistograms.
 //
 // Threading: Add, Update, Remove, CountProbe and SetReady must come from one
 // thread at a time (the probe loop). Add, Update and Remove take mutex_; the
-// per-probe calls do not: they only read the index that their own thread
-// changes, and write atomics and histograms (which lock themselves). Write and
-// Collect may run concurrently from any thread.
+// per-probe calls do not: they write atomics (the histograms' too) of a
+// record their own thread keeps alive. Write and Collect may run
+// concurrently from any thread.
 #pragma once
 
 #include <prometheus/collectable.h>
-#include <prometheus/histogram.h>
 #include <prometheus/metric_family.h>
 
 #include <array>
@@ -33,9 +33,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "exporters/metrics/duration_histogram.h"
 #include "exporters/metrics/text_format.h"
 #include "probes/probe_result.h"
 
@@ -50,17 +50,21 @@ class EndpointSeries final : public prometheus::Collectable {
   EndpointSeries(const EndpointSeries&) = delete;
   EndpointSeries& operator=(const EndpointSeries&) = delete;
 
+  // One endpoint's series: what Add returns, for the per-probe calls to
+  // reach without a lookup. Valid until the id is removed or added again.
+  struct Endpoint;
+
   // A new endpoint `id` of `service`, probed by `type` ("none": not probed,
   // so no probe series). Adding an id that exists replaces it.
-  void Add(uint64_t id, const std::string& service, const std::string& endpoint,
-           const std::string& type, bool ready);
+  Endpoint* Add(uint64_t id, const std::string& service, const std::string& endpoint,
+                const std::string& type, bool ready);
   // Its probe type changed: the probe series start again under the new type.
   void Update(uint64_t id, const std::string& type);
   void Remove(uint64_t id);
 
-  void CountProbe(uint64_t id, const ProbeResult& result);
+  void CountProbe(Endpoint& endpoint, const ProbeResult& result);
   // Counts a transition when `ready` differs from the endpoint's readiness.
-  void SetReady(uint64_t id, bool ready);
+  void SetReady(Endpoint& endpoint, bool ready);
 
   // Appends every family in the text format.
   void Write(TextFormatWriter& writer) const;
@@ -69,7 +73,7 @@ class EndpointSeries final : public prometheus::Collectable {
 
  private:
   struct Duration {
-    std::unique_ptr<prometheus::Histogram> histogram;
+    std::unique_ptr<DurationHistogram> histogram;
     size_t endpoints = 0;
   };
 
@@ -79,32 +83,14 @@ class EndpointSeries final : public prometheus::Collectable {
     std::atomic<size_t> ready{0};
   };
 
-  // Transitions are counted by the state they went to.
-  static constexpr size_t kToReady = 0;
-  static constexpr size_t kToNotReady = 1;
-
-  struct Endpoint {
-    const std::string* service_name = nullptr;  // the key in services_
-    Service* service = nullptr;
-    std::string endpoint;
-    std::string type;
-    prometheus::Histogram* duration = nullptr;       // null when not probed
-    std::array<std::atomic<uint64_t>, 4> results{};  // by ProbeOutcome
-    std::atomic<bool> ready{false};
-    std::array<std::atomic<uint64_t>, 2> transitions{};  // kToReady, kToNotReady
-  };
-
   // The histogram of `service`'s probes of `type`, shared by its endpoints.
-  prometheus::Histogram* AcquireDuration(Service& service, const std::string& type);
+  DurationHistogram* AcquireDuration(Service& service, const std::string& type);
   void ReleaseDuration(Service& service, const std::string& type);
 
   const std::string node_;
   mutable std::mutex mutex_;
   std::map<std::string, Service> services_;                  // GUARDED_BY(mutex_)
   std::map<uint64_t, std::unique_ptr<Endpoint>> endpoints_;  // GUARDED_BY(mutex_) for changes
-  // The same records by id, for the per-probe calls: a hash lookup where the
-  // ordered map (kept for Write's stable order) would chase a dozen nodes.
-  std::unordered_map<uint64_t, Endpoint*> index_;  // changed with endpoints_
 };
 
 }  // namespace vigil

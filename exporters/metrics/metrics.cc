@@ -8,19 +8,18 @@ namespace {
 
 // The budget is p99 < 10 ms, and the loop starts probes in batches up to
 // 4 ms after their slot: resolve every millisecond up to the budget.
-const prometheus::Histogram::BucketBoundaries kLatenessBuckets = {
-    0.0001, 0.0005, 0.001, 0.002, 0.003, 0.004, 0.005, 0.006,
-    0.007,  0.008,  0.01,  0.02,  0.05,  0.1,   0.5,   1};
+const std::vector<double> kLatenessBuckets = {0.0001, 0.0005, 0.001, 0.002, 0.003, 0.004,
+                                              0.005,  0.006,  0.007, 0.008, 0.01,  0.02,
+                                              0.05,   0.1,    0.5,   1};
+
+constexpr std::string_view kLateness = "vigil_probe_schedule_lateness_seconds";
+constexpr std::string_view kLatenessHelp = "How long after its scheduled time each probe started.";
 
 }  // namespace
 
 Metrics::Metrics(std::string node)
     : registry_(std::make_shared<prometheus::Registry>()),
-      lateness_(prometheus::BuildHistogram()
-                    .Name("vigil_probe_schedule_lateness_seconds")
-                    .Help("How long after its scheduled time each probe started.")
-                    .Register(*registry_)
-                    .Add({}, kLatenessBuckets)),
+      lateness_(kLatenessBuckets),
       reload_successful_(prometheus::BuildGauge()
                              .Name("vigil_config_last_reload_successful")
                              .Help("Whether the last load of the config file succeeded (1) or "
@@ -67,26 +66,30 @@ Metrics::Metrics(std::string node)
 
 void Metrics::OnTargetAdded(uint64_t id, const std::string& service, const std::string& endpoint,
                             const std::string& type, bool ready) {
-  endpoints_.Add(id, service, endpoint, type, ready);
-  details_.Add(id, service, endpoint);
+  targets_[id] = {endpoints_.Add(id, service, endpoint, type, ready),
+                  details_.Add(id, service, endpoint)};
 }
 
 void Metrics::OnTargetUpdated(uint64_t id, const std::string& type) { endpoints_.Update(id, type); }
 
 void Metrics::OnTargetRemoved(uint64_t id) {
+  targets_.erase(id);
   endpoints_.Remove(id);
   details_.Remove(id);
 }
 
-void Metrics::OnReadinessChanged(uint64_t id, bool ready) { endpoints_.SetReady(id, ready); }
-
-void Metrics::OnProbeStarted(Duration lateness) {
-  lateness_.Observe(std::chrono::duration<double>(lateness).count());
+void Metrics::OnReadinessChanged(uint64_t id, bool ready) {
+  auto it = targets_.find(id);
+  if (it != targets_.end()) endpoints_.SetReady(*it->second.endpoint, ready);
 }
 
+void Metrics::OnProbeStarted(Duration lateness) { lateness_.Observe(lateness); }
+
 void Metrics::OnProbeDone(uint64_t id, const ProbeResult& result) {
-  endpoints_.CountProbe(id, result);
-  details_.Record(id, result);
+  auto it = targets_.find(id);
+  if (it == targets_.end()) return;
+  endpoints_.CountProbe(*it->second.endpoint, result);
+  details_.Record(*it->second.details, result);
 }
 
 Metrics::Backend& Metrics::BackendSeries(const std::string& backend) {
@@ -157,6 +160,8 @@ std::string Metrics::Render() const {
   TextFormatWriter writer(&out);
   endpoints_.Write(writer);
   details_.Write(writer);
+  writer.Family(kLateness, kLatenessHelp, prometheus::MetricType::Histogram);
+  writer.Histogram(kLateness, {}, lateness_.Collect());
   writer.Write(registry_->Collect());
   writer.Write(process_.Collect());
   last_size_.store(out.size(), std::memory_order_relaxed);

@@ -7,9 +7,10 @@
 //   transitions, endpoints by state): EndpointSeries; failures by reason,
 //   phase durations and certificate expiry: ProbeDetailSeries; both fed by
 //   the ProbeObserver calls; series of removed endpoints and services go;
-// - the agent's own (schedule lateness, registry publishing and connection,
-//   DNS answers, config reloads, build info): prometheus-cpp families in a
-//   registry;
+// - the schedule lateness of every probe: a DurationHistogram, as the
+//   per-probe histograms above;
+// - the agent's own (registry publishing and connection, DNS answers,
+//   config reloads, build info): prometheus-cpp families in a registry;
 // - process_*: ProcessMetrics, read from /proc at each Render().
 //
 // Threading: the ProbeObserver calls come from the probe loop thread, one at
@@ -21,7 +22,6 @@
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <array>
@@ -32,9 +32,11 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "common/clock.h"
 #include "exporters/metrics/api_observer.h"
+#include "exporters/metrics/duration_histogram.h"
 #include "exporters/metrics/endpoint_series.h"
 #include "exporters/metrics/probe_detail_series.h"
 #include "exporters/metrics/probe_observer.h"
@@ -89,7 +91,7 @@ class Metrics final : public ProbeObserver, public ApiObserver {
   Backend& BackendSeries(const std::string& backend);  // REQUIRES(backends_mutex_)
 
   std::shared_ptr<prometheus::Registry> registry_;
-  prometheus::Histogram& lateness_;
+  DurationHistogram lateness_;  // vigil_probe_schedule_lateness_seconds
   prometheus::Gauge& reload_successful_;
   prometheus::Gauge& reload_success_time_;
   prometheus::Family<prometheus::Gauge>& registry_connected_;
@@ -97,6 +99,13 @@ class Metrics final : public ProbeObserver, public ApiObserver {
   prometheus::Family<prometheus::Counter>& dns_queries_;
   EndpointSeries endpoints_;
   ProbeDetailSeries details_;  // failures by reason, phase durations, certificate expiry
+  // Each target's records in both, for the per-probe calls: one hash lookup
+  // a probe. The probe loop's only.
+  struct TargetSeries {
+    EndpointSeries::Endpoint* endpoint = nullptr;
+    ProbeDetailSeries::Endpoint* details = nullptr;
+  };
+  std::unordered_map<uint64_t, TargetSeries> targets_;
   const ProcessMetrics process_;
 
   std::mutex backends_mutex_;

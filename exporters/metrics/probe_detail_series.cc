@@ -9,9 +9,9 @@ namespace {
 using prometheus::MetricType;
 
 // Phases range from microseconds (a loopback connect) to the timeout.
-const prometheus::Histogram::BucketBoundaries kPhaseBuckets = {
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-    0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
+const std::vector<double> kPhaseBuckets = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                           0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
+                                           1,      2.5,     5,      10};
 
 constexpr std::string_view kFailures = "vigil_probe_failures_total";
 constexpr std::string_view kFailuresHelp =
@@ -26,7 +26,20 @@ constexpr std::string_view kExpiryHelp =
 
 }  // namespace
 
-void ProbeDetailSeries::Add(uint64_t id, const std::string& service, const std::string& endpoint) {
+struct ProbeDetailSeries::Endpoint {
+  const std::string* service_name = nullptr;  // the key in services_
+  Service* service = nullptr;
+  std::string endpoint;
+  std::array<std::atomic<uint64_t>, kProbeReasonCount> failures{};
+  std::atomic<int64_t> certificate_expiry{0};  // 0: none seen
+};
+
+ProbeDetailSeries::ProbeDetailSeries() = default;
+
+ProbeDetailSeries::~ProbeDetailSeries() = default;
+
+ProbeDetailSeries::Endpoint* ProbeDetailSeries::Add(uint64_t id, const std::string& service,
+                                                    const std::string& endpoint) {
   Remove(id);
   auto record = std::make_unique<Endpoint>();
   record->endpoint = endpoint;
@@ -35,8 +48,7 @@ void ProbeDetailSeries::Add(uint64_t id, const std::string& service, const std::
   ++it->second.endpoints;
   record->service_name = &it->first;
   record->service = &it->second;
-  index_.emplace(id, record.get());
-  endpoints_.emplace(id, std::move(record));
+  return endpoints_.emplace(id, std::move(record)).first->second.get();
 }
 
 void ProbeDetailSeries::Remove(uint64_t id) {
@@ -45,15 +57,11 @@ void ProbeDetailSeries::Remove(uint64_t id) {
   std::lock_guard<std::mutex> lock(mutex_);
   Service& service = *it->second->service;
   const std::string service_name = *it->second->service_name;
-  index_.erase(id);
   endpoints_.erase(it);
   if (--service.endpoints == 0) services_.erase(service_name);
 }
 
-void ProbeDetailSeries::Record(uint64_t id, const ProbeResult& result) {
-  auto it = index_.find(id);
-  if (it == index_.end()) return;
-  Endpoint& e = *it->second;
+void ProbeDetailSeries::Record(Endpoint& e, const ProbeResult& result) {
   const bool failed =
       result.outcome == ProbeOutcome::kFailure || result.outcome == ProbeOutcome::kTimeout;
   if (failed && result.reason != ProbeReason::kNone) {
@@ -61,13 +69,13 @@ void ProbeDetailSeries::Record(uint64_t id, const ProbeResult& result) {
   }
   for (size_t p = 0; p < kProbePhaseCount; ++p) {
     if (result.phases[p] < std::chrono::microseconds::zero()) continue;
-    std::unique_ptr<prometheus::Histogram>& histogram = e.service->phases[p];
+    std::unique_ptr<DurationHistogram>& histogram = e.service->phases[p];
     if (histogram == nullptr) {
-      auto made = std::make_unique<prometheus::Histogram>(kPhaseBuckets);
+      auto made = std::make_unique<DurationHistogram>(kPhaseBuckets);
       std::lock_guard<std::mutex> lock(mutex_);
       histogram = std::move(made);
     }
-    histogram->Observe(std::chrono::duration<double>(result.phases[p]).count());
+    histogram->Observe(result.phases[p]);
   }
   if (result.certificate_expiry) {
     e.certificate_expiry.store(*result.certificate_expiry, std::memory_order_relaxed);
@@ -93,7 +101,7 @@ void ProbeDetailSeries::Write(TextFormatWriter& w) const {
     for (size_t p = 0; p < kProbePhaseCount; ++p) {
       if (service.phases[p] == nullptr) continue;
       w.Histogram(kPhases, {{"service", name}, {"phase", PhaseName(static_cast<ProbePhase>(p))}},
-                  service.phases[p]->Collect().histogram);
+                  service.phases[p]->Collect());
     }
   }
   w.Family(kExpiry, kExpiryHelp, MetricType::Gauge);

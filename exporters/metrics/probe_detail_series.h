@@ -18,8 +18,6 @@
 // a series. Write may run concurrently from any thread.
 #pragma once
 
-#include <prometheus/histogram.h>
-
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -27,8 +25,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
+#include "exporters/metrics/duration_histogram.h"
 #include "exporters/metrics/text_format.h"
 #include "probes/probe_result.h"
 
@@ -36,16 +34,21 @@ namespace vigil {
 
 class ProbeDetailSeries {
  public:
-  ProbeDetailSeries() = default;
+  ProbeDetailSeries();
+  ~ProbeDetailSeries();
   ProbeDetailSeries(const ProbeDetailSeries&) = delete;
   ProbeDetailSeries& operator=(const ProbeDetailSeries&) = delete;
 
+  // One endpoint's series: what Add returns, for Record to reach without a
+  // lookup. Valid until the id is removed or added again.
+  struct Endpoint;
+
   // Endpoint `id` of `service`; adding an id that exists replaces it.
-  void Add(uint64_t id, const std::string& service, const std::string& endpoint);
+  Endpoint* Add(uint64_t id, const std::string& service, const std::string& endpoint);
   void Remove(uint64_t id);
   // Counts a failure or timeout by its reason, observes its phases, keeps
   // its certificate's expiry.
-  void Record(uint64_t id, const ProbeResult& result);
+  void Record(Endpoint& endpoint, const ProbeResult& result);
 
   // Appends the three families in the text format.
   void Write(TextFormatWriter& writer) const;
@@ -53,22 +56,13 @@ class ProbeDetailSeries {
  private:
   struct Service {
     // Made on first use; read by Write under mutex_.
-    std::array<std::unique_ptr<prometheus::Histogram>, kProbePhaseCount> phases;
+    std::array<std::unique_ptr<DurationHistogram>, kProbePhaseCount> phases;
     size_t endpoints = 0;
-  };
-
-  struct Endpoint {
-    const std::string* service_name = nullptr;  // the key in services_
-    Service* service = nullptr;
-    std::string endpoint;
-    std::array<std::atomic<uint64_t>, kProbeReasonCount> failures{};
-    std::atomic<int64_t> certificate_expiry{0};  // 0: none seen
   };
 
   mutable std::mutex mutex_;
   std::map<std::string, Service> services_;                  // GUARDED_BY(mutex_)
   std::map<uint64_t, std::unique_ptr<Endpoint>> endpoints_;  // GUARDED_BY(mutex_) for changes
-  std::unordered_map<uint64_t, Endpoint*> index_;            // changed with endpoints_
 };
 
 }  // namespace vigil

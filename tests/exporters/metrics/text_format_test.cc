@@ -103,18 +103,18 @@ std::map<std::string, std::string> Parse(const std::string& text) {
 // say the same thing: same series, same values, same HELP and TYPE.
 TEST(MetricsTextFormatTest, EndpointSeriesWriteAgreesWithTextSerializer) {
   EndpointSeries series("node-a");
-  series.Add(1, "web", "10.0.0.1:80", "http", false);
-  series.Add(2, "web", "10.0.0.2:80", "http", true);
-  series.Add(3, "api", "[fd00::1]:8080", "tcp", false);
-  series.Add(4, "db", "10.0.1.1:5432", "none", true);
+  EndpointSeries::Endpoint* endpoints[] = {series.Add(1, "web", "10.0.0.1:80", "http", false),
+                                           series.Add(2, "web", "10.0.0.2:80", "http", true),
+                                           series.Add(3, "api", "[fd00::1]:8080", "tcp", false),
+                                           series.Add(4, "db", "10.0.1.1:5432", "none", true)};
   for (int i = 0; i < 5; ++i) {
     ProbeResult r;
     r.outcome = i % 2 == 0 ? ProbeOutcome::kSuccess : ProbeOutcome::kTimeout;
     r.latency = std::chrono::microseconds(1000 + 777 * i);
-    series.CountProbe(1 + i % 3, r);
+    series.CountProbe(*endpoints[i % 3], r);
   }
-  series.SetReady(1, true);
-  series.SetReady(2, false);
+  series.SetReady(*endpoints[0], true);
+  series.SetReady(*endpoints[1], false);
 
   std::string fast;
   TextFormatWriter writer(&fast);
