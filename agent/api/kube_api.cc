@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "agent/api/kubernetes/discovery.h"
+#include "agent/api/kubernetes/encoded.h"
 #include "agent/api/kubernetes/envelopes.h"
 #include "agent/api/kubernetes/media_type.h"
 #include "agent/api/kubernetes/query.h"
@@ -19,11 +20,15 @@ using kube::Resource;
 
 constexpr const char* kJson = "application/json";
 
-HttpResponse Answer(int status, const KubeJson& body, std::string_view content_type = kJson) {
-  HttpResponse response(status, std::string(content_type),
-                        body.dump(-1, ' ', false, KubeJson::error_handler_t::replace) + "\n");
+HttpResponse TextAnswer(int status, std::string body, std::string_view content_type = kJson) {
+  body.push_back('\n');
+  HttpResponse response(status, std::string(content_type), std::move(body));
   response.headers.emplace_back("Cache-Control", "no-cache, private");
   return response;
+}
+
+HttpResponse Answer(int status, const KubeJson& body, std::string_view content_type = kJson) {
+  return TextAnswer(status, kube::Dump(body), content_type);
 }
 
 HttpResponse ErrorAnswer(const kube::ApiError& error) {
@@ -46,16 +51,16 @@ class KubeWatchAnswer final : public ResponseStream {
   ~KubeWatchAnswer() override { release_(); }
 
   bool Pull(std::string* out, bool stopping, TimePoint now) override {
-    for (const std::string& line : watch_->Take(std::chrono::system_clock::now())) {
-      out->append(line);
-    }
+    const bool last = stopping || now >= deadline_;
+    // At the end, everything so far, then the bookmark.
+    watch_->Take(std::chrono::system_clock::now(), out, last);
     if (watch_->finished()) return false;
-    if (stopping || now >= deadline_) {
+    if (last) {
       // A client resuming from the last bookmark replays nothing it saw.
       if (bookmarks_) out->append(watch_->Bookmark());
       return false;
     }
-    if (bookmarks_ && now - last_bookmark_ >= bookmark_interval_) {
+    if (bookmarks_ && watch_->caught_up() && now - last_bookmark_ >= bookmark_interval_) {
       out->append(watch_->Bookmark());
       last_bookmark_ = now;
     }
@@ -93,7 +98,11 @@ KubeApi::KubeApi(const StatusBoard& board, const StatusBoard& events, WatchSlot 
       options_(options),
       default_namespace_{
           std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()),
-          board.oldest_resumable_version()} {}
+          board.oldest_resumable_version()},
+      cache_({&board, &events}) {
+  encoding_.cache = &cache_;
+  if (&events_ != &board_) encoding_.adjust_event = [this](KubeJson& event) { Relink(event); };
+}
 
 const StatusBoard& KubeApi::BoardOf(Resource resource) const {
   return resource == Resource::kEvents ? events_ : board_;
@@ -164,32 +173,41 @@ HttpResponse KubeApi::Objects(const kube::ResourceRequest& target,
     filter.labels = query->label_selector;
     filter.fields = query->field_selector;
   }
-  const bool relink = target.resource == Resource::kEvents && &events_ != &board_;
-  std::vector<KubeJson> selected;
-  for (KubeJson& object : KubeObjects(target.resource, snapshot, default_namespace_)) {
-    if (relink) Relink(object);
-    if (filter(object)) selected.push_back(std::move(object));
+  std::vector<kube::EncodedPtr> selected;
+  for (kube::EncodedPtr& object :
+       KubeObjects(target.resource, snapshot, default_namespace_, encoding_)) {
+    if (filter(*object)) selected.push_back(std::move(object));
   }
   kube::TableOptions options;
   options.include_object = query->include_object;
 
+  std::string body;
   if (!target.name.empty()) {
     if (selected.empty()) {
       return ErrorAnswer(kube::ApiError::NotFound(kube::Info(target.resource), target.name));
     }
-    KubeJson& object = selected.front();
+    const kube::EncodedPtr& object = selected.front();
     if (table) {
-      return Answer(200, kube::EncodeTable(target.resource, {object},
-                                           kube::ResourceVersionOf(object), now, options));
+      kube::AppendTable(&body, target.resource, {&object, 1}, object->resource_version(), now,
+                        options);
+    } else {
+      object->AppendJson(&body);
     }
-    return Answer(200, object);
+    return TextAnswer(200, std::move(body));
   }
+  size_t bytes = 256;
+  for (const kube::EncodedPtr& object : selected) {
+    bytes += table && options.include_object != kube::IncludeObject::kObject
+                 ? 512
+                 : object->text_size() + 1;
+  }
+  body.reserve(bytes);
   if (table) {
-    return Answer(
-        200, kube::EncodeTable(target.resource, selected, snapshot.resource_version, now, options));
+    kube::AppendTable(&body, target.resource, selected, snapshot.resource_version, now, options);
+  } else {
+    kube::AppendList(&body, target.resource, selected, snapshot.resource_version);
   }
-  return Answer(200,
-                kube::EncodeList(target.resource, std::move(selected), snapshot.resource_version));
+  return TextAnswer(200, std::move(body));
 }
 
 HttpResponse KubeApi::Watch(const kube::ResourceRequest& target, kube::KubeQuery query,
@@ -211,9 +229,7 @@ HttpResponse KubeApi::Watch(const kube::ResourceRequest& target, kube::KubeQuery
   options.table = negotiation.representation == kube::Representation::kTable;
   options.include_object = query.include_object;
   options.fallback = default_namespace_;
-  if (target.resource == Resource::kEvents && &events_ != &board_) {
-    options.adjust = [this](KubeJson& event) { Relink(event); };
-  }
+  options.encoding = encoding_;
 
   std::chrono::steady_clock::duration duration;
   if (query.timeout && query.timeout->count() > 0) {

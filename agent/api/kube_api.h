@@ -14,6 +14,10 @@
 // points at the cluster view's Endpoints object of its service). The watch
 // machinery is the board's (kube_view.h).
 //
+// Every object is encoded once per committed version, in an ObjectCache
+// that lists and watches share (it keeps the encodings of what the boards
+// hold, and of older states while watches use them).
+//
 // Thread-safety: Handle may be called from any thread, concurrently.
 #pragma once
 
@@ -25,6 +29,7 @@
 #include "agent/api/http_message.h"
 #include "agent/api/kube_view.h"
 #include "agent/api/kubernetes/api_error.h"
+#include "agent/api/kubernetes/object_cache.h"
 #include "agent/api/kubernetes/query.h"
 #include "agent/api/kubernetes/router.h"
 #include "exporters/registry/status_board.h"
@@ -73,6 +78,9 @@ class KubeApi {
   const WatchSlot slot_;
   const KubeApiOptions options_;
   const DefaultNamespace default_namespace_;
+  // Every object encoded once, for every list and watch.
+  mutable kube::ObjectCache cache_;
+  KubeEncoding encoding_;
 };
 
 }  // namespace vigil

@@ -1,6 +1,8 @@
 #include "agent/api/kube_view.h"
 
 #include <map>
+#include <memory>
+#include <string_view>
 #include <utility>
 
 #include "agent/api/kubernetes/api_error.h"
@@ -10,59 +12,47 @@
 namespace vigil {
 namespace {
 
+using kube::EncodedObject;
+using kube::EncodedPtr;
 using kube::KubeJson;
 using kube::Resource;
 
-std::string Dump(const KubeJson& j) {
-  return j.dump(-1, ' ', false, KubeJson::error_handler_t::replace) + "\n";
-}
-
-const std::string& StringField(const KubeJson& object, const char* a, const char* b) {
-  static const std::string kEmpty;
-  const auto first = object.find(a);
-  if (first == object.end() || !first->is_object()) return kEmpty;
-  const auto second = first->find(b);
-  if (second == first->end() || !second->is_string()) return kEmpty;
-  return second->get_ref<const std::string&>();
-}
-
-const std::string& NameOf(const KubeJson& object) {
-  return StringField(object, "metadata", "name");
-}
-
-// Equal but for metadata.resourceVersion: the same state of the object.
-bool SameState(const KubeJson& a, const KubeJson& b) {
-  KubeJson x = a;
-  KubeJson y = b;
-  x["metadata"].erase("resourceVersion");
-  y["metadata"].erase("resourceVersion");
-  return x == y;
-}
-
 // The objects of `resource` that one service's object shows.
-std::vector<KubeJson> Render(Resource resource, const EndpointsObject& object) {
-  switch (resource) {
-    case Resource::kEndpoints:
-      return {kube::EncodeEndpoints(object)};
-    case Resource::kServices:
-      return {kube::EncodeService(object)};
-    case Resource::kEndpointSlices:
-      return kube::EncodeEndpointSlices(object);
-    case Resource::kEvents:
-    case Resource::kNamespaces:
-      break;
+std::vector<EncodedPtr> Render(Resource resource,
+                               const std::shared_ptr<const EndpointsObject>& object,
+                               const KubeEncoding& encoding) {
+  if (encoding.cache != nullptr) return *encoding.cache->Of(resource, object);
+  std::vector<EncodedPtr> out;
+  for (const KubeJson& json : kube::EncodeObjects(resource, *object)) {
+    out.push_back(std::make_shared<const EncodedObject>(resource, json));
   }
-  return {};
+  return out;
+}
+
+EncodedPtr RenderEvent(const std::shared_ptr<const KubeEvent>& event,
+                       const KubeEncoding& encoding) {
+  if (encoding.adjust_event) {
+    KubeJson json = kube::EncodeEvent(*event);
+    encoding.adjust_event(json);
+    return std::make_shared<const EncodedObject>(Resource::kEvents, json);
+  }
+  if (encoding.cache != nullptr) return encoding.cache->Of(event);
+  return std::make_shared<const EncodedObject>(Resource::kEvents, kube::EncodeEvent(*event));
+}
+
+EncodedPtr RenderNamespace(const kube::KubeNamespace& ns) {
+  return std::make_shared<const EncodedObject>(Resource::kNamespaces, kube::EncodeNamespace(ns));
 }
 
 }  // namespace
 
-std::vector<KubeJson> KubeObjects(Resource resource, const BoardSnapshot& snapshot,
-                                  const DefaultNamespace& fallback) {
-  std::vector<KubeJson> objects;
+std::vector<EncodedPtr> KubeObjects(Resource resource, const BoardSnapshot& snapshot,
+                                    const DefaultNamespace& fallback,
+                                    const KubeEncoding& encoding) {
+  std::vector<EncodedPtr> objects;
   if (resource == Resource::kEvents) {
     objects.reserve(snapshot.events.size());
-    for (const auto& event : snapshot.events) objects.push_back(kube::EncodeEvent(*event));
+    for (const auto& event : snapshot.events) objects.push_back(RenderEvent(event, encoding));
   } else if (resource == Resource::kNamespaces) {
     // Only what a Namespace is made of: no endpoints copied.
     std::vector<EndpointsObject> headers;
@@ -78,23 +68,22 @@ std::vector<KubeJson> KubeObjects(Resource resource, const BoardSnapshot& snapsh
     }
     for (const kube::KubeNamespace& ns :
          kube::CollectNamespaces(headers, fallback.creation_time, fallback.resource_version)) {
-      objects.push_back(kube::EncodeNamespace(ns));
+      objects.push_back(RenderNamespace(ns));
     }
   } else {
+    objects.reserve(snapshot.services.size());
     for (const auto& object : snapshot.services) {
-      for (KubeJson& j : Render(resource, *object)) objects.push_back(std::move(j));
+      for (EncodedPtr& e : Render(resource, object, encoding)) objects.push_back(std::move(e));
     }
   }
-  kube::SortByName(objects);
+  kube::SortEncoded(objects);
   return objects;
 }
 
-bool KubeFilter::operator()(const KubeJson& object) const {
-  if (!namespace_name.empty() && StringField(object, "metadata", "namespace") != namespace_name) {
-    return false;
-  }
-  if (!name.empty() && NameOf(object) != name) return false;
-  return kube::Selects(resource, object, labels, fields);
+bool KubeFilter::operator()(const EncodedObject& object) const {
+  if (!namespace_name.empty() && object.namespace_name() != namespace_name) return false;
+  if (!name.empty() && object.name() != name) return false;
+  return object.Selected(labels, fields);
 }
 
 KubeWatch::KubeWatch(const StatusBoard& board, Options options)
@@ -103,8 +92,9 @@ KubeWatch::KubeWatch(const StatusBoard& board, Options options)
 void KubeWatch::Fail(uint64_t requested) {
   finished_ = true;
   pending_.clear();
-  error_line_ = Dump(kube::EncodeWatchError(
-      kube::ApiError::Expired(requested, board_.oldest_resumable_version())));
+  error_line_ = kube::Dump(kube::EncodeWatchError(
+                    kube::ApiError::Expired(requested, board_.oldest_resumable_version()))) +
+                "\n";
 }
 
 void KubeWatch::Start() {
@@ -126,29 +116,29 @@ void KubeWatch::Start() {
     return;
   }
   version_ = snapshot.resource_version;
-  for (KubeJson& object : KubeObjects(options_.filter.resource, snapshot, options_.fallback)) {
-    if (options_.adjust) options_.adjust(object);
-    if (options_.filter(object)) pending_.push_back({Change::kAdded, std::move(object)});
+  for (EncodedPtr& object :
+       KubeObjects(options_.filter.resource, snapshot, options_.fallback, options_.encoding)) {
+    if (options_.filter(*object)) pending_.push_back({Change::kAdded, std::move(object), {}});
   }
 }
 
-void KubeWatch::Diff(const std::vector<KubeJson>& before, const std::vector<KubeJson>& after,
+void KubeWatch::Diff(const std::vector<EncodedPtr>& before, const std::vector<EncodedPtr>& after,
                      uint64_t version) {
-  std::map<std::string, std::pair<const KubeJson*, const KubeJson*>> by_name;
-  for (const KubeJson& o : before) by_name[NameOf(o)].first = &o;
-  for (const KubeJson& o : after) by_name[NameOf(o)].second = &o;
+  std::map<std::string_view, std::pair<const EncodedPtr*, const EncodedPtr*>> by_name;
+  for (const EncodedPtr& o : before) by_name[o->name()].first = &o;
+  for (const EncodedPtr& o : after) by_name[o->name()].second = &o;
   for (const auto& [name, states] : by_name) {
     const auto& [was_object, is_object] = states;
-    const bool was = was_object != nullptr && options_.filter(*was_object);
-    const bool is = is_object != nullptr && options_.filter(*is_object);
+    const bool was = was_object != nullptr && options_.filter(**was_object);
+    const bool is = is_object != nullptr && options_.filter(**is_object);
     if (was && is) {
-      if (!SameState(*was_object, *is_object)) pending_.push_back({Change::kModified, *is_object});
+      if (!(*was_object)->SameState(**is_object)) {
+        pending_.push_back({Change::kModified, *is_object, {}});
+      }
     } else if (is) {
-      pending_.push_back({Change::kAdded, *is_object});
+      pending_.push_back({Change::kAdded, *is_object, {}});
     } else if (was) {
-      KubeJson last = *was_object;
-      kube::SetResourceVersion(last, version);
-      pending_.push_back({Change::kDeleted, std::move(last)});
+      pending_.push_back({Change::kDeleted, *was_object, version});
     }
   }
 }
@@ -156,15 +146,13 @@ void KubeWatch::Diff(const std::vector<KubeJson>& before, const std::vector<Kube
 void KubeWatch::Emit(const BoardEvent& event) {
   const Resource resource = options_.filter.resource;
   const uint64_t version = event.resource_version;
+  const KubeEncoding& encoding = options_.encoding;
   if (resource == Resource::kEvents) {
     if (event.event == nullptr) return;
-    std::vector<KubeJson> before, after;
-    if (event.previous_event != nullptr) before.push_back(kube::EncodeEvent(*event.previous_event));
-    if (event.type != EventType::kDeleted) after.push_back(kube::EncodeEvent(*event.event));
-    if (options_.adjust) {
-      for (KubeJson& o : before) options_.adjust(o);
-      for (KubeJson& o : after) options_.adjust(o);
-    }
+    std::vector<EncodedPtr> before, after;
+    if (event.previous_event != nullptr)
+      before.push_back(RenderEvent(event.previous_event, encoding));
+    if (event.type != EventType::kDeleted) after.push_back(RenderEvent(event.event, encoding));
     Diff(before, after, version);
     return;
   }
@@ -175,43 +163,49 @@ void KubeWatch::Emit(const BoardEvent& event) {
     const std::string& ns = event.object->namespace_name;
     if (event.type == EventType::kDeleted || namespaces_.contains(ns)) return;
     namespaces_.insert(ns);
-    KubeJson object = kube::EncodeNamespace({ns, event.object->creation_time, version});
-    if (options_.filter(object)) pending_.push_back({Change::kAdded, std::move(object)});
+    EncodedPtr object = RenderNamespace({ns, event.object->creation_time, version});
+    if (options_.filter(*object)) pending_.push_back({Change::kAdded, std::move(object), {}});
     return;
   }
-  std::vector<KubeJson> before, after;
-  if (event.previous != nullptr) before = Render(resource, *event.previous);
-  if (event.type != EventType::kDeleted) after = Render(resource, *event.object);
+  std::vector<EncodedPtr> before, after;
+  if (event.previous != nullptr) before = Render(resource, event.previous, encoding);
+  if (event.type != EventType::kDeleted) after = Render(resource, event.object, encoding);
   Diff(before, after, version);
 }
 
-std::string KubeWatch::Line(const Pending& pending, WallTime now) {
+void KubeWatch::AppendLine(const Pending& pending, WallTime now, std::string* out) {
   kube::WatchEventType type = kube::WatchEventType::kAdded;
   if (pending.change == Change::kModified) type = kube::WatchEventType::kModified;
   if (pending.change == Change::kDeleted) type = kube::WatchEventType::kDeleted;
-  if (!options_.table) return Dump(kube::EncodeWatchEvent(type, pending.object));
-  kube::TableOptions table;
-  table.include_object = options_.include_object;
-  table.column_definitions = !column_definitions_sent_;
-  column_definitions_sent_ = true;
-  return Dump(kube::EncodeWatchEvent(
-      type, kube::EncodeTable(options_.filter.resource, {pending.object},
-                              kube::ResourceVersionOf(pending.object), now, table)));
+  kube::AppendWatchLineHead(out, type);
+  if (!options_.table) {
+    pending.object->AppendJson(out, pending.resource_version);
+  } else {
+    kube::TableOptions table;
+    table.include_object = options_.include_object;
+    table.column_definitions = !column_definitions_sent_;
+    column_definitions_sent_ = true;
+    kube::AppendTable(out, options_.filter.resource, {&pending.object, 1},
+                      pending.resource_version.value_or(pending.object->resource_version()), now,
+                      table, pending.resource_version);
+  }
+  kube::AppendWatchLineEnd(out);
 }
 
-std::vector<std::string> KubeWatch::Take(WallTime now) {
-  std::vector<std::string> lines;
+void KubeWatch::Take(WallTime now, std::string* out, bool all) {
   if (!started_) Start();
-  size_t bytes = 0;
+  const size_t start = out->size();
+  const auto full = [&] { return !all && out->size() - start >= kBatchBytes; };
+  // The pending events go first, in order; the board is read again only
+  // once they are all taken.
   const auto flush = [&] {
-    for (const Pending& p : pending_) {
-      lines.push_back(Line(p, now));
-      bytes += lines.back().size();
+    while (!pending_.empty() && !full()) {
+      AppendLine(pending_.front(), now, out);
+      pending_.pop_front();
     }
-    pending_.clear();
   };
   flush();
-  while (!finished_ && bytes < kBatchBytes) {
+  while (!finished_ && pending_.empty() && !full()) {
     if (board_.epoch() != epoch_) {
       Fail(version_);
       break;
@@ -229,14 +223,14 @@ std::vector<std::string> KubeWatch::Take(WallTime now) {
     flush();
   }
   if (error_line_) {
-    lines.push_back(std::move(*error_line_));
+    out->append(*error_line_);
     error_line_.reset();
   }
-  return lines;
 }
 
 std::string KubeWatch::Bookmark() const {
-  return Dump(kube::EncodeBookmark(options_.filter.resource, version_));
+  if (!pending_.empty()) return "";
+  return kube::Dump(kube::EncodeBookmark(options_.filter.resource, version_)) + "\n";
 }
 
 }  // namespace vigil

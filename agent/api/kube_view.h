@@ -15,20 +15,24 @@
 // columnDefinitions).
 //
 // There is no second store: every object is encoded from the board's
-// values when it is read, and every event comes from the board's history.
+// values (through an ObjectCache, once per committed object, when one is
+// given), and every event comes from the board's history.
 //
-// KubeObjects and KubeFilter are pure; a KubeWatch is used by one thread at
-// a time (its board is thread-safe).
+// KubeObjects and KubeFilter are pure but for the cache; a KubeWatch is
+// used by one thread at a time (its board and cache are thread-safe).
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "agent/api/kubernetes/encoded.h"
 #include "agent/api/kubernetes/kube_json.h"
+#include "agent/api/kubernetes/object_cache.h"
 #include "agent/api/kubernetes/objects.h"
 #include "agent/api/kubernetes/resources.h"
 #include "agent/api/kubernetes/tables.h"
@@ -45,10 +49,20 @@ struct DefaultNamespace {
   uint64_t resource_version = 0;
 };
 
+// How the view encodes the board's objects.
+struct KubeEncoding {
+  kube::ObjectCache* cache = nullptr;  // null: every object encoded anew
+  // Applied to each Event before it is encoded, when set (KubeApi points the
+  // Events of the agent's own board at the cluster view's Endpoints); such
+  // Events are encoded anew each time.
+  std::function<void(kube::KubeJson&)> adjust_event;
+};
+
 // Every object of `resource` in `snapshot`, all namespaces, sorted by
 // namespace and name.
-std::vector<kube::KubeJson> KubeObjects(kube::Resource resource, const BoardSnapshot& snapshot,
-                                        const DefaultNamespace& fallback);
+std::vector<kube::EncodedPtr> KubeObjects(kube::Resource resource, const BoardSnapshot& snapshot,
+                                          const DefaultNamespace& fallback,
+                                          const KubeEncoding& encoding = {});
 
 struct KubeFilter {
   kube::Resource resource = kube::Resource::kEndpoints;
@@ -57,7 +71,7 @@ struct KubeFilter {
   LabelSelector labels;
   FieldSelector fields;
 
-  bool operator()(const kube::KubeJson& object) const;
+  bool operator()(const kube::EncodedObject& object) const;
 };
 
 class KubeWatch {
@@ -69,21 +83,25 @@ class KubeWatch {
     bool table = false;
     kube::IncludeObject include_object = kube::IncludeObject::kMetadata;
     DefaultNamespace fallback;
-    // Applied to every object before the filter, when set (KubeApi points
-    // the Events of the agent's own board at the cluster view's Endpoints).
-    std::function<void(kube::KubeJson&)> adjust;
+    KubeEncoding encoding;
   };
 
-  // Lines are taken until they pass this many bytes.
-  static constexpr size_t kBatchBytes = 1 << 20;
+  // Lines are taken until they pass this many bytes: a long backlog (the
+  // ADDED events of a large list, a resume from far back) goes out a batch
+  // at a time, each taken when the one before is sent.
+  static constexpr size_t kBatchBytes = 256 << 10;
 
   KubeWatch(const StatusBoard& board, Options options);
 
-  // The next lines (each ending in '\n'), the events of whole versions,
-  // until they pass kBatchBytes; empty when there is nothing new. After an
-  // ERROR line the watch is finished. `now` is for a Table's ages.
-  std::vector<std::string> Take(WallTime now);
-  // A BOOKMARK line at the version up to which every change was taken.
+  // Appends the next lines (each ending in '\n') to `out`, until they pass
+  // kBatchBytes (with `all`, until every change so far is taken); nothing
+  // when there is nothing new. After an ERROR line the watch is finished.
+  // `now` is for a Table's ages.
+  void Take(WallTime now, std::string* out, bool all = false);
+  // Whether every change so far was taken (no batch is left over).
+  bool caught_up() const { return pending_.empty(); }
+  // A BOOKMARK line at the version up to which every change was taken;
+  // "" while a batch is left over.
   std::string Bookmark() const;
 
   bool finished() const { return finished_; }
@@ -93,20 +111,21 @@ class KubeWatch {
   enum class Change { kAdded, kModified, kDeleted };
   struct Pending {
     Change change;
-    kube::KubeJson object;
+    kube::EncodedPtr object;
+    std::optional<uint64_t> resource_version;  // for DELETED: the deletion's
   };
 
   void Start();
   void Fail(uint64_t requested);
   // The watch events of one board change.
   void Emit(const BoardEvent& event);
-  void Diff(const std::vector<kube::KubeJson>& before, const std::vector<kube::KubeJson>& after,
+  void Diff(const std::vector<kube::EncodedPtr>& before, const std::vector<kube::EncodedPtr>& after,
             uint64_t version);
-  std::string Line(const Pending& pending, WallTime now);
+  void AppendLine(const Pending& pending, WallTime now, std::string* out);
 
   const StatusBoard& board_;
   const Options options_;
-  std::vector<Pending> pending_;
+  std::deque<Pending> pending_;
   std::set<std::string> namespaces_;  // known to this watcher (namespace watches)
   std::optional<std::string> error_line_;
   uint64_t version_ = 0;

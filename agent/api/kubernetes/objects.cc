@@ -181,6 +181,21 @@ KubeJson EncodeEndpoints(const EndpointsObject& object) {
   return endpoints_json;
 }
 
+std::vector<KubeJson> EncodeObjects(Resource resource, const EndpointsObject& object) {
+  switch (resource) {
+    case Resource::kEndpoints:
+      return {EncodeEndpoints(object)};
+    case Resource::kServices:
+      return {EncodeService(object)};
+    case Resource::kEndpointSlices:
+      return EncodeEndpointSlices(object);
+    case Resource::kEvents:
+    case Resource::kNamespaces:
+      break;
+  }
+  return {};
+}
+
 std::string EndpointSliceName(std::string_view service, bool ipv6, int port) {
   return std::string(service) + (ipv6 ? "-ipv6-" : "-ipv4-") + std::to_string(port);
 }

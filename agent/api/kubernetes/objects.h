@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "agent/api/kubernetes/kube_json.h"
+#include "agent/api/kubernetes/resources.h"
 #include "common/clock.h"
 #include "exporters/registry/endpoints.h"
 #include "exporters/registry/events.h"
@@ -54,6 +55,11 @@ KubeJson EncodeEndpoints(const EndpointsObject& object);
 // carries the labels kubernetes.io/service-name and
 // endpointslice.kubernetes.io/managed-by beside the service's.
 std::vector<KubeJson> EncodeEndpointSlices(const EndpointsObject& object);
+
+// The objects of `resource` that one service's `object` shows: its Service
+// (kServices), its Endpoints (kEndpoints), its EndpointSlices
+// (kEndpointSlices); none for the other resources.
+std::vector<KubeJson> EncodeObjects(Resource resource, const EndpointsObject& object);
 
 // "alpaca-prod-ipv4-8080".
 std::string EndpointSliceName(std::string_view service, bool ipv6, int port);

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -192,14 +193,28 @@ const KubeJson& Array(const KubeJson& json) {
 
 // --- printers.go's helpers. -------------------------------------------------
 
-// translateTimestampSince: "<unknown>" without a (valid) time.
-std::string Age(const KubeJson& timestamp, WallTime now) {
-  if (!timestamp.is_string()) return "<unknown>";
+// The time of a metav1.Time field, or none when it is absent or not valid.
+std::optional<WallTime> TimeOf(const KubeJson& timestamp) {
+  if (!timestamp.is_string()) return std::nullopt;
   const Result<WallTime> time = ParseTime(timestamp.get<std::string>());
-  if (!time.ok()) return "<unknown>";
-  // Go's int(d.Seconds()): truncated toward zero.
-  return HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(now - *time));
+  if (!time.ok()) return std::nullopt;
+  return *time;
 }
+
+// Cells are made with a placeholder for each age, noted in `ages` with the
+// time it is the age of.
+class Row {
+ public:
+  explicit Row(TableRowTemplate* row) : row_(row) {}
+  void Cell(KubeJson value) { row_->cells.push_back(std::move(value)); }
+  void Age(std::optional<WallTime> since) {
+    row_->ages.push_back({row_->cells.size(), since});
+    row_->cells.push_back(nullptr);
+  }
+
+ private:
+  TableRowTemplate* row_;
+};
 
 std::string JoinHostPort(const std::string& host, int64_t port) {
   const std::string p = std::to_string(port);
@@ -317,24 +332,25 @@ std::string ServicePortsCell(const KubeJson& object) {
   return out.empty() ? "<none>" : out;
 }
 
-KubeJson ServiceCells(const KubeJson& object, WallTime now) {
+void ServiceCells(const KubeJson& object, Row& row) {
   const KubeJson& spec = At(object, "spec");
   const KubeJson& cluster_ips = Array(At(spec, "clusterIPs"));
-  const std::string cluster_ip = cluster_ips.empty() ? "<none>" : String(cluster_ips.front());
   const std::string external_ips = Join(At(spec, "externalIPs"), ",");
-  return KubeJson::array({String(At(At(object, "metadata"), "name")), String(At(spec, "type")),
-                          cluster_ip, external_ips.empty() ? "<none>" : external_ips,
-                          ServicePortsCell(object),
-                          Age(At(At(object, "metadata"), "creationTimestamp"), now),
-                          FormatLabels(At(spec, "selector"))});
+  row.Cell(String(At(At(object, "metadata"), "name")));
+  row.Cell(String(At(spec, "type")));
+  row.Cell(cluster_ips.empty() ? "<none>" : String(cluster_ips.front()));
+  row.Cell(external_ips.empty() ? "<none>" : external_ips);
+  row.Cell(ServicePortsCell(object));
+  row.Age(TimeOf(At(At(object, "metadata"), "creationTimestamp")));
+  row.Cell(FormatLabels(At(spec, "selector")));
 }
 
-KubeJson EventCells(const KubeJson& object, WallTime now) {
+void EventCells(const KubeJson& object, Row& row) {
   const KubeJson& first = At(object, "firstTimestamp");
-  const std::string first_seen =
-      first.is_string() ? Age(first, now) : Age(At(object, "eventTime"), now);
+  const std::optional<WallTime> first_seen =
+      first.is_string() ? TimeOf(first) : TimeOf(At(object, "eventTime"));
   const KubeJson& last = At(object, "lastTimestamp");
-  const std::string last_seen = last.is_string() ? Age(last, now) : first_seen;
+  const std::optional<WallTime> last_seen = last.is_string() ? TimeOf(last) : first_seen;
   const KubeJson& count_json = At(object, "count");
   int64_t count = count_json.is_number_integer() ? count_json.get<int64_t>() : 0;
   if (count == 0) count = 1;  // a singleton event of the newer API has no count
@@ -343,7 +359,6 @@ KubeJson EventCells(const KubeJson& object, WallTime now) {
   std::transform(kind.begin(), kind.end(), kind.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const std::string involved_name = String(At(involved, "name"));
-  const std::string target = involved_name.empty() ? kind : kind + "/" + involved_name;
   // formatEventSource: component (else reportingComponent), ", host" (else
   // reportingInstance) when there is one.
   const KubeJson& source = At(object, "source");
@@ -351,11 +366,16 @@ KubeJson EventCells(const KubeJson& object, WallTime now) {
   if (component.empty()) component = String(At(object, "reportingComponent"));
   std::string host = String(At(source, "host"));
   if (host.empty()) host = String(At(object, "reportingInstance"));
-  return KubeJson::array({last_seen, String(At(object, "type")), String(At(object, "reason")),
-                          target, String(At(involved, "fieldPath")),
-                          host.empty() ? component : component + ", " + host,
-                          TrimSpace(String(At(object, "message"))), first_seen, count,
-                          String(At(At(object, "metadata"), "name"))});
+  row.Age(last_seen);
+  row.Cell(String(At(object, "type")));
+  row.Cell(String(At(object, "reason")));
+  row.Cell(involved_name.empty() ? kind : kind + "/" + involved_name);
+  row.Cell(String(At(involved, "fieldPath")));
+  row.Cell(host.empty() ? component : component + ", " + host);
+  row.Cell(TrimSpace(String(At(object, "message"))));
+  row.Age(first_seen);
+  row.Cell(count);
+  row.Cell(String(At(At(object, "metadata"), "name")));
 }
 
 }  // namespace
@@ -372,24 +392,55 @@ KubeJson ColumnDefinitions(Resource resource) {
   return columns;
 }
 
-KubeJson TableCells(Resource resource, const KubeJson& object, WallTime now) {
+TableRowTemplate RowTemplate(Resource resource, const KubeJson& object) {
+  TableRowTemplate out;
+  out.cells = KubeJson::array();
+  Row row(&out);
   const KubeJson& metadata = At(object, "metadata");
   const std::string name = String(At(metadata, "name"));
-  const std::string age = Age(At(metadata, "creationTimestamp"), now);
+  const std::optional<WallTime> created = TimeOf(At(metadata, "creationTimestamp"));
   switch (resource) {
     case Resource::kEndpoints:
-      return KubeJson::array({name, EndpointsCell(object), age});
+      row.Cell(name);
+      row.Cell(EndpointsCell(object));
+      row.Age(created);
+      break;
     case Resource::kServices:
-      return ServiceCells(object, now);
+      ServiceCells(object, row);
+      break;
     case Resource::kEndpointSlices:
-      return KubeJson::array({name, String(At(object, "addressType")), SlicePortsCell(object),
-                              SliceEndpointsCell(object), age});
+      row.Cell(name);
+      row.Cell(String(At(object, "addressType")));
+      row.Cell(SlicePortsCell(object));
+      row.Cell(SliceEndpointsCell(object));
+      row.Age(created);
+      break;
     case Resource::kEvents:
-      return EventCells(object, now);
+      EventCells(object, row);
+      break;
     case Resource::kNamespaces:
-      return KubeJson::array({name, String(At(At(object, "status"), "phase")), age});
+      row.Cell(name);
+      row.Cell(String(At(At(object, "status"), "phase")));
+      row.Age(created);
+      break;
   }
-  return KubeJson::array();
+  return out;
+}
+
+std::string AgeCell(std::optional<WallTime> since, WallTime now) {
+  if (!since) return "<unknown>";
+  // Go's int(d.Seconds()): truncated toward zero.
+  return HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(now - *since));
+}
+
+KubeJson FillCells(const TableRowTemplate& row, WallTime now) {
+  KubeJson cells = row.cells;
+  for (const auto& [index, since] : row.ages) cells[index] = AgeCell(since, now);
+  return cells;
+}
+
+KubeJson TableCells(Resource resource, const KubeJson& object, WallTime now) {
+  return FillCells(RowTemplate(resource, object), now);
 }
 
 KubeJson EncodeTable(Resource resource, const std::vector<KubeJson>& objects,

@@ -9,7 +9,10 @@
 // Pure functions: `now` is passed in for the ages. Safe from any thread.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/api/kubernetes/kube_json.h"
@@ -36,6 +39,18 @@ KubeJson ColumnDefinitions(Resource resource);
 // when every address is not ready). Ages are kubectl's
 // (HumanDuration(now - timestamp)); "<unknown>" without a timestamp.
 KubeJson TableCells(Resource resource, const KubeJson& object, WallTime now);
+
+// The same cells computed once, without the clock: each age cell is null in
+// `cells` and listed in `ages` with the time it is the age of (none:
+// "<unknown>"). FillCells(RowTemplate(r, o), now) == TableCells(r, o, now).
+struct TableRowTemplate {
+  KubeJson cells;
+  std::vector<std::pair<size_t, std::optional<WallTime>>> ages;
+};
+TableRowTemplate RowTemplate(Resource resource, const KubeJson& object);
+KubeJson FillCells(const TableRowTemplate& row, WallTime now);
+// An age cell: HumanDuration(now - since), "<unknown>" without a time.
+std::string AgeCell(std::optional<WallTime> since, WallTime now);
 
 struct TableOptions {
   IncludeObject include_object = IncludeObject::kMetadata;

@@ -12,6 +12,10 @@
 #include <vector>
 
 #include "agent/api/api_server.h"
+#include "agent/api/kube_view.h"
+#include "agent/api/kubernetes/encoded.h"
+#include "agent/api/kubernetes/envelopes.h"
+#include "agent/api/kubernetes/objects.h"
 #include "tests/exporters/registry/endpoints_fixtures.h"
 #include "tests/support/watch_stream.h"
 
@@ -274,6 +278,38 @@ TEST_F(KubeApiTest, Tables) {
             one["rows"][0]["object"]["metadata"]["resourceVersion"]);
 }
 
+// Every object is encoded once per committed version and the answers are
+// written from those encodings: byte for byte what the codecs' trees give,
+// and each change shows in the next answer, list or Table.
+TEST_F(KubeApiTest, AnswersAreTheCodecsAndFollowEachChange) {
+  const auto expected_list = [&] {
+    std::vector<kube::KubeJson> items;
+    for (const auto& object : board_.Snapshot().services) {
+      items.push_back(kube::EncodeEndpoints(*object));
+    }
+    return kube::Dump(
+               kube::EncodeList(kube::Resource::kEndpoints, items, board_.resource_version())) +
+           "\n";
+  };
+  const auto ready_cell = [&] {
+    return GetJson("/api/v1/endpoints", 200, kTableAccept)["rows"][0]["cells"][1];
+  };
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(Get("/api/v1/endpoints")->body, expected_list());
+    EXPECT_EQ(Get("/api/v1/endpoints")->body, expected_list());  // the same, again
+    EXPECT_EQ(ready_cell(), round % 2 == 0 ? "10.0.0.1:8080,10.0.0.2:8080" : "10.0.0.2:8080");
+    FlipAlpaca(0);
+  }
+  EXPECT_EQ(Get("/api/v1/namespaces/default/endpoints/alpaca-prod")->body,
+            kube::Dump(kube::EncodeEndpoints(*board_.Get("alpaca-prod"))) + "\n");
+  alpaca_.labels["env"] = "dev";
+  board_.Put({alpaca_});
+  EXPECT_EQ(
+      GetJson("/api/v1/namespaces/default/endpoints?labelSelector=env%3Dprod", 200)["items"].size(),
+      0u);
+  EXPECT_EQ(Get("/api/v1/endpoints")->body, expected_list());
+}
+
 TEST_F(KubeApiTest, Selectors) {
   EXPECT_EQ(
       GetJson("/api/v1/namespaces/default/endpoints?labelSelector=env%3Dprod", 200)["items"].size(),
@@ -392,6 +428,44 @@ TEST_F(KubeApiTest, BookmarksOnlyWhenAskedAndTheWatchEndsAtItsTimeout) {
                                            {"metadata", {{"resourceVersion", "102"}}}}));
   for (const json& e : plain->events()) EXPECT_NE(e["type"], "BOOKMARK");
   EXPECT_EQ(plain->events().size(), 2u);
+}
+
+// The ADDED events of a large list (here 0.7 MB of slices) go out a batch
+// at a time, in order, then the changes after them; a bookmark comes only
+// once they are all out, at the version they were taken at.
+TEST_F(KubeApiTest, ALargeStartGoesOutInBatchesInOrder) {
+  constexpr size_t kLarge = 12;
+  std::vector<EndpointsObject> large;
+  for (size_t i = 0; i < kLarge; ++i) {
+    large.push_back(testing::MakeLargeEndpoints("large-" + std::to_string(100 + i), 400));
+  }
+  board_.Put(large);
+  const uint64_t version = board_.resource_version();
+  auto watch = Watch("/apis/discovery.k8s.io/v1/endpointslices?allowWatchBookmarks=true&watch=1");
+  ASSERT_TRUE(watch->WaitForChanges(kLarge + 2, std::chrono::seconds(30)));
+  FlipAlpaca(0);
+  ASSERT_TRUE(watch->WaitForChanges(kLarge + 3, std::chrono::seconds(30)));
+  std::vector<std::string> names;
+  size_t bytes = 0;
+  for (const json& e : watch->events()) {
+    if (e["type"] == "BOOKMARK") {
+      EXPECT_GE(names.size(), kLarge + 2) << "a bookmark before the start was out";
+      EXPECT_GE(std::stoull(e["object"]["metadata"]["resourceVersion"].get<std::string>()),
+                version);
+      continue;
+    }
+    bytes += e.dump().size();
+    names.push_back(e["object"]["metadata"]["name"]);
+    EXPECT_EQ(e["type"], names.size() <= kLarge + 2 ? "ADDED" : "MODIFIED");
+  }
+  EXPECT_GT(bytes, 2 * KubeWatch::kBatchBytes);
+  ASSERT_EQ(names.size(), kLarge + 3);
+  EXPECT_EQ(names[0], "alpaca-prod-ipv4-8080");
+  EXPECT_EQ(names[1], "bandicoot-prod-ipv4-8080");
+  for (size_t i = 0; i < kLarge; ++i) {
+    EXPECT_EQ(names[2 + i], "large-" + std::to_string(100 + i) + "-ipv4-8080");
+  }
+  EXPECT_EQ(names[kLarge + 2], "alpaca-prod-ipv4-8080");
 }
 
 TEST_F(KubeApiTest, ServiceWatchIgnoresFlips) {
