@@ -30,8 +30,11 @@ test_packages=(libgtest-dev libgmock-dev libcpp-httplib-dev prometheus etcd-serv
 
 # The benchmarks' targets and peers (bench/run): nginx-light serves probe
 # targets; HAProxy's health checks and NSD (with dnsperf) are what vigil is
-# measured against; python3-grpcio serves the gRPC probes' targets.
-bench_packages=(python3 nginx-light etcd-server haproxy nsd dnsperf python3-grpcio)
+# measured against; python3-grpcio serves the gRPC probes' targets;
+# python3-kubernetes is the client whose watch `bench/run kube` times (with
+# the machine's kubectl, which Debian does not package).
+bench_packages=(python3 nginx-light etcd-server haproxy nsd dnsperf python3-grpcio
+  python3-kubernetes)
 
 case "${1:-}" in
   --test) packages+=("${test_packages[@]}") ;;
