@@ -361,7 +361,8 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
     target.last_failure = result.message;
     spdlog::debug("{} {} probe failed: {}", target.service, target.key, WithReason(result));
   }
-  // The schedule is as OnWake left it; only a change to commit needs a wake.
+  // The schedule is as OnWake left it; only a change to commit needs a wake
+  // (one due now has asked for the end of this turn).
   if (commit_due_) engine_.WakeAt(*commit_due_);
 }
 
@@ -373,12 +374,23 @@ void Prober::Note(EndpointHappening what, const Target& target, std::string prob
   occurrence.node = node_;
   occurrence.probe_message = std::move(probe_message);
   occurrences_.push_back(std::move(occurrence));
-  if (!commit_due_) commit_due_ = clock_.Now() + kCommitDelay;
+  ScheduleCommit();
 }
 
 void Prober::MarkDirty(ServiceEntry& entry) {
   entry.dirty = true;
-  if (!commit_due_) commit_due_ = clock_.Now() + kCommitDelay;
+  ScheduleCommit();
+}
+
+void Prober::ScheduleCommit() {
+  if (commit_due_) return;
+  const Time now = clock_.Now();
+  if (!last_commit_ || now - *last_commit_ >= kCommitDelay) {
+    commit_due_ = now;
+    engine_.WakeAfterTurn();
+  } else {
+    commit_due_ = *last_commit_ + kCommitDelay;
+  }
 }
 
 void Prober::Commit() {
@@ -389,6 +401,7 @@ void Prober::Commit() {
     entry.dirty = false;
   }
   commit_due_.reset();
+  if (!changed.empty() || !occurrences_.empty()) last_commit_ = clock_.Now();
   if (!changed.empty()) {
     const size_t count = changed.size();
     board_.Put(std::move(changed));

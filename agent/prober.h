@@ -3,12 +3,14 @@
 // ProbeEngine, feeds their results through the trackers, and publishes the
 // endpoints' state to the StatusBoard.
 //
-// State flows one way: result → tracker → board. Changes are committed to the
-// board in batches (at most kCommitDelay after the first change), so that a
-// burst of transitions in a large service costs one new object, not one per
-// endpoint. What deserves a Kubernetes Event (an endpoint going not ready,
-// a never-ready one reaching failureThreshold, a new failure message while
-// not ready, going ready) is recorded on the board with the same commit.
+// State flows one way: result → tracker → board. A change is committed to the
+// board at the end of the loop's turn that made it, unless the last commit
+// was less than kCommitDelay before: then the changes wait until kCommitDelay
+// after it and go together, so that a burst of transitions in a large service
+// costs a few new objects, not one per endpoint, while a lone transition
+// reaches the board (and every watch) at once. What deserves a Kubernetes Event (an endpoint going
+// not ready, a never-ready one reaching failureThreshold, a new failure message while not ready,
+// going ready) is recorded on the board with the same commit.
 //
 // Threading: construct it anywhere; every other method runs on the engine's
 // loop thread (OnWake is the engine's wake handler; use ProbeEngine::Post to
@@ -105,6 +107,8 @@ class Prober {
                       bool schedule_first);
   void OnResult(Scheduler::Id id, const ProbeResult& result);
   void MarkDirty(ServiceEntry& entry);
+  // Sets the commit's time for a change made now, when none is set.
+  void ScheduleCommit();
   // An Event for the board, recorded with the next commit (after the
   // Endpoints change it is about).
   void Note(EndpointHappening what, const Target& target, std::string probe_message);
@@ -123,6 +127,7 @@ class Prober {
   std::map<std::string, ServiceEntry> services_;
   std::unordered_map<Scheduler::Id, Target> targets_;
   std::optional<Time> commit_due_;
+  std::optional<Time> last_commit_;              // of a commit that changed the board
   std::vector<EndpointOccurrence> occurrences_;  // for the next commit
   const Duration summary_interval_;
   Time summary_due_;

@@ -75,6 +75,10 @@ class ProbeEngine::Loop {
   void Post(std::function<void()> task);
   void Probe(std::shared_ptr<const PreparedProbe> probe, Done done);
   void WakeAt(Time when);
+  void WakeAfterTurn() {
+    assert(OnLoopThread());
+    wake_after_turn_ = true;
+  }
   size_t in_flight() const;
   Time last_turn() const { return last_turn_.load(std::memory_order_relaxed); }
 
@@ -143,6 +147,7 @@ class ProbeEngine::Loop {
   std::unique_ptr<ExecProbes> execs_;
   std::optional<Steady::time_point> curl_deadline_;  // curl's single timer
   std::optional<Time> wake_at_;
+  bool wake_after_turn_ = false;  // WakeAfterTurn()
   Steady::time_point next_heartbeat_;
   std::vector<std::unique_ptr<Transfer>> active_;
   std::vector<Handle> idle_;                          // reset easy handles, for reuse
@@ -359,6 +364,7 @@ int ProbeEngine::Loop::NextTimeout() {
     if (deadline && (!next || *deadline < *next)) next = deadline;
   }
   if (next) wait = std::min(wait, *next - clock_.Now());
+  if (wake_after_turn_) wait = Steady::duration::zero();
   return EpollTimeout(wait);
 }
 
@@ -437,8 +443,9 @@ void ProbeEngine::Loop::Complete(Transfer* transfer, CURLcode code) {
 void ProbeEngine::Loop::MaybeWake() {
   const Time now = clock_.Now();
   const Steady::time_point steady_now = Steady::now();
-  if (!(wake_at_ && *wake_at_ <= now) && steady_now < next_heartbeat_) return;
+  if (!wake_after_turn_ && !(wake_at_ && *wake_at_ <= now) && steady_now < next_heartbeat_) return;
   wake_at_.reset();
+  wake_after_turn_ = false;
   next_heartbeat_ = steady_now + kMaxWakeInterval;
   if (wake_handler_) wake_handler_(now);
 }
@@ -519,6 +526,7 @@ void ProbeEngine::Probe(std::shared_ptr<const PreparedProbe> probe, Done done) {
   loop_->Probe(std::move(probe), std::move(done));
 }
 void ProbeEngine::WakeAt(Time when) { loop_->WakeAt(when); }
+void ProbeEngine::WakeAfterTurn() { loop_->WakeAfterTurn(); }
 size_t ProbeEngine::in_flight() const { return loop_->in_flight(); }
 Time ProbeEngine::last_turn() const { return loop_->last_turn(); }
 

@@ -86,6 +86,10 @@ class ProbeEngine {
   // kWakeQuantum (earliest wins): work due within one quantum is done in one
   // turn of the loop.
   void WakeAt(Time when);
+  // Loop thread: the wake handler runs at the end of this turn (or of the
+  // next, when called from the wake handler itself), unrounded: for work
+  // that must not wait for the next quantum.
+  void WakeAfterTurn();
   using WakeQuantum = std::chrono::duration<int64_t, std::ratio<1, 250>>;  // 4 ms
   static constexpr WakeQuantum kWakeQuantum{1};
   // Loop thread: probes started whose `done` has not run yet.

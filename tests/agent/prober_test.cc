@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -588,6 +589,66 @@ TEST(ProberLogTest, ErrorsAreLoggedWithKubeletsMessage) {
   const size_t first = out.find(line);
   EXPECT_NE(first, std::string::npos) << out;
   EXPECT_EQ(out.find(line, first + 1), std::string::npos) << out;
+}
+
+// Commits on a clock that stands still: a lone transition reaches the board
+// at the end of the loop's turn that made it, without waiting for time to
+// pass; a change within kCommitDelay of the last commit waits until
+// kCommitDelay after it, so that a burst goes in a few objects.
+TEST(ProberCommitTest, ALoneTransitionGoesAtOnceAndABurstWaitsForTheDelay) {
+  TestHttpServer server;
+  FakeClock clock;
+  StatusBoard board;
+  RecordingObserver observer;
+  ProbeEngine engine(clock);
+  Prober prober(clock, engine, board, "node-a", 7, &observer);
+  engine.SetWakeHandler([&](Time now) { prober.OnWake(now); });
+  ASSERT_TRUE(engine.Start().ok());
+
+  Service fast;
+  fast.name = "fast";
+  fast.endpoints = {{"127.0.0.1", server.port()}};
+  Probe http;
+  HttpGetAction get;
+  get.path = "/ready";
+  http.handler = get;
+  http.timing.period_seconds = 1;
+  fast.readiness_probe = http;
+  // Its probe answers in a later turn than the fast one's.
+  Service slow;
+  slow.name = "slow";
+  slow.endpoints = {{"127.0.0.2", 1}};
+  Probe exec;
+  exec.handler = ExecAction{{"/bin/sh", "-c", "sleep 0.3"}};
+  exec.timing.period_seconds = 1;
+  exec.timing.timeout_seconds = 10;
+  slow.readiness_probe = exec;
+  engine.Post([&] { prober.Apply({fast, slow}); });
+
+  const auto ready = [&](const std::string& service) {
+    const auto object = board.Get(service);
+    return object != nullptr && !object->endpoints.empty() && object->endpoints[0].conditions.ready;
+  };
+  // A whole turn: a task posted by a task runs on the turn after the first,
+  // whose wake handler has run by then.
+  const auto full_turn = [&] {
+    std::promise<void> turned;
+    engine.Post([&] { engine.Post([&] { turned.set_value(); }); });
+    turned.get_future().wait();
+  };
+  ASSERT_TRUE(WaitUntil([&] { return board.Get("slow") != nullptr; }, seconds(5)));
+  clock.Advance(seconds(1));  // both first probes fall due
+  engine.Post([] {});         // a turn, so that the loop looks at the clock
+
+  // The clock stands still from here on.
+  EXPECT_TRUE(WaitUntil([&] { return ready("fast"); }, seconds(5)));
+  ASSERT_TRUE(WaitUntil([&] { return !observer.results("127.0.0.2:1").empty(); }, seconds(5)));
+  full_turn();
+  EXPECT_FALSE(ready("slow"));  // within kCommitDelay of the last commit: waits
+  clock.Advance(Prober::kCommitDelay);
+  engine.Post([] {});
+  EXPECT_TRUE(WaitUntil([&] { return ready("slow"); }, seconds(5)));
+  engine.Stop();
 }
 
 }  // namespace

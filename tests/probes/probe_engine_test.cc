@@ -156,6 +156,27 @@ TEST(ProbeEngineTest, WakeAtIsRoundedUpToTheQuantumSoThatDueWorkIsBatched) {
   engine.Stop();
 }
 
+TEST(ProbeEngineTest, WakeAfterTurnRunsTheHandlerAtTheEndOfThisTurnUnrounded) {
+  FakeClock clock;
+  clock.Advance(std::chrono::milliseconds(1));  // off the quantum
+  ProbeEngine engine(clock);
+  WakeLog log;
+  engine.SetWakeHandler([&](Time now) { log.Record(now); });
+  ASSERT_TRUE(engine.Start().ok());
+  ASSERT_TRUE(WaitUntil([&] { return log.size() >= 1; }, 5s));
+  std::promise<void> turned;
+  engine.Post([&] {
+    engine.WakeAfterTurn();
+    engine.Post([&] { turned.set_value(); });
+  });
+  turned.get_future().wait();
+  // The clock stood still, so only WakeAfterTurn (not WakeAt's quantum, nor
+  // the once-a-second turn this soon) can have called the handler.
+  ASSERT_GE(log.size(), 2u);
+  EXPECT_EQ(log.calls()[1], clock.Now());
+  engine.Stop();
+}
+
 TEST(ProbeEngineTest, LastTurnMoves) {
   ProbeRunner runner;
   const Time first = runner.engine().last_turn();
