@@ -765,7 +765,9 @@ ssize_t HttpServer::Impl::ReadStream(void* cls, uint64_t, char* buffer, size_t m
       s.offset += n;
       return static_cast<ssize_t>(n);
     }
-    s.pending.clear();
+    // Given whole: freed, not kept at the size of its largest pull by
+    // every idle stream.
+    std::string().swap(s.pending);
     s.offset = 0;
     if (s.ended) return MHD_CONTENT_READER_END_OF_STREAM;
     if (s.hangup || self->streams_final_) return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -856,7 +858,11 @@ void HttpServer::Impl::PullInto(Stream& s, bool stopping, TimePoint now) {
   if (s.closed) return;
   s.pending.erase(0, s.offset);
   s.offset = 0;
-  s.pending += out;
+  if (s.pending.empty()) {
+    s.pending = std::move(out);
+  } else {
+    s.pending += out;
+  }
   if (!more) s.ended = true;
   if (s.parked && (!s.pending.empty() || s.ended)) {
     s.parked = false;

@@ -4,6 +4,7 @@
 #include "agent/api/http_server.h"
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tests/support/heap.h"
 #include "tests/support/raw_http_client.h"
 #include "tests/support/wait.h"
 
@@ -434,6 +436,44 @@ TEST_F(HttpServerTest, AStreamSendsWhatItsSourceHasWhenWoken) {
   r = c.ReadStreamUntil([](const std::string& body) { return body == "one\ntwo\n"; });
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "one\ntwo\n");
+}
+
+// A stream that has given its client all it pulled keeps no buffer of it:
+// idle watches cost little, however large the backlog they were sent.
+TEST_F(HttpServerTest, AStreamKeepsNoBufferOnceItsClientHasAll) {
+  constexpr size_t kLine = 1 << 20;
+  constexpr int kClients = 16;
+  feed_.Add(std::string(kLine - 1, 'x') + "\n");
+  const size_t before = testing::HeapInUse();
+  std::vector<RawHttpConnection> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(Connect());
+    ASSERT_TRUE(clients.back().Send(HttpGet("/feed")));
+  }
+  // Read off the socket and dropped, so that the client holds none of it:
+  // the line ends its last chunk, "x\n\r\n".
+  for (RawHttpConnection& c : clients) {
+    size_t total = 0;
+    std::string tail;
+    char buffer[65536];
+    const auto deadline = std::chrono::steady_clock::now() + seconds(10);
+    while (!(total > kLine && tail == "x\n\r\n")) {
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << total << " bytes came";
+      pollfd readable{c.fd(), POLLIN, 0};
+      if (poll(&readable, 1, 100) != 1) continue;
+      const ssize_t n = recv(c.fd(), buffer, sizeof buffer, 0);
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      ASSERT_GT(n, 0);
+      total += static_cast<size_t>(n);
+      tail = (tail + std::string(buffer, static_cast<size_t>(n)));
+      tail = tail.substr(tail.size() - std::min<size_t>(tail.size(), 4));
+    }
+  }
+  EXPECT_EQ(server_->streams(), static_cast<size_t>(kClients));
+  // Without freeing, each stream would keep a buffer of the line's size.
+  EXPECT_TRUE(
+      WaitUntil([&] { return testing::HeapInUse() < before + kClients * kLine / 4; }, seconds(10)))
+      << (testing::HeapInUse() - before) << " bytes more than before";
 }
 
 TEST_F(HttpServerTest, AStreamWithNothingToSayStillSendsItsHead) {
