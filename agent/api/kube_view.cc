@@ -40,6 +40,23 @@ EncodedPtr RenderEvent(const std::shared_ptr<const KubeEvent>& event,
   return std::make_shared<const EncodedObject>(Resource::kEvents, kube::EncodeEvent(*event));
 }
 
+// Of `services`, only what a Namespace is made of: no endpoints copied.
+std::vector<EndpointsObject> NamespaceHeaders(
+    const std::vector<std::shared_ptr<const EndpointsObject>>& services) {
+  std::vector<EndpointsObject> headers;
+  headers.reserve(services.size());
+  for (const auto& object : services) {
+    EndpointsObject header;
+    header.name = object->name;
+    header.namespace_name = object->namespace_name;
+    header.creation_time = object->creation_time;
+    header.resource_version = object->resource_version;
+    header.service_resource_version = object->service_resource_version;
+    headers.push_back(std::move(header));
+  }
+  return headers;
+}
+
 EncodedPtr RenderNamespace(const kube::KubeNamespace& ns) {
   return std::make_shared<const EncodedObject>(Resource::kNamespaces, kube::EncodeNamespace(ns));
 }
@@ -54,20 +71,9 @@ std::vector<EncodedPtr> KubeObjects(Resource resource, const BoardSnapshot& snap
     objects.reserve(snapshot.events.size());
     for (const auto& event : snapshot.events) objects.push_back(RenderEvent(event, encoding));
   } else if (resource == Resource::kNamespaces) {
-    // Only what a Namespace is made of: no endpoints copied.
-    std::vector<EndpointsObject> headers;
-    headers.reserve(snapshot.services.size());
-    for (const auto& object : snapshot.services) {
-      EndpointsObject header;
-      header.name = object->name;
-      header.namespace_name = object->namespace_name;
-      header.creation_time = object->creation_time;
-      header.resource_version = object->resource_version;
-      header.service_resource_version = object->service_resource_version;
-      headers.push_back(std::move(header));
-    }
     for (const kube::KubeNamespace& ns :
-         kube::CollectNamespaces(headers, fallback.creation_time, fallback.resource_version)) {
+         kube::CollectNamespaces(NamespaceHeaders(snapshot.services), fallback.creation_time,
+                                 fallback.resource_version)) {
       objects.push_back(RenderNamespace(ns));
     }
   } else {
@@ -102,19 +108,17 @@ void KubeWatch::Start() {
   epoch_ = board_.epoch();
   const bool resume = options_.since.has_value() && *options_.since > 0;
   BoardSnapshot snapshot = board_.Snapshot();
-  if (options_.filter.resource == Resource::kNamespaces) {
-    for (const auto& object : snapshot.services) namespaces_.insert(object->namespace_name);
-    namespaces_.insert("default");
-  }
   if (resume) {
     const uint64_t since = *options_.since;
-    if (since > snapshot.resource_version || since < board_.oldest_resumable_version()) {
+    if (since > snapshot.resource_version || since < board_.oldest_resumable_version() ||
+        (options_.filter.resource == Resource::kNamespaces && !KnowNamespacesAt(snapshot, since))) {
       Fail(since);
       return;
     }
     version_ = since;
     return;
   }
+  if (options_.filter.resource == Resource::kNamespaces) KnowNamespacesAt(snapshot, std::nullopt);
   version_ = snapshot.resource_version;
   for (EncodedPtr& object :
        KubeObjects(options_.filter.resource, snapshot, options_.fallback, options_.encoding)) {
@@ -158,19 +162,74 @@ void KubeWatch::Emit(const BoardEvent& event) {
   }
   if (event.object == nullptr) return;
   if (resource == Resource::kNamespaces) {
-    // A namespace appears with its first service; it stays while the
-    // watch lasts.
-    const std::string& ns = event.object->namespace_name;
-    if (event.type == EventType::kDeleted || namespaces_.contains(ns)) return;
-    namespaces_.insert(ns);
-    EncodedPtr object = RenderNamespace({ns, event.object->creation_time, version});
-    if (options_.filter(*object)) pending_.push_back({Change::kAdded, std::move(object), {}});
+    // A namespace comes with its first service and goes with its last.
+    if (event.type == EventType::kDeleted) {
+      LeaveNamespace(*event.object, version);
+      return;
+    }
+    if (event.previous != nullptr &&
+        event.previous->namespace_name != event.object->namespace_name) {
+      LeaveNamespace(*event.previous, version);
+    }
+    JoinNamespace(*event.object, version);
     return;
   }
   std::vector<EncodedPtr> before, after;
   if (event.previous != nullptr) before = Render(resource, event.previous, encoding);
   if (event.type != EventType::kDeleted) after = Render(resource, event.object, encoding);
   Diff(before, after, version);
+}
+
+bool KubeWatch::KnowNamespacesAt(const BoardSnapshot& snapshot, std::optional<uint64_t> since) {
+  const auto key = [](const EndpointsObject& o) { return o.namespace_name + "/" + o.name; };
+  std::map<std::string, std::shared_ptr<const EndpointsObject>> services;
+  for (const auto& object : snapshot.services) services[key(*object)] = object;
+  if (since) {
+    const std::optional<std::vector<BoardEvent>> events = board_.EventsSince(*since);
+    if (!events) return false;
+    for (auto it = events->rbegin(); it != events->rend(); ++it) {
+      if (it->object == nullptr || it->resource_version > snapshot.resource_version) continue;
+      if (it->type == EventType::kDeleted) {
+        services[key(*it->object)] = it->object;
+        continue;
+      }
+      services.erase(key(*it->object));
+      if (it->previous != nullptr) services[key(*it->previous)] = it->previous;
+    }
+  }
+  std::vector<std::shared_ptr<const EndpointsObject>> at;
+  at.reserve(services.size());
+  for (auto& [service_key, object] : services) at.push_back(std::move(object));
+  const std::vector<EndpointsObject> headers = NamespaceHeaders(at);
+  namespaces_.clear();
+  for (kube::KubeNamespace& ns : kube::CollectNamespaces(headers, options_.fallback.creation_time,
+                                                         options_.fallback.resource_version)) {
+    std::string name = ns.name;
+    namespaces_[std::move(name)].ns = std::move(ns);
+  }
+  for (const EndpointsObject& header : headers) {
+    namespaces_[header.namespace_name].services.insert(header.name);
+  }
+  return true;
+}
+
+void KubeWatch::JoinNamespace(const EndpointsObject& service, uint64_t version) {
+  const auto [it, added] = namespaces_.try_emplace(service.namespace_name);
+  it->second.services.insert(service.name);
+  if (!added) return;
+  it->second.ns = {service.namespace_name, service.creation_time, version};
+  EncodedPtr object = RenderNamespace(it->second.ns);
+  if (options_.filter(*object)) pending_.push_back({Change::kAdded, std::move(object), {}});
+}
+
+void KubeWatch::LeaveNamespace(const EndpointsObject& service, uint64_t version) {
+  const auto it = namespaces_.find(service.namespace_name);
+  if (it == namespaces_.end()) return;
+  it->second.services.erase(service.name);
+  if (!it->second.services.empty() || it->first == "default") return;
+  EncodedPtr object = RenderNamespace(it->second.ns);
+  namespaces_.erase(it);
+  if (options_.filter(*object)) pending_.push_back({Change::kDeleted, std::move(object), version});
 }
 
 void KubeWatch::AppendLine(const Pending& pending, WallTime now, std::string* out) {

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -122,11 +123,23 @@ class KubeWatch {
   void Diff(const std::vector<kube::EncodedPtr>& before, const std::vector<kube::EncodedPtr>& after,
             uint64_t version);
   void AppendLine(const Pending& pending, WallTime now, std::string* out);
+  // Namespace watches: what was there at `since`, the snapshot's services
+  // with the changes after `since` undone; false when those are not kept.
+  bool KnowNamespacesAt(const BoardSnapshot& snapshot, std::optional<uint64_t> since);
+  void JoinNamespace(const EndpointsObject& service, uint64_t version);
+  void LeaveNamespace(const EndpointsObject& service, uint64_t version);
 
   const StatusBoard& board_;
   const Options options_;
   std::deque<Pending> pending_;
-  std::set<std::string> namespaces_;  // known to this watcher (namespace watches)
+  // Namespace watches: the namespaces there were at version_ ("default"
+  // always), each with the names of its services. One goes (DELETED) with
+  // its last service.
+  struct KnownNamespace {
+    kube::KubeNamespace ns;
+    std::set<std::string> services;
+  };
+  std::map<std::string, KnownNamespace> namespaces_;
   std::optional<std::string> error_line_;
   uint64_t version_ = 0;
   uint64_t epoch_ = 0;

@@ -208,6 +208,41 @@ TEST_F(KubeApiTest, NamespacesOfTheServices) {
   GetJson("/api/v1/namespaces/default/endpoints/web", 404);
 }
 
+// A namespace comes with its first service and goes with its last, in a
+// watch as in the list; one resumed from a version when it was there sees
+// it go too.
+TEST_F(KubeApiTest, NamespaceWatchSeesANamespaceComeAndGo) {
+  auto watch = Watch("/api/v1/namespaces?watch=1");
+  ASSERT_TRUE(watch->WaitForChanges(1));  // default
+  EndpointsObject web = MakeEndpoints("web", {true});
+  web.namespace_name = "shop";
+  EndpointsObject cart = MakeEndpoints("cart", {true});
+  cart.namespace_name = "shop";
+  board_.Put({web});        // 103
+  board_.Put({cart});       // 104
+  board_.Delete({"web"});   // 105: cart is still in shop
+  board_.Delete({"cart"});  // 106: shop goes
+  ASSERT_TRUE(watch->WaitForChanges(3));
+  auto events = watch->changes();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0]["type"], "ADDED");
+  EXPECT_EQ(events[0]["object"]["metadata"]["name"], "default");
+  EXPECT_EQ(events[1]["type"], "ADDED");
+  EXPECT_EQ(events[1]["object"]["metadata"]["name"], "shop");
+  EXPECT_EQ(events[1]["object"]["metadata"]["resourceVersion"], "103");
+  EXPECT_EQ(events[2]["type"], "DELETED");
+  EXPECT_EQ(events[2]["object"]["metadata"]["name"], "shop");
+  EXPECT_EQ(events[2]["object"]["metadata"]["resourceVersion"], "106");
+  EXPECT_EQ(GetJson("/api/v1/namespaces", 200)["items"].size(), 1u);
+
+  auto resumed = Watch("/api/v1/namespaces?resourceVersion=104&watch=1");
+  ASSERT_TRUE(resumed->WaitForChanges(1));
+  events = resumed->changes();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["type"], "DELETED");
+  EXPECT_EQ(events[0]["object"]["metadata"]["name"], "shop");
+}
+
 TEST_F(KubeApiTest, NotFoundAnswers) {
   json status = GetJson("/api/v1/namespaces/default/endpoints/nope", 404);
   EXPECT_EQ(status["kind"], "Status");
