@@ -2,16 +2,15 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "probes/child_process.h"
 #include "probes/probe_messages.h"
 
 namespace vigil {
@@ -43,40 +42,6 @@ std::string ExitText(int code, int status) {
          (name != nullptr ? "SIG" + std::string(name) : std::to_string(status));
 }
 
-class SpawnSetup {
- public:
-  explicit SpawnSetup(int out) {
-    ok_ = posix_spawn_file_actions_init(&actions_) == 0 && posix_spawnattr_init(&attr_) == 0;
-    if (!ok_) return;
-    ok_ = posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0) == 0 &&
-          posix_spawn_file_actions_adddup2(&actions_, out, 1) == 0 &&
-          posix_spawn_file_actions_adddup2(&actions_, out, 2) == 0 &&
-          // Whatever else the agent holds stays out of the child, CLOEXEC or not.
-          posix_spawn_file_actions_addclosefrom_np(&actions_, 3) == 0;
-    sigset_t none;
-    sigset_t all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    ok_ = ok_ && posix_spawnattr_setpgroup(&attr_, 0) == 0 &&
-          posix_spawnattr_setsigmask(&attr_, &none) == 0 &&
-          posix_spawnattr_setsigdefault(&attr_, &all) == 0 &&
-          posix_spawnattr_setflags(
-              &attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) == 0;
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions_);
-    posix_spawnattr_destroy(&attr_);
-  }
-  bool ok() const { return ok_; }
-  const posix_spawn_file_actions_t* actions() const { return &actions_; }
-  const posix_spawnattr_t* attr() const { return &attr_; }
-
- private:
-  bool ok_ = false;
-  posix_spawn_file_actions_t actions_;
-  posix_spawnattr_t attr_;
-};
-
 }  // namespace
 
 ExecProbes::ExecProbes(int epoll_fd, const Clock& clock, Defer defer)
@@ -93,30 +58,21 @@ void ExecProbes::Start(std::shared_ptr<const PreparedProbe> probe, Done done) {
   }
   // Only the agent's end is non-blocking: the child's stdout is an ordinary pipe.
   fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
-  pid_t pid = -1;
-  int err = 0;
-  {
-    SpawnSetup setup(fds[1]);
-    err = setup.ok() ? posix_spawnp(&pid, p.argv[0], setup.actions(), setup.attr(), p.argv.data(),
-                                    p.envp.data())
-                     : ENOMEM;
-  }
+  ChildSpec child;
+  child.argv = p.argv.data();
+  child.envp = p.envp.data();
+  child.paths = p.exec_paths.data();
+  child.out = fds[1];
+  child.niceness = kCommandNiceness;
+  const ChildStart started = StartChild(child);
   close(fds[1]);
-  if (err != 0) {
+  if (started.error != 0) {
     close(fds[0]);
     return defer_(std::move(done), Outcome(ProbeOutcome::kError, ProbeReason::kNone,
-                                           StartError(p.spec.command[0], err)));
+                                           StartError(p.spec.command[0], started.error)));
   }
-  // Through syscall(): glibc 2.36's <sys/pidfd.h> lacks extern "C".
-  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd < 0) {
-    const int open_err = errno;
-    kill(-pid, SIGKILL);
-    waitpid(pid, nullptr, 0);  // killed: at once
-    close(fds[0]);
-    return defer_(std::move(done), Outcome(ProbeOutcome::kError, ProbeReason::kNone,
-                                           std::string("pidfd_open: ") + ErrnoText(open_err)));
-  }
+  const pid_t pid = started.pid;
+  const int pidfd = started.pidfd;
 
   uint32_t slot = 0;
   if (!free_.empty()) {

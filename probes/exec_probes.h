@@ -1,14 +1,21 @@
 // ExecProbes: kubelet's exec probes (pkg/probe/exec), as child processes of
 // the agent watched on the probe engine's epoll, never waited for: each
-// probe's command is started with posix_spawnp (no shell), its exit is
-// seen through a pidfd, its output (stdout and stderr together) through a
-// pipe.
+// probe's command is started by StartChild (child_process.h: a vfork-style
+// clone, no shell, looked up in PATH like posix_spawnp), its exit is seen
+// through a pidfd, its output (stdout and stderr together) through a pipe.
 //
 // Each child:
 //  - runs `command` with the agent's environment plus the spec's entries
 //    (VIGIL_SERVICE, VIGIL_ENDPOINT, …), stdin from /dev/null, stdout and
 //    stderr to the pipe, no other descriptor of the agent (closed from 3 up
 //    in the child), every signal at its default and none blocked;
+//  - runs kCommandNiceness above the probe loop's niceness, on the CPUs the
+//    agent may use. The commands share those CPUs with the loop (an agent
+//    pinned to one core runs its commands there too): at an equal weight,
+//    1,000 commands a second kept the loop waiting behind them and the
+//    other probes started late. A lower weight makes the scheduler give
+//    the loop the CPU as soon as it wakes, while a command still gets every
+//    cycle the loop leaves idle and, on a busy node, a share of it;
 //  - leads a process group of its own. When it exits, or its time is up,
 //    the whole group is killed (SIGKILL) before the child is reaped, so
 //    nothing it started outlives the probe and the group's id cannot have
@@ -53,6 +60,8 @@ class ExecProbes {
   using Defer = std::function<void(Done, ProbeResult)>;
   // kubelet's maxReadLength.
   static constexpr size_t kMaxOutputBytes = 10 * 1024;
+  // How much nicer than the probe loop each command runs (see above).
+  static constexpr int kCommandNiceness = 10;
 
   ExecProbes(int epoll_fd, const Clock& clock, Defer defer);
   // Kills and reaps every child still running; their results are never delivered.

@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 
 #include "common/version.h"
+#include "probes/child_process.h"
 #include "probes/grpc_probe.h"
 #include "probes/http_probe.h"
 #include "probes/probe_messages.h"
@@ -70,9 +72,16 @@ Status CompilePatterns(const ProbeSpec& spec, PreparedProbe* prepared) {
   return Status::Ok();
 }
 
-// posix_spawnp's argv and envp for `prepared`, whose spec is final.
+// The command's argv, envp and candidate names for `prepared`, whose spec is final.
 void PrepareExec(PreparedProbe* prepared) {
   const ProbeSpec& spec = prepared->spec;
+  if (!spec.command.empty()) {
+    prepared->exec_candidates = ExecCandidates(spec.command[0], std::getenv("PATH"));
+  }
+  for (const std::string& name : prepared->exec_candidates) {
+    prepared->exec_paths.push_back(name.c_str());
+  }
+  prepared->exec_paths.push_back(nullptr);
   for (const std::string& arg : spec.command)
     prepared->argv.push_back(const_cast<char*>(arg.c_str()));
   prepared->argv.push_back(nullptr);

@@ -51,12 +51,16 @@ struct PreparedProbe {
   // kGrpc: the framed HealthCheckRequest (headers and url above are its).
   std::string grpc_request;
 
-  // kExec: posix_spawnp's argv and envp (the agent's environment when the
+  // kExec: the command's argv and envp (the agent's environment when the
   // probe was prepared, then the spec's entries), null-terminated, pointing
-  // into spec.command and exec_environment.
+  // into spec.command and exec_environment; and where the command is looked
+  // for (ExecCandidates of the agent's PATH then), null-terminated, pointing
+  // into exec_candidates.
   std::vector<std::string> exec_environment;
   std::vector<char*> argv;
   std::vector<char*> envp;
+  std::vector<std::string> exec_candidates;
+  std::vector<const char*> exec_paths;
 };
 
 // Checks and prepares `spec`; never fails (an invalid spec yields `invalid`).
