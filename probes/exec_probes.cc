@@ -45,7 +45,14 @@ std::string ExitText(int code, int status) {
 }  // namespace
 
 ExecProbes::ExecProbes(int epoll_fd, const Clock& clock, Defer defer)
-    : epoll_fd_(epoll_fd), clock_(clock), defer_(std::move(defer)), scratch_(kScratchBytes) {}
+    : epoll_fd_(epoll_fd), clock_(clock), defer_(std::move(defer)), scratch_(kScratchBytes) {
+  if (spawner_.event_fd() >= 0) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = kSpawnerKey;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, spawner_.event_fd(), &event);
+  }
+}
 
 ExecProbes::~ExecProbes() { Abandon(); }
 
@@ -58,22 +65,6 @@ void ExecProbes::Start(std::shared_ptr<const PreparedProbe> probe, Done done) {
   }
   // Only the agent's end is non-blocking: the child's stdout is an ordinary pipe.
   fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
-  ChildSpec child;
-  child.argv = p.argv.data();
-  child.envp = p.envp.data();
-  child.paths = p.exec_paths.data();
-  child.out = fds[1];
-  child.niceness = kCommandNiceness;
-  const ChildStart started = StartChild(child);
-  close(fds[1]);
-  if (started.error != 0) {
-    close(fds[0]);
-    return defer_(std::move(done), Outcome(ProbeOutcome::kError, ProbeReason::kNone,
-                                           StartError(p.spec.command[0], started.error)));
-  }
-  const pid_t pid = started.pid;
-  const int pidfd = started.pidfd;
-
   uint32_t slot = 0;
   if (!free_.empty()) {
     slot = free_.back();
@@ -84,8 +75,9 @@ void ExecProbes::Start(std::shared_ptr<const PreparedProbe> probe, Done done) {
   }
   Child& c = slots_[slot];
   c.used = true;
-  c.pid = pid;
-  c.pidfd = pidfd;
+  c.starting = true;
+  c.pid = -1;
+  c.pidfd = -1;
   c.pipe = fds[0];
   c.started = clock_.Now();
   c.deadline = c.started + std::chrono::duration_cast<Duration>(p.spec.timeout);
@@ -93,17 +85,56 @@ void ExecProbes::Start(std::shared_ptr<const PreparedProbe> probe, Done done) {
   c.exited = false;
   c.status = 0;
   c.code = 0;
-  c.probe = std::move(probe);
+  c.probe = probe;
   c.done = std::move(done);
   ++in_flight_;
-  ++children_;
   epoll_event event{};
   event.events = EPOLLIN;
-  event.data.u64 = Key(slot, false);
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.pidfd, &event);
   event.data.u64 = Key(slot, true);
   epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c.pipe, &event);
   deadlines_.emplace(c.deadline, Key(slot, false));
+
+  ChildSpawner::Request request;
+  request.key = Key(slot, false);
+  request.spec.argv = p.argv.data();
+  request.spec.envp = p.envp.data();
+  request.spec.paths = p.exec_paths.data();
+  request.spec.out = fds[1];
+  request.hold = std::move(probe);
+  spawner_.Submit(std::move(request));
+  if (spawner_.event_fd() < 0) OnStarted(spawner_.Take());  // started on this thread
+}
+
+void ExecProbes::OnStarted(std::vector<ChildSpawner::Started> started) {
+  for (const ChildSpawner::Started& s : started) {
+    Child* c = Find(s.key);
+    const uint32_t slot = static_cast<uint32_t>(s.key & 0xffffffff);
+    if (c == nullptr || !c->starting) continue;  // cannot be: a starting slot is never freed
+    c->starting = false;
+    if (s.start.error != 0) {
+      // No child (the pipe's other end is closed already): kubelet's error,
+      // through defer_ like every error of Start's, never a result of its own.
+      Done done = std::move(c->done);
+      c->done = nullptr;
+      c->exited = true;
+      std::string message = StartError(c->probe->spec.command[0], s.start.error);
+      Free(slot);
+      if (done) {
+        --in_flight_;
+        defer_(std::move(done), Outcome(ProbeOutcome::kError, ProbeReason::kNone, message));
+      }
+      continue;
+    }
+    c->pid = s.start.pid;
+    c->pidfd = s.start.pidfd;
+    ++children_;
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u64 = Key(slot, false);
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, c->pidfd, &event);
+    // Its time ran out while it was starting: the group goes now.
+    if (!c->done) kill(-c->pid, SIGKILL);
+  }
 }
 
 ExecProbes::Child* ExecProbes::Find(uint64_t key) {
@@ -115,6 +146,7 @@ ExecProbes::Child* ExecProbes::Find(uint64_t key) {
 }
 
 void ExecProbes::OnEvent(uint64_t data, uint32_t) {
+  if (data == kSpawnerKey) return OnStarted(spawner_.Take());
   Child* c = Find(data);
   if (c == nullptr) return;
   const uint32_t slot = static_cast<uint32_t>(data & 0xffffffff);
@@ -222,8 +254,9 @@ void ExecProbes::Expire(Time now) {
     const uint32_t slot = static_cast<uint32_t>(key & 0xffffffff);
     if (!c->exited) {
       // The whole group, while the child is unreaped; reaped when its pidfd
-      // says so, the result going out now.
-      kill(-c->pid, SIGKILL);
+      // says so, the result going out now. One still starting is killed
+      // once started.
+      if (!c->starting) kill(-c->pid, SIGKILL);
       ClosePipe(*c);
       Deliver(slot, Outcome(ProbeOutcome::kTimeout, ProbeReason::kTimeout,
                             "command timed out after " + GoDuration(c->probe->spec.timeout)));
@@ -246,9 +279,23 @@ std::optional<Time> ExecProbes::NextDeadline() {
 }
 
 void ExecProbes::Abandon() {
+  // What is started by now is killed below with the rest; what is not, never starts.
+  spawner_.Stop();
+  for (const ChildSpawner::Started& s : spawner_.Take()) {
+    Child* c = Find(s.key);
+    if (c == nullptr || !c->starting || s.start.error != 0) continue;
+    c->starting = false;
+    c->pid = s.start.pid;
+    c->pidfd = s.start.pidfd;
+    ++children_;
+  }
   for (uint32_t slot = 0; slot < slots_.size(); ++slot) {
     Child& c = slots_[slot];
     if (!c.used) continue;
+    if (c.starting) {
+      c.starting = false;
+      c.exited = true;
+    }
     if (!c.exited) {
       kill(-c.pid, SIGKILL);
       siginfo_t info{};

@@ -1,21 +1,25 @@
 // ExecProbes: kubelet's exec probes (pkg/probe/exec), as child processes of
 // the agent watched on the probe engine's epoll, never waited for: each
 // probe's command is started by StartChild (child_process.h: a vfork-style
-// clone, no shell, looked up in PATH like posix_spawnp), its exit is seen
-// through a pidfd, its output (stdout and stderr together) through a pipe.
+// clone, no shell, looked up in PATH like posix_spawnp) on a ChildSpawner's
+// thread (child_spawner.h), its exit is seen through a pidfd, its output
+// (stdout and stderr together) through a pipe.
 //
 // Each child:
 //  - runs `command` with the agent's environment plus the spec's entries
 //    (VIGIL_SERVICE, VIGIL_ENDPOINT, …), stdin from /dev/null, stdout and
 //    stderr to the pipe, no other descriptor of the agent (closed from 3 up
 //    in the child), every signal at its default and none blocked;
-//  - runs kCommandNiceness above the probe loop's niceness, on the CPUs the
-//    agent may use. The commands share those CPUs with the loop (an agent
-//    pinned to one core runs its commands there too): at an equal weight,
-//    1,000 commands a second kept the loop waiting behind them and the
-//    other probes started late. A lower weight makes the scheduler give
-//    the loop the CPU as soon as it wakes, while a command still gets every
-//    cycle the loop leaves idle and, on a busy node, a share of it;
+//  - is started, and runs, kCommandNiceness above the probe loop's
+//    niceness, on the CPUs the agent may use. The commands share those CPUs
+//    with the loop (an agent pinned to one core runs its commands there
+//    too): started by the loop and at an equal weight, 1,000 commands a
+//    second kept the loop suspended in the clones and waiting behind them,
+//    and the other probes started late. Started elsewhere and at a lower
+//    weight, they leave the loop the CPU as soon as it wakes, while a
+//    command still gets every cycle the loop leaves idle and, on a busy
+//    node, a share of it. A probe's timeout counts from its request, so a
+//    command that could not even start in time is a timeout;
 //  - leads a process group of its own. When it exits, or its time is up,
 //    the whole group is killed (SIGKILL) before the child is reaped, so
 //    nothing it started outlives the probe and the group's id cannot have
@@ -48,6 +52,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "probes/child_spawner.h"
 #include "probes/prepared_probe.h"
 #include "probes/probe_result.h"
 
@@ -93,10 +98,14 @@ class ExecProbes {
   static constexpr uint64_t kTag = uint64_t{1} << 62;
   static constexpr uint64_t kPipeBit = uint64_t{1} << 61;
 
+  // The spawner's eventfd: a slot no Child has.
+  static constexpr uint64_t kSpawnerKey = kTag | 0xffffffff;
+
   struct Child {
     bool used = false;
+    bool starting = false;  // submitted to the spawner, not started yet
     uint32_t generation = 0;
-    pid_t pid = -1;
+    pid_t pid = -1;  // -1 until started
     int pidfd = -1;
     int pipe = -1;  // the read end; -1 once at its end or closed
     std::shared_ptr<const PreparedProbe> probe;
@@ -114,6 +123,8 @@ class ExecProbes {
            slot;
   }
   Child* Find(uint64_t key);
+  // The spawner's answers: each child is watched, or its start error delivered.
+  void OnStarted(std::vector<ChildSpawner::Started> started);
   void ReadOutput(uint32_t slot);
   void ClosePipe(Child& c);
   // The child is gone: its group is killed, it is reaped.
@@ -133,6 +144,7 @@ class ExecProbes {
   using Deadline = std::pair<Time, uint64_t>;
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::vector<char> scratch_;  // output past the cap is read into it and dropped
+  ChildSpawner spawner_{kCommandNiceness};
 };
 
 }  // namespace vigil
