@@ -23,22 +23,24 @@ ChildSpawner::~ChildSpawner() {
 void ChildSpawner::Submit(Request request) {
   {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (!stopping_ && !running_ && event_fd_ >= 0) {
-      try {
-        thread_ = std::thread([this] { Run(); });
-        running_ = true;
-      } catch (const std::system_error&) {
-        // No thread: started here, below.
+    if (!tried_ && !stopping_ && event_fd_ >= 0) {
+      tried_ = true;
+      for (int i = 0; i < kThreads; ++i) {
+        try {
+          threads_.emplace_back([this] { Run(); });
+        } catch (const std::system_error&) {
+          break;  // as many as there are
+        }
       }
     }
-    if (running_ && !stopping_) {
+    if (!threads_.empty() && !stopping_) {
       requests_.push_back(std::move(request));
       lock.unlock();
       wanted_.notify_one();
       return;
     }
   }
-  // The caller's own thread: as nice as the spawner's children would be.
+  // On the caller's thread, as nice as a spawner's child would be.
   request.spec.niceness += niceness_;
   Spawn(request);
 }
@@ -61,8 +63,9 @@ void ChildSpawner::Stop() {
     stopping_ = true;
     dropped.swap(requests_);
   }
-  wanted_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  wanted_.notify_all();
+  for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
   for (Request& request : dropped) close(request.spec.out);
 }
 

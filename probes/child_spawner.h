@@ -1,18 +1,25 @@
-// ChildSpawner: starts children (StartChild) on a thread of its own, so that
+// ChildSpawner: starts children (StartChild) on threads of its own, so that
 // the thread that asks never waits for one. A vfork-style clone suspends its
 // caller until the child has exec'd, and on a busy core that is the time the
 // child takes to get there and, at an equal weight, often the time it runs:
 // 1,000 commands a second kept the probe loop suspended for most of each
-// second's CPU. Here only the spawner's thread waits.
+// second's CPU.
 //
-// The thread is started by the first Submit, from the submitting thread,
-// and so shares its CPU affinity; it runs `niceness` above that thread's
-// niceness, and its children inherit that: the scheduler gives the
-// submitting thread the CPU as soon as it wakes, while the commands get
-// every cycle it leaves idle. Requests are started in the order given.
-// When the thread or its eventfd cannot be made, Submit starts the child
-// itself (the caller waits, as it would without a spawner) and its result
-// is ready for Take() on return.
+// The threads are started by the first Submit, from the submitting thread,
+// and so share its CPU affinity; they run `niceness` above its niceness, and
+// their children inherit that from their first instruction: the scheduler
+// gives the submitting thread the CPU as soon as it wakes, while the
+// commands (and their starting) get every cycle it leaves idle. (Children
+// made nicer only just before their exec still took the CPU from the loop
+// at its own weight on the way there: the other probes' lateness p99 stayed
+// at 15-25 ms.) There are kThreads of them because a nice spawner waits for
+// each child behind the commands already running: one alone fell behind on
+// a core the commands kept busy. Requests are begun in the order given, by
+// whichever thread is free.
+//
+// When no thread or eventfd can be made, Submit starts the child itself (the
+// caller waits, as it would without a spawner) and its result is ready for
+// Take() on return.
 //
 // Results are taken with Take() once event_fd() is readable (an eventfd,
 // readable for as long as results wait).
@@ -35,6 +42,8 @@ namespace vigil {
 
 class ChildSpawner {
  public:
+  static constexpr int kThreads = 4;
+
   struct Request {
     uint64_t key = 0;                  // the caller's, given back with the result
     ChildSpec spec;                    // spec.out is closed by the spawner once the child has it
@@ -55,11 +64,12 @@ class ChildSpawner {
   // -1 when none could be made (see above).
   int event_fd() const { return event_fd_; }
   void Submit(Request request);
-  // The children started since the last call, in order.
+  // The children started since the last call.
   std::vector<Started> Take();
-  // Ends the thread once the child it is starting has started: requests not
-  // begun are dropped (their spec.out closed); what was started stays for
-  // Take(). Later Submits start their children on the caller's thread.
+  // Ends the threads once the children they are starting have started:
+  // requests not begun are dropped (their spec.out closed); what was
+  // started stays for Take(). Later Submits start their children on the
+  // caller's thread.
   void Stop();
 
  private:
@@ -74,8 +84,8 @@ class ChildSpawner {
   std::deque<Request> requests_;  // GUARDED_BY(mutex_)
   std::vector<Started> started_;  // GUARDED_BY(mutex_)
   bool stopping_ = false;         // GUARDED_BY(mutex_)
-  bool running_ = false;          // GUARDED_BY(mutex_): the thread was started
-  std::thread thread_;
+  bool tried_ = false;            // GUARDED_BY(mutex_): the threads were started, or tried
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace vigil

@@ -10,16 +10,17 @@
 //    (VIGIL_SERVICE, VIGIL_ENDPOINT, …), stdin from /dev/null, stdout and
 //    stderr to the pipe, no other descriptor of the agent (closed from 3 up
 //    in the child), every signal at its default and none blocked;
-//  - is started, and runs, kCommandNiceness above the probe loop's
-//    niceness, on the CPUs the agent may use. The commands share those CPUs
-//    with the loop (an agent pinned to one core runs its commands there
-//    too): started by the loop and at an equal weight, 1,000 commands a
-//    second kept the loop suspended in the clones and waiting behind them,
-//    and the other probes started late. Started elsewhere and at a lower
-//    weight, they leave the loop the CPU as soon as it wakes, while a
-//    command still gets every cycle the loop leaves idle and, on a busy
-//    node, a share of it. A probe's timeout counts from its request, so a
-//    command that could not even start in time is a timeout;
+//  - is started off the loop, by threads as nice as the commands, and runs
+//    kCommandNiceness above the probe loop's niceness, on the CPUs the
+//    agent may use. The commands share those CPUs with the loop (an agent
+//    pinned to one core runs its commands there too): started by the loop
+//    and at an equal weight, 1,000 commands a second kept the loop
+//    suspended in the clones and waiting behind them, and the other probes
+//    started late. Started elsewhere and at a lower weight from their
+//    first instruction, they leave the loop the CPU as soon as it wakes,
+//    while a command still gets every cycle the loop leaves idle and, on a
+//    busy node, a share of it. A probe's timeout counts from its request,
+//    so a command that could not even start in time is a timeout;
 //  - leads a process group of its own. When it exits, or its time is up,
 //    the whole group is killed (SIGKILL) before the child is reaped, so
 //    nothing it started outlives the probe and the group's id cannot have
