@@ -8,7 +8,7 @@
   each, through libcurl on the probe loop).
 - exec: vigil probes M HTTP endpoints (nginx, the engine's own sockets)
   every second, first alone, then together with N exec endpoints running
-  `/bin/true` every second (a child process each: posix_spawn, a pidfd and a
+  `/bin/true` every second (a child process each: a clone on a spawner thread, a pidfd and a
   pipe on the probe loop). The exec probes' CPU is the difference between
   the two runs, per exec probe; the HTTP probes' lateness is read from
   outside, from nginx's log of every request: the interval between an
