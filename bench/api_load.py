@@ -36,21 +36,18 @@ import argparse
 import multiprocessing
 import os
 import random
-import re
 import selectors
 import shutil
-import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-from benchlib import (BenchError, FlipTarget, api_address, append_flip_service, check_probes_ran,
-                      cpu_seconds, endpoint_address, log_times, percentile, print_figures,
-                      quantile, refuse, rss_mib, start_nginx, write_vigil_config)
+from benchlib import (FlipTarget, append_flip_service, endpoint_address, figures_of, log_times,
+                      measure_probing, print_figures, refuse, start_agent, start_nginx,
+                      stop_agent, stop_nginx, write_vigil_config)
 
 # The issue's targets: (figure, bound in ms).
 TARGETS = {"healthz_p99_ms": 100, "list_p99_ms": 100, "metrics_p99_ms": 100,
@@ -236,34 +233,10 @@ def ask_under_slow_clients(host, port, slow, duration, paths):
 # ---------------------------------------------------------------------------
 # The agent's own figures.
 
-def probe_counts(api):
-    """(probes run, probes failed but the flip endpoint's, lateness buckets)."""
-    text = urllib.request.urlopen(f"{api}/metrics", timeout=10).read().decode()
-    ran = failed = 0.0
-    buckets = {}
-    for line in text.splitlines():
-        if line.startswith("vigil_probe_total{"):
-            value = float(line.rsplit(" ", 1)[1])
-            ran += value
-            if re.search(r'result="(failure|timeout|error)"', line) and 'service="flip"' not in line:
-                failed += value
-        elif line.startswith("vigil_probe_schedule_lateness_seconds_bucket{"):
-            le = re.search(r'le="([^"]+)"', line).group(1)
-            buckets[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
-    return ran, failed, buckets
-
-
 def ready_endpoints(api):
     """Endpoints the agent lists as ready, and all it lists."""
     text = urllib.request.urlopen(f"{api}/vigil/v1/endpoints", timeout=10).read().decode()
     return text.count('"ready":true'), text.count('"ready":')
-
-
-def figures_of(samples):
-    if not samples:
-        return None
-    return {"n": len(samples), "p50": round(statistics.median(samples), 2),
-            "p99": round(percentile(samples, 0.99), 2), "max": round(max(samples), 2)}
 
 
 def main():
@@ -300,15 +273,7 @@ def main():
         write_vigil_config(config, [endpoint_address(i) for i in range(args.endpoints)],
                            args.period, args.port)
         append_flip_service(config, flip.port)
-        command = [args.vigil, "agent", "--config", config, "--node", "bench"]
-        if args.pin:
-            command = ["taskset", "-c", "0"] + command
-        agent = subprocess.Popen(command, stderr=open(log, "w"))
-        api = api_address(agent, log)
-        if api is None:
-            refuse("the agent did not come up")
-        host, port = re.match(r"http://([\d.]+):(\d+)", api).groups()
-        port = int(port)
+        agent, api, host, port = start_agent(args.vigil, config, log, args.pin)
 
         # The targets answer: every endpoint ready in the agent's view, and
         # its API serves what is measured.
@@ -329,25 +294,14 @@ def main():
         expected = args.endpoints / args.period + 20  # and the flip endpoint every 50 ms
 
         def measured_phase(body):
-            ran0, failed0, lateness0 = probe_counts(api)
-            cpu0, t0 = cpu_seconds(agent.pid), time.monotonic()
-            result = body()
-            cpu1, t1 = cpu_seconds(agent.pid), time.monotonic()
-            ran1, failed1, lateness1 = probe_counts(api)
-            ran = (ran1 - ran0) / (t1 - t0)
-            lateness_p99 = quantile(0.99, lateness0, lateness1) * 1e3
-            if agent.poll() is not None:
-                refuse(f"the agent exited ({agent.returncode})")
             # The flip endpoint fails on purpose: its failures do not count.
-            try:
-                check_probes_ran("vigil", ran, expected, int(failed1 - failed0), lateness_p99)
-            except BenchError as e:
-                refuse(str(e))
-            return result, {"probes_per_s": round(ran, 1),
-                            "lateness_p50_ms": round(quantile(0.5, lateness0, lateness1) * 1e3, 2),
-                            "lateness_p99_ms": round(lateness_p99, 2),
-                            "agent_cpu_cores": round((cpu1 - cpu0) / (t1 - t0), 3),
-                            "agent_rss_mib": round(rss_mib(agent.pid), 1)}
+            result, window = measure_probing(agent, api, "vigil", expected, body,
+                                             excluded={f"127.0.0.1:{flip.port}"})
+            return result, {"probes_per_s": round(window["probes_per_s"], 1),
+                            "lateness_p50_ms": round(window["lateness_p50_ms"], 2),
+                            "lateness_p99_ms": round(window["lateness_p99_ms"], 2),
+                            "agent_cpu_cores": round(window["cpu_cores"], 3),
+                            "agent_rss_mib": round(window["rss_mib"], 1)}
 
         def under_slow_clients(target_host, target_port, target_paths, who):
             slow = SlowClients(target_host, target_port, args)
@@ -450,14 +404,9 @@ def main():
             watchers.kill()
             watchers.wait()
         if agent is not None:
-            agent.send_signal(signal.SIGTERM)
-            try:
-                agent.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                agent.kill()
+            stop_agent(agent)
         for server in (nginx, peer):
-            server.send_signal(signal.SIGQUIT)
-            server.wait(timeout=10)
+            stop_nginx(server)
         shutil.rmtree(workdir, ignore_errors=True)
         sys.stdout.flush()
 

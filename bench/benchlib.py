@@ -1,11 +1,13 @@
 """What the benchmarks share: the target servers (nginx, a flippable one),
-reading a process's CPU time and memory from /proc, finding the API port an
-agent logged, its metrics and watch streams, and the figures' arithmetic."""
+starting and stopping an agent, reading a process's CPU time and memory from
+/proc, finding the API port an agent logged, its metrics (the probes counted
+over a window) and watch streams, and the figures' arithmetic."""
 import http.server
 import json
 import os
 import re
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -28,15 +30,19 @@ def refuse(message):
     sys.exit(f"benchmark refused: {message}; no figure is printed from such a run")
 
 
-def start_nginx(workdir, port, cpu=None, addresses=(), timeout=10, access_log=None):
-    """nginx on 0.0.0.0:`port`, answering every path with a token of this run.
+def start_nginx(workdir, port, cpu=None, addresses=(), timeout=10, access_log=None,
+                listen="0.0.0.0", http="", locations="", servers=None):
+    """nginx on `listen`:`port`, answering every path with a token of this run.
     Returns once nginx answers with that token on 127.0.0.1 and on each of
     `addresses`, so that a figure never comes from a run whose target is
     another process holding the port, or nothing at all; refuses otherwise.
     With `access_log` (a path), nginx logs each request there as
-    "$msec $server_addr" (see probe_intervals)."""
+    "$msec $server_addr" (see probe_intervals). `http` adds directives to
+    the http block, `locations` location blocks to the server, and
+    `servers` (a function of the token) server blocks of their own."""
     token = secrets.token_hex(8)
-    process = _spawn_nginx(workdir, port, cpu, token, access_log)
+    process = _spawn_nginx(workdir, port, cpu, token, access_log, listen, http, locations,
+                           servers(token) if servers else "")
     deadline = time.time() + timeout
     targets = ["127.0.0.1", *addresses]
     problem = "nginx did not answer"
@@ -83,7 +89,92 @@ def check_probes_ran(who, ran_per_s, expected_per_s, failed, lateness_p99_ms=Non
         raise BenchError(f"{who}: schedule lateness p99 {lateness_p99_ms:.1f} ms: it fell behind")
 
 
-def _spawn_nginx(workdir, port, cpu, token, access_log=None):
+def stop_nginx(process):
+    """Stops an nginx of start_nginx gracefully (SIGQUIT) and waits for it."""
+    process.send_signal(signal.SIGQUIT)
+    process.wait(timeout=10)
+
+
+def start_agent(vigil, config, log, pin=False):
+    """`vigil agent` on `config` (on CPU 0 only with `pin`), its log in `log`.
+    Returns (process, API URL, API host, API port) once it logged its API
+    address; refuses when it did not."""
+    command = [vigil, "agent", "--config", config, "--node", "bench"]
+    if pin:
+        command = ["taskset", "-c", "0"] + command
+    agent = subprocess.Popen(command, stderr=open(log, "w"))
+    api = api_address(agent, log)
+    if api is None:
+        stop_agent(agent)
+        refuse("the agent did not come up")
+    host, port = re.match(r"http://([\d.]+):(\d+)", api).groups()
+    return agent, api, host, int(port)
+
+
+def stop_agent(agent):
+    """Stops an agent (SIGTERM), killing it when it takes more than 10 s."""
+    agent.send_signal(signal.SIGTERM)
+    try:
+        agent.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        agent.kill()
+
+
+def probe_counts(api, excluded=()):
+    """(probes run, probes failed but those of the `excluded` endpoints
+    ("address:port"), schedule lateness buckets) from the agent's /metrics."""
+    text = urllib.request.urlopen(f"{api}/metrics", timeout=10).read().decode()
+    ran = failed = 0.0
+    buckets = {}
+    for line in text.splitlines():
+        if line.startswith("vigil_probe_total{"):
+            value = float(line.rsplit(" ", 1)[1])
+            ran += value
+            endpoint = re.search(r'endpoint="([^"]*)"', line)
+            if (re.search(r'result="(failure|timeout|error)"', line)
+                    and (endpoint is None or endpoint.group(1) not in excluded)):
+                failed += value
+        elif line.startswith("vigil_probe_schedule_lateness_seconds_bucket{"):
+            le = re.search(r'le="([^"]+)"', line).group(1)
+            buckets[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
+    return ran, failed, buckets
+
+
+def measure_probing(agent, api, who, expected_per_s, body, excluded=(), least=0.0):
+    """Runs `body` while counting the agent's probes, then waits until `least`
+    seconds passed, so that they are counted over enough time. Refuses when
+    the agent exited, or its probes (but the `excluded` endpoints') failed
+    or fell behind (check_probes_ran, as `who`). Returns body's result and
+    the window's figures: probes_per_s, lateness_p50_ms, lateness_p99_ms,
+    cpu_cores, threads_cores (by thread name) and rss_mib."""
+    s0 = time.monotonic()
+    ran0, failed0, lateness0 = probe_counts(api, excluded)
+    s0 = (s0 + time.monotonic()) / 2  # when the counts were read, about
+    cpu0, threads0, t0 = cpu_seconds(agent.pid), thread_cpu(agent.pid), time.monotonic()
+    result = body()
+    time.sleep(max(0.0, t0 + least - time.monotonic()))
+    cpu1, threads1, t1 = cpu_seconds(agent.pid), thread_cpu(agent.pid), time.monotonic()
+    ran1, failed1, lateness1 = probe_counts(api, excluded)
+    s1 = (t1 + time.monotonic()) / 2
+    if agent.poll() is not None:
+        refuse(f"the agent exited ({agent.returncode})")
+    ran = (ran1 - ran0) / (s1 - s0)
+    lateness_p99 = quantile(0.99, lateness0, lateness1) * 1e3
+    try:
+        check_probes_ran(who, ran, expected_per_s, int(failed1 - failed0), lateness_p99)
+    except BenchError as e:
+        refuse(str(e))
+    seconds = t1 - t0
+    return result, {"probes_per_s": ran,
+                    "lateness_p50_ms": quantile(0.5, lateness0, lateness1) * 1e3,
+                    "lateness_p99_ms": lateness_p99,
+                    "cpu_cores": (cpu1 - cpu0) / seconds,
+                    "threads_cores": {name: (cpu - threads0.get(name, 0.0)) / seconds
+                                      for name, cpu in threads1.items()},
+                    "rss_mib": rss_mib(agent.pid)}
+
+
+def _spawn_nginx(workdir, port, cpu, token, access_log, listen, http, locations, servers):
     conf = os.path.join(workdir, "nginx.conf")
     with open(conf, "w") as f:
         f.write(f"""
@@ -97,10 +188,13 @@ events {{ worker_connections 16384; multi_accept on; }}
 http {{
   {f"log_format probes '$msec $server_addr'; access_log {access_log} probes buffer=256k flush=1s;"
    if access_log else "access_log off;"}
+{http}
   server {{
-    listen 0.0.0.0:{port} backlog=16384;
+    listen {listen}:{port} backlog=16384;
+{locations}
     location / {{ return 200 "{token}\\n"; }}
   }}
+{servers}
 }}
 """)
     # No reuseport: another process holding the port makes nginx fail to bind
@@ -112,6 +206,21 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+def thread_cpu(pid):
+    """CPU seconds by thread name."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / CLK_TCK
+    return out
 
 
 def rss_mib(pid):
@@ -296,6 +405,14 @@ def flip_latencies(flip, watches, log, flips, pause=0.2):
         arrivals = [t for t, _ in w.changes[1:]]
         latencies += [(arrival - t) * 1e3 for arrival, t in zip(arrivals, transitions[-len(arrivals):])]
     return latencies
+
+
+def figures_of(samples, digits=2):
+    """n, p50, p99 and max of `samples`, rounded to `digits`; None for none."""
+    if not samples:
+        return None
+    return {"n": len(samples), "p50": round(statistics.median(samples), digits),
+            "p99": round(percentile(samples, 0.99), digits), "max": round(max(samples), digits)}
 
 
 def latency_figures(latencies):

@@ -24,13 +24,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "agent/api/watch_stream.h"
+#include "bench/bench_support.h"
 #include "exporters/registry/status_board.h"
 
 namespace {
@@ -38,14 +38,8 @@ namespace {
 using vigil::EndpointsObject;
 using vigil::EndpointStatus;
 using vigil::StatusBoard;
+using vigil::bench::Flag;
 using Clock = std::chrono::steady_clock;
-
-size_t Flag(int argc, char** argv, const char* name, size_t fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return std::strtoull(argv[i + 1], nullptr, 10);
-  }
-  return fallback;
-}
 
 double MB(size_t bytes) { return static_cast<double>(bytes) / 1e6; }
 

@@ -25,12 +25,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <ctime>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "exporters/dns/dns_server.h"
 #include "exporters/dns/query_decoder.h"
 #include "exporters/dns/response_encoder.h"
@@ -44,29 +44,13 @@ using vigil::DnsServer;
 using vigil::EndpointsObject;
 using vigil::EndpointStatus;
 using vigil::StatusBoard;
-
-size_t Flag(int argc, char** argv, const char* name, size_t fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return std::strtoull(argv[i + 1], nullptr, 10);
-  }
-  return fallback;
-}
+using vigil::bench::Flag;
+using vigil::bench::ResidentMiB;
 
 double ThreadCpuSeconds() {
   timespec t{};
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
-}
-
-double ResidentMiB() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  unsigned long size = 0, resident = 0;
-  const int n = std::fscanf(f, "%lu %lu", &size, &resident);
-  std::fclose(f);
-  return n == 2 ? static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) /
-                      (1 << 20)
-                : 0;
 }
 
 std::vector<uint8_t> Query(uint16_t id, const std::string& name, uint16_t type) {

@@ -83,9 +83,8 @@ import time
 import urllib.request
 from datetime import datetime, timezone
 
-from benchlib import (BenchError, CLK_TCK, api_address, check_probes_ran, cpu_seconds,
-                      endpoint_address, percentile, print_figures, quantile, refuse, rss_mib,
-                      target_problem)
+from benchlib import (endpoint_address, figures_of, measure_probing, print_figures, refuse,
+                      start_agent, start_nginx, stop_agent, stop_nginx)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KUBECTL = "/usr/bin/kubectl"
@@ -116,72 +115,31 @@ WATCH_KINDS = [
 # ---------------------------------------------------------------------------
 # The targets: nginx with flippable addresses, and the peer.
 
-def spawn_nginx(workdir, body, cpu=None):
-    conf = os.path.join(workdir, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(f"""
-worker_processes 1;
-{f"worker_cpu_affinity {1 << cpu:b};" if cpu is not None else ""}
-worker_rlimit_nofile 20000;
-daemon off;
-pid {workdir}/nginx.pid;
-error_log {workdir}/nginx-error.log warn;
-events {{ worker_connections 16384; multi_accept on; }}
-http {{
-  access_log off;
-{body}
-}}
-""")
-    # No reuseport: another process holding the port makes nginx fail to bind
-    # (and the run is refused) instead of silently sharing the connections.
-    return subprocess.Popen(["nginx", "-c", conf, "-p", workdir], stderr=subprocess.DEVNULL)
-
-
-def wait_for_token(process, workdir, port, token, addresses, timeout=10):
-    deadline = time.time() + timeout
-    problem = "nginx did not answer"
-    while time.time() < deadline:
-        if process.poll() is not None:
-            with open(os.path.join(workdir, "nginx-error.log")) as f:
-                refuse(f"nginx exited ({process.returncode}) instead of serving port {port}: "
-                       + f.read().strip()[-500:])
-        problem = next((p for p in (target_problem(a, port, token) for a in addresses) if p), None)
-        if problem is None:
-            return
-        time.sleep(0.05)
-    process.kill()
-    refuse(f"the target on port {port}: {problem}")
-
-
 def start_targets(workdir, port, flip_addresses, last_address, cpu):
     """nginx on 0.0.0.0:`port` answering /ready with a token of this run; each
     of `flip_addresses` answers 503 while the file down/ADDRESS exists
     (nginx binds the wildcard only and picks the server by local address)."""
-    token = os.urandom(8).hex()
     down = os.path.join(workdir, "down")
     os.makedirs(down, exist_ok=True)
-    servers = [f"""  server {{
-    listen 0.0.0.0:{port} backlog=16384;
-    location / {{ return 200 "{token}\\n"; }}
-  }}"""]
-    for a in flip_addresses:
-        servers.append(f"""  server {{
+
+    def flip_servers(token):
+        return "\n".join(f"""  server {{
     listen {a}:{port};
     location / {{
       if (-f {down}/{a}) {{ return 503; }}
       return 200 "{token}\\n";
     }}
-  }}""")
-    process = spawn_nginx(workdir, "\n".join(servers), cpu)
-    wait_for_token(process, workdir, port, token,
-                   ["127.0.0.1", endpoint_address(0), flip_addresses[-1], last_address])
+  }}""" for a in flip_addresses)
+
+    process = start_nginx(workdir, port, cpu,
+                          addresses=[endpoint_address(0), flip_addresses[-1], last_address],
+                          servers=flip_servers)
     return process, down
 
 
 def start_peer(workdir, port, files, cpu):
     """The peer: nginx serving `files` (name → bytes) as static files, and
     its token at /ready."""
-    token = os.urandom(8).hex()
     root = os.path.join(workdir, "www")
     os.makedirs(root, exist_ok=True)
     for name, data in files.items():
@@ -192,15 +150,11 @@ def start_peer(workdir, port, files, cpu):
     while path.startswith(tempfile.gettempdir() + "/"):
         os.chmod(path, 0o755)
         path = os.path.dirname(path)
-    process = spawn_nginx(workdir, f"""  sendfile on;
-  tcp_nopush on;
-  server {{
-    listen 127.0.0.1:{port} backlog=16384;
-    location = /ready {{ return 200 "{token}\\n"; }}
-    location / {{ root {root}; default_type application/json; }}
-  }}""", cpu)
-    wait_for_token(process, workdir, port, token, ["127.0.0.1"])
-    return process
+    return start_nginx(workdir, port, cpu, listen="127.0.0.1",
+                       http="  sendfile on;\n  tcp_nopush on;",
+                       locations="\n".join(
+                           f"    location = /{name} {{ root {root}; default_type application/json; }}"
+                           for name in files))
 
 
 class Flipper:
@@ -252,41 +206,6 @@ def write_config(path, services, per_service, period, port):
             lines += ["      failureThreshold: 1"]
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
-
-
-def probe_counts(api, excluded):
-    """(probes run, probes failed but on the `excluded` endpoints, lateness
-    buckets) from /metrics."""
-    text = urllib.request.urlopen(f"{api}/metrics", timeout=10).read().decode()
-    ran = failed = 0.0
-    buckets = {}
-    for line in text.splitlines():
-        if line.startswith("vigil_probe_total{"):
-            value = float(line.rsplit(" ", 1)[1])
-            ran += value
-            endpoint = re.search(r'endpoint="([^"]*)"', line)
-            if (re.search(r'result="(failure|timeout|error)"', line)
-                    and (endpoint is None or endpoint.group(1) not in excluded)):
-                failed += value
-        elif line.startswith("vigil_probe_schedule_lateness_seconds_bucket{"):
-            le = re.search(r'le="([^"]+)"', line).group(1)
-            buckets[float("inf") if le == "+Inf" else float(le)] = float(line.rsplit(" ", 1)[1])
-    return ran, failed, buckets
-
-
-def thread_cpu(pid):
-    """CPU seconds by thread name."""
-    out = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat.rsplit(")", 1)[1].split()
-        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / CLK_TCK
-    return out
 
 
 class LogTail:
@@ -422,13 +341,6 @@ def get(host, port, path, accept, timeout=10):
     return ms, body
 
 
-def figures_of(samples, digits=2):
-    if not samples:
-        return None
-    return {"n": len(samples), "p50": round(statistics.median(samples), digits),
-            "p99": round(percentile(samples, 0.99), digits), "max": round(max(samples), digits)}
-
-
 def kubectl_ready_count(row):
     """The ready addresses an ENDPOINTS cell of `kubectl get endpoints` shows."""
     cells = row.split()
@@ -491,15 +403,7 @@ def main():
     try:
         config = os.path.join(workdir, "vigil.yaml")
         write_config(config, args.services, args.per_service, args.period, args.port)
-        command = [args.vigil, "agent", "--config", config, "--node", "bench"]
-        if args.pin:
-            command = ["taskset", "-c", "0"] + command
-        agent = subprocess.Popen(command, stderr=open(log, "w"))
-        api = api_address(agent, log)
-        if api is None:
-            refuse("the agent did not come up")
-        host, port = re.match(r"http://([\d.]+):(\d+)", api).groups()
-        port = int(port)
+        agent, api, host, port = start_agent(args.vigil, config, log, args.pin)
 
         # The targets answer: every endpoint ready in the agent's view (its
         # own API, which the Kubernetes view's encodings are no part of).
@@ -534,35 +438,18 @@ def main():
         expected = total / args.period
 
         def measured(what, body, least=5.0):
-            """Runs `body` (`what` the agent does meanwhile), then waits until
-            `least` seconds passed, so that the probes are counted over enough
-            time; refuses when they failed or fell behind. Returns its result
-            and the probe loop's figures over the whole window."""
-            s0 = time.monotonic()
-            ran0, failed0, lateness0 = probe_counts(api, excluded)
-            s0 = (s0 + time.monotonic()) / 2  # when the counts were read, about
-            cpu0, threads0, t0 = cpu_seconds(agent.pid), thread_cpu(agent.pid), time.monotonic()
-            result = body()
-            time.sleep(max(0.0, t0 + least - time.monotonic()))
-            cpu1, threads1, t1 = cpu_seconds(agent.pid), thread_cpu(agent.pid), time.monotonic()
-            ran1, failed1, lateness1 = probe_counts(api, excluded)
-            s1 = (t1 + time.monotonic()) / 2
-            if agent.poll() is not None:
-                refuse(f"the agent exited ({agent.returncode})")
-            ran = (ran1 - ran0) / (s1 - s0)
-            lateness_p99 = quantile(0.99, lateness0, lateness1) * 1e3
-            try:
-                check_probes_ran(f"vigil ({what})", ran, expected, int(failed1 - failed0),
-                                 lateness_p99)
-            except BenchError as e:
-                refuse(str(e))
-            probes = threads1.get("vigil-probes", 0) - threads0.get("vigil-probes", 0)
-            return result, {"probes_per_s": round(ran, 1),
-                            "lateness_p99_ms": round(lateness_p99, 2),
-                            "cpu_cores": (cpu1 - cpu0) / (t1 - t0),
-                            "probe_loop_cores": probes / (t1 - t0),
-                            "other_threads_cores": (cpu1 - cpu0 - probes) / (t1 - t0),
-                            "rss_mib": round(rss_mib(agent.pid), 1)}
+            """Runs `body` (`what` the agent does meanwhile) for at least
+            `least` seconds; its result and the probe loop's figures over the
+            whole window."""
+            result, window = measure_probing(agent, api, f"vigil ({what})", expected, body,
+                                             excluded, least)
+            probes = window["threads_cores"].get("vigil-probes", 0.0)
+            return result, {"probes_per_s": round(window["probes_per_s"], 1),
+                            "lateness_p99_ms": round(window["lateness_p99_ms"], 2),
+                            "cpu_cores": window["cpu_cores"],
+                            "probe_loop_cores": probes,
+                            "other_threads_cores": window["cpu_cores"] - probes,
+                            "rss_mib": round(window["rss_mib"], 1)}
 
         # --- Lists. ---------------------------------------------------------
         requests = [("table", host, port, "/api/v1/endpoints?limit=500", TABLE_ACCEPT),
@@ -794,15 +681,10 @@ def main():
             holder.kill()
             holder.wait()
         if agent is not None:
-            agent.send_signal(signal.SIGTERM)
-            try:
-                agent.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                agent.kill()
+            stop_agent(agent)
         for server in (nginx, peer):
             if server is not None:
-                server.send_signal(signal.SIGQUIT)
-                server.wait(timeout=10)
+                stop_nginx(server)
         shutil.rmtree(workdir, ignore_errors=True)
         sys.stdout.flush()
 

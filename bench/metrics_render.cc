@@ -7,16 +7,13 @@
 // makes, so every per-target series exists; then Render() runs `--runs` times
 // and the fastest, median and slowest are printed with the series count, and
 // how much resident memory holding the series took.
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "exporters/metrics/metrics.h"
 
 namespace {
@@ -24,25 +21,8 @@ namespace {
 using vigil::Metrics;
 using vigil::ProbeOutcome;
 using vigil::ProbeResult;
-
-size_t Flag(int argc, char** argv, const char* name, size_t fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return std::strtoull(argv[i + 1], nullptr, 10);
-  }
-  return fallback;
-}
-
-// Resident memory in MiB, from /proc/self/statm.
-double ResidentMiB() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  unsigned long size = 0, resident = 0;
-  const int n = std::fscanf(f, "%lu %lu", &size, &resident);
-  std::fclose(f);
-  return n == 2 ? static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) /
-                      (1024.0 * 1024.0)
-                : 0;
-}
+using vigil::bench::Flag;
+using vigil::bench::ResidentMiB;
 
 }  // namespace
 

@@ -6,8 +6,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <stdio.h>
-#include <sys/wait.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -15,6 +13,7 @@
 
 #include "tests/e2e/process.h"
 #include "tests/support/host.h"
+#include "tests/support/promtool.h"
 #include "tests/support/test_certs.h"
 #include "tests/support/test_http_server.h"
 #include "tests/support/wait.h"
@@ -156,16 +155,9 @@ TEST_F(ProbeKindsTest, AnHttpsEndpointShowsItsPhasesAndCertificateExpiry) {
   // The live page passes promtool, with every new family in it.
   const std::string promtool = testing::FindProgram("promtool");
   if (promtool.empty()) GTEST_SKIP() << "promtool is not installed (Debian package prometheus)";
-  e2e::WriteFile(dir_ + "/metrics.txt", metrics);
-  const std::string command = promtool + " check metrics < " + dir_ + "/metrics.txt 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buffer[4096];
-  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
-  EXPECT_EQ(output, "");
+  const testing::PromtoolCheck check = testing::CheckMetrics(promtool, metrics);
+  EXPECT_TRUE(check.passed) << check.output;
+  EXPECT_EQ(check.output, "");
 }
 
 }  // namespace

@@ -1,8 +1,5 @@
 #include "tests/support/hostile_etcd.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -16,6 +13,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "tests/support/loopback_socket.h"
+
 namespace vigil::testing {
 namespace {
 
@@ -25,14 +24,6 @@ constexpr size_t kPiece = 64 * 1024;  // generated at a time
 constexpr uint64_t kEndless = std::numeric_limits<uint64_t>::max();
 constexpr auto kTrickleInterval = std::chrono::milliseconds(100);
 constexpr size_t kMaxRequestBytes = 4 * 1024 * 1024;
-
-sockaddr_in Loopback(int port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return address;
-}
 
 void AppendChunk(std::string* out, std::string_view data) {
   char size[32];
@@ -93,15 +84,8 @@ struct HostileEtcd::Connection {
 };
 
 HostileEtcd::HostileEtcd(int etcd_port) : etcd_port_(etcd_port) {
-  listener_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  sockaddr_in address = Loopback(0);
-  socklen_t length = sizeof address;
-  if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-      listen(listener_, 128) != 0 ||
-      getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    throw std::runtime_error("HostileEtcd: cannot listen on loopback");
-  }
-  port_ = ntohs(address.sin_port);
+  listener_ = ListenOnLoopback(&port_);
+  if (listener_ < 0) throw std::runtime_error("HostileEtcd: cannot listen on loopback");
   wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   thread_ = std::thread([this] { Run(); });
 }
@@ -152,14 +136,11 @@ void HostileEtcd::Decide(Connection& c) {
     plan = plan_;
   }
   if (plan.attack == Attack::kNone || path.rfind(plan.path, 0) != 0) {
-    const int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in target = Loopback(etcd_port_);
-    if (server < 0 || connect(server, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
-      if (server >= 0) close(server);
+    const int server = ConnectToLoopback(etcd_port_);
+    if (server < 0) {
       c.closed = true;  // etcd is down: so is its stand-in
       return;
     }
-    fcntl(server, F_SETFL, O_NONBLOCK);
     c.server = server;
     c.mode = Connection::Mode::kForward;
     c.to_server = std::move(c.head);

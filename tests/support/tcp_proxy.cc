@@ -1,8 +1,5 @@
 #include "tests/support/tcp_proxy.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -14,16 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/loopback_socket.h"
+
 namespace vigil::testing {
 namespace {
-
-sockaddr_in Loopback(int port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return address;
-}
 
 // One forwarded connection: bytes read from one side wait in `pending` until
 // the other side takes them.
@@ -59,15 +50,8 @@ bool WriteFrom(int to, std::string* buffer) {
 }  // namespace
 
 TcpProxy::TcpProxy(int target_port) : target_port_(target_port) {
-  listener_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  sockaddr_in address = Loopback(0);
-  socklen_t length = sizeof address;
-  if (listener_ < 0 || bind(listener_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
-      listen(listener_, 128) != 0 ||
-      getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    throw std::runtime_error("TcpProxy: cannot listen on loopback");
-  }
-  port_ = ntohs(address.sin_port);
+  listener_ = ListenOnLoopback(&port_);
+  if (listener_ < 0) throw std::runtime_error("TcpProxy: cannot listen on loopback");
   wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   thread_ = std::thread([this] { Run(); });
 }
@@ -141,15 +125,11 @@ void TcpProxy::Run() {
       while (true) {
         const int client = accept4(listener_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (client < 0) break;
-        const int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in target = Loopback(target_port_);
-        if (server < 0 ||
-            connect(server, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
-          if (server >= 0) close(server);
+        const int server = ConnectToLoopback(target_port_);
+        if (server < 0) {
           close(client);  // the server is down: so is the proxy
           continue;
         }
-        fcntl(server, F_SETFL, O_NONBLOCK);
         links.push_back(Link{client, server, "", "", false});
       }
     }

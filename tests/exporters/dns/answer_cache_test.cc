@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "exporters/dns/query_decoder.h"
+#include "tests/exporters/dns/dns_fixtures.h"
 #include "tests/support/dns_messages.h"
 
 namespace vigil {
@@ -21,35 +22,12 @@ namespace {
 
 using testing::DnsBytes;
 using testing::DnsQueryBytes;
-
-EndpointStatus Endpoint(const std::string& address, int port, bool ready) {
-  EndpointStatus e;
-  e.address = address;
-  e.port = port;
-  e.node = "node-a";
-  e.conditions = {ready, ready, false};
-  return e;
-}
-
-EndpointsObject Service(const std::string& name, std::vector<EndpointStatus> endpoints,
-                        const std::string& namespace_name = "default") {
-  EndpointsObject object;
-  object.name = name;
-  object.namespace_name = namespace_name;
-  object.ports = {{"http", 8080}};
-  object.endpoints = std::move(endpoints);
-  return object;
-}
-
-// n ready endpoints 10.1.0.1…: past 512 bytes of SRV from about 10.
-EndpointsObject Many(const std::string& name, int n) {
-  std::vector<EndpointStatus> endpoints;
-  for (int i = 0; i < n; ++i) {
-    endpoints.push_back(Endpoint(
-        "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1), 8080, true));
-  }
-  return Service(name, endpoints);
-}
+using testing::Endpoint;
+using testing::Many;
+using testing::Packet;
+using testing::ParsePacket;
+using testing::RecordText;
+using testing::Service;
 
 // A query with EDNS0 of `edns_size` (0: none), RD clear or set, CD, DO.
 DnsBytes Query(uint16_t id, const std::string& name, uint16_t type, uint16_t edns_size = 0,
@@ -61,27 +39,8 @@ DnsBytes Query(uint16_t id, const std::string& name, uint16_t type, uint16_t edn
   return b;
 }
 
-struct PacketFree {
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-using Packet = std::unique_ptr<ldns_pkt, PacketFree>;
-
-Packet Parse(const std::vector<uint8_t>& wire) {
-  ldns_pkt* p = nullptr;
-  EXPECT_EQ(ldns_wire2pkt(&p, wire.data(), wire.size()), LDNS_STATUS_OK);
-  return Packet(p);
-}
-
-std::string Text(const ldns_rr* rr) {
-  char* text = ldns_rr2str(rr);
-  std::string s = text != nullptr ? text : "";
-  free(text);
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
-
 uint32_t SerialOf(const std::vector<uint8_t>& wire) {
-  const Packet p = Parse(wire);
+  const Packet p = ParsePacket(wire);
   const ldns_rr_list* authority = ldns_pkt_authority(p.get());
   EXPECT_EQ(ldns_rr_list_rr_count(authority), 1u);
   if (ldns_rr_list_rr_count(authority) != 1) return 0;
@@ -199,20 +158,20 @@ TEST_F(AnswerCacheTest, TheQuestionKeepsItsCaseAndTheNamesPointingAtItFollow) {
   Cached(Query(1, "_http._tcp.web.default.svc.vigil", dns_type::kSrv), 512);
   const std::vector<uint8_t> wire =
       Cached(Query(2, "_HTTP._tcp.WeB.default.svc.VIGIL", dns_type::kSrv), 512);
-  const Packet p = Parse(wire);
-  EXPECT_EQ(Text(ldns_rr_list_rr(ldns_pkt_question(p.get()), 0)),
+  const Packet p = ParsePacket(wire);
+  EXPECT_EQ(RecordText(ldns_rr_list_rr(ldns_pkt_question(p.get()), 0)),
             "_HTTP._tcp.WeB.default.svc.VIGIL.\tIN\tSRV");
   // The owners point at the question, so read in its spelling (the
   // additional record's, its suffix); the SRV target is written whole, as
   // built (RFC 2782 forbids compressing it).
-  EXPECT_EQ(Text(ldns_rr_list_rr(ldns_pkt_answer(p.get()), 0)),
+  EXPECT_EQ(RecordText(ldns_rr_list_rr(ldns_pkt_answer(p.get()), 0)),
             "_HTTP._tcp.WeB.default.svc.VIGIL.\t5\tIN\tSRV\t0 100 8080 "
             "10-0-0-1.web.default.svc.vigil.");
-  EXPECT_EQ(Text(ldns_rr_list_rr(ldns_pkt_additional(p.get()), 0)),
+  EXPECT_EQ(RecordText(ldns_rr_list_rr(ldns_pkt_additional(p.get()), 0)),
             "10-0-0-1.WeB.default.svc.VIGIL.\t5\tIN\tA\t10.0.0.1");
   // An A record's owner is the question's name: in its spelling.
-  const Packet a = Parse(Cached(Query(3, "Web.DEFAULT.svc.vigil", dns_type::kA), 512));
-  EXPECT_EQ(Text(ldns_rr_list_rr(ldns_pkt_answer(a.get()), 0)),
+  const Packet a = ParsePacket(Cached(Query(3, "Web.DEFAULT.svc.vigil", dns_type::kA), 512));
+  EXPECT_EQ(RecordText(ldns_rr_list_rr(ldns_pkt_answer(a.get()), 0)),
             "Web.DEFAULT.svc.vigil.\t5\tIN\tA\t10.0.0.1");
 }
 
@@ -260,7 +219,7 @@ TEST_F(AnswerCacheTest, CompressionPointersStayValidAfterPatching) {
   }
   EXPECT_EQ(at, wire.size());
   EXPECT_EQ(pointers, 12u);  // 6 owners, 6 additional owners (targets are whole)
-  EXPECT_EQ(ldns_pkt_ancount(Parse(wire).get()), 6);
+  EXPECT_EQ(ldns_pkt_ancount(ParsePacket(wire).get()), 6);
 }
 
 TEST_F(AnswerCacheTest, EachLimitGetsItsOwnTruncation) {
@@ -275,17 +234,19 @@ TEST_F(AnswerCacheTest, EachLimitGetsItsOwnTruncation) {
     const std::vector<uint8_t> got = Cached(q, limit);
     EXPECT_EQ(got, want) << edns;
     EXPECT_LE(got.size(), limit);
-    EXPECT_TRUE(ldns_pkt_tc(Parse(got).get()) || ldns_pkt_arcount(Parse(got).get()) < 60) << edns;
+    EXPECT_TRUE(ldns_pkt_tc(ParsePacket(got).get()) ||
+                ldns_pkt_arcount(ParsePacket(got).get()) < 60)
+        << edns;
   }
   const DnsBytes tcp = Query(9, srv, dns_type::kSrv);
   const std::vector<uint8_t> whole = Cached(tcp, kMaxTcpMessage);
   EXPECT_EQ(whole, Built(tcp, kMaxTcpMessage));
-  EXPECT_EQ(ldns_pkt_ancount(Parse(whole).get()), 60);
-  EXPECT_FALSE(ldns_pkt_tc(Parse(whole).get()));
+  EXPECT_EQ(ldns_pkt_ancount(ParsePacket(whole).get()), 60);
+  EXPECT_FALSE(ldns_pkt_tc(ParsePacket(whole).get()));
   // And A records past 512 bytes: TC, as many as fit.
   const DnsBytes a = Query(10, "big.default.svc.vigil", dns_type::kA);
   EXPECT_EQ(Cached(a, 512), Built(a, 512));
-  EXPECT_TRUE(ldns_pkt_tc(Parse(Cached(a, 512)).get()));
+  EXPECT_TRUE(ldns_pkt_tc(ParsePacket(Cached(a, 512)).get()));
 }
 
 TEST_F(AnswerCacheTest, AChangedServiceIsAnsweredAnewAndTheOthersAreKept) {
@@ -296,7 +257,7 @@ TEST_F(AnswerCacheTest, AChangedServiceIsAnsweredAnewAndTheOthersAreKept) {
   const DnsBytes web_endpoint = Query(3, "10-0-0-2.web.default.svc.vigil", dns_type::kA);
   const DnsBytes db = Query(4, "db.default.svc.vigil", dns_type::kA);
   for (const DnsBytes* q : {&web, &web_srv, &web_endpoint, &db}) ExpectSame(*q, 512, "before");
-  EXPECT_EQ(ldns_pkt_ancount(Parse(Cached(web, 512)).get()), 2);
+  EXPECT_EQ(ldns_pkt_ancount(ParsePacket(Cached(web, 512)).get()), 2);
 
   // 10.0.0.2 fails: every name of web is answered anew, in the very next answer.
   board_.Put(
@@ -305,17 +266,17 @@ TEST_F(AnswerCacheTest, AChangedServiceIsAnsweredAnewAndTheOthersAreKept) {
   ExpectSame(db, 512, "db, web changed");
   EXPECT_EQ(cache_.builds(), builds) << "db's answer was built again";
   for (const DnsBytes* q : {&web, &web_srv, &web_endpoint}) ExpectSame(*q, 512, "after");
-  EXPECT_EQ(ldns_pkt_ancount(Parse(Cached(web, 512)).get()), 1);
-  EXPECT_EQ(ldns_pkt_get_rcode(Parse(Cached(web_endpoint, 512)).get()), LDNS_RCODE_NXDOMAIN);
+  EXPECT_EQ(ldns_pkt_ancount(ParsePacket(Cached(web, 512)).get()), 1);
+  EXPECT_EQ(ldns_pkt_get_rcode(ParsePacket(Cached(web_endpoint, 512)).get()), LDNS_RCODE_NXDOMAIN);
   EXPECT_EQ(cache_.builds(), builds + 3);
 
   // Deleted, then back.
   board_.Delete({"web"});
-  EXPECT_EQ(ldns_pkt_get_rcode(Parse(Cached(web, 512)).get()), LDNS_RCODE_NXDOMAIN);
+  EXPECT_EQ(ldns_pkt_get_rcode(ParsePacket(Cached(web, 512)).get()), LDNS_RCODE_NXDOMAIN);
   ExpectSame(web, 512, "deleted");
   board_.Put({Service("web", {Endpoint("10.0.0.3", 8080, true)})});
   ExpectSame(web, 512, "back");
-  EXPECT_EQ(Text(ldns_rr_list_rr(ldns_pkt_answer(Parse(Cached(web, 512)).get()), 0)),
+  EXPECT_EQ(RecordText(ldns_rr_list_rr(ldns_pkt_answer(ParsePacket(Cached(web, 512)).get()), 0)),
             "web.default.svc.vigil.\t5\tIN\tA\t10.0.0.3");
 }
 
@@ -335,17 +296,17 @@ TEST_F(AnswerCacheTest, ANewServiceAndANewNamespaceAreSeen) {
   board_.Put({Service("web", {Endpoint("10.0.0.1", 8080, true)})});
   const DnsBytes shop = Query(1, "shop.svc.vigil", dns_type::kA);
   const DnsBytes cart = Query(2, "cart.shop.svc.vigil", dns_type::kA);
-  EXPECT_EQ(ldns_pkt_get_rcode(Parse(Cached(shop, 512)).get()), LDNS_RCODE_NXDOMAIN);
-  EXPECT_EQ(ldns_pkt_get_rcode(Parse(Cached(cart, 512)).get()), LDNS_RCODE_NXDOMAIN);
-  board_.Put({Service("cart", {Endpoint("10.0.2.1", 8080, true)}, "shop")});
+  EXPECT_EQ(ldns_pkt_get_rcode(ParsePacket(Cached(shop, 512)).get()), LDNS_RCODE_NXDOMAIN);
+  EXPECT_EQ(ldns_pkt_get_rcode(ParsePacket(Cached(cart, 512)).get()), LDNS_RCODE_NXDOMAIN);
+  board_.Put({Service("cart", {Endpoint("10.0.2.1", 8080, true)}, {{"http", 8080}}, "shop")});
   ExpectSame(shop, 512, "the namespace");
-  EXPECT_EQ(ldns_pkt_get_rcode(Parse(Cached(shop, 512)).get()), LDNS_RCODE_NOERROR);
+  EXPECT_EQ(ldns_pkt_get_rcode(ParsePacket(Cached(shop, 512)).get()), LDNS_RCODE_NOERROR);
   ExpectSame(cart, 512, "the service");
-  EXPECT_EQ(ldns_pkt_ancount(Parse(Cached(cart, 512)).get()), 1);
+  EXPECT_EQ(ldns_pkt_ancount(ParsePacket(Cached(cart, 512)).get()), 1);
   // The service moves to another namespace: the old names go with it.
-  board_.Put({Service("cart", {Endpoint("10.0.2.1", 8080, true)}, "store")});
-  EXPECT_EQ(ldns_pkt_get_rcode(Parse(Cached(shop, 512)).get()), LDNS_RCODE_NXDOMAIN);
-  EXPECT_EQ(ldns_pkt_get_rcode(Parse(Cached(cart, 512)).get()), LDNS_RCODE_NXDOMAIN);
+  board_.Put({Service("cart", {Endpoint("10.0.2.1", 8080, true)}, {{"http", 8080}}, "store")});
+  EXPECT_EQ(ldns_pkt_get_rcode(ParsePacket(Cached(shop, 512)).get()), LDNS_RCODE_NXDOMAIN);
+  EXPECT_EQ(ldns_pkt_get_rcode(ParsePacket(Cached(cart, 512)).get()), LDNS_RCODE_NXDOMAIN);
   ExpectSame(Query(3, "cart.store.svc.vigil", dns_type::kA), 512, "moved");
 }
 
@@ -387,8 +348,9 @@ TEST_F(AnswerCacheTest, ARestartedHistoryDropsEveryAnswer) {
   // The same version, other contents: only the epoch says so.
   board.ResetTo(board.resource_version(), {Service("web", {Endpoint("10.0.0.9", 8080, true)})});
   EXPECT_EQ(ask(q), built(q));
-  EXPECT_NE(Text(ldns_rr_list_rr(ldns_pkt_answer(Parse(ask(q)).get()), 0)).find("10.0.0.9"),
-            std::string::npos);
+  EXPECT_NE(
+      RecordText(ldns_rr_list_rr(ldns_pkt_answer(ParsePacket(ask(q)).get()), 0)).find("10.0.0.9"),
+      std::string::npos);
   // More changes than the history keeps: everything is built again.
   for (int i = 0; i < 40; ++i) {
     board.Put({Service("web", {Endpoint("10.0.0." + std::to_string(i % 2 + 1), 8080, true)}),

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <set>
 
+#include "tests/exporters/dns/dns_fixtures.h"
 #include "tests/support/dig.h"
 #include "tests/support/dns_messages.h"
 #include "tests/support/wait.h"
@@ -30,36 +31,11 @@ using testing::Dig;
 using testing::DigFlags;
 using testing::DigStatus;
 using testing::DnsBytes;
+using testing::Endpoint;
+using testing::Many;
 using testing::Records;
+using testing::Service;
 using testing::WaitUntil;
-
-EndpointStatus Endpoint(const std::string& address, int port, bool ready) {
-  EndpointStatus e;
-  e.address = address;
-  e.port = port;
-  e.node = "node-a";
-  e.conditions = {ready, ready, false};
-  return e;
-}
-
-EndpointsObject Service(const std::string& name, std::vector<EndpointStatus> endpoints,
-                        std::vector<ServicePort> ports = {{"http", 8080}}) {
-  EndpointsObject object;
-  object.name = name;
-  object.ports = std::move(ports);
-  object.endpoints = std::move(endpoints);
-  return object;
-}
-
-// Many endpoints: more A records than 512 bytes hold.
-EndpointsObject Big(int n) {
-  std::vector<EndpointStatus> endpoints;
-  for (int i = 0; i < n; ++i) {
-    endpoints.push_back(Endpoint(
-        "10.1." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1), 8080, true));
-  }
-  return Service("big", endpoints);
-}
 
 // A TCP client of the server's, at the byte level.
 class RawTcp {
@@ -237,7 +213,7 @@ TEST_F(DnsServerTest, TcpCarriesTheSameAnswers) {
 }
 
 TEST_F(DnsServerTest, LargeAnswersAreTruncatedOverUdpAndWholeOverTcp) {
-  board_.Put({Big(60)});  // 60 × 16 bytes of records
+  board_.Put({Many("big", 60)});  // 60 × 16 bytes of records
   Start();
   // Without EDNS0: 512 bytes, TC set, as many records as fit.
   const std::string udp = Ask({"+noedns", "+ignore", "big.default.svc.vigil", "A"});
@@ -537,7 +513,7 @@ TEST_F(DnsServerTest, AtTheConnectionCapTheIdlestGoes) {
 // A client that sends queries and never reads the answers fills its own
 // allowance, not the server's memory; it is dropped, the rest answered.
 TEST_F(DnsServerTest, AClientThatNeverReadsIsHeldToItsAllowance) {
-  board_.Put({Big(1000)});  // 16 KB answers: 2000 of them are more than socket buffers hold
+  board_.Put({Many("big", 1000)});  // 16 KB answers: 2000 of them are more than socket buffers hold
   DnsServer::Options options;
   options.tcp_idle_timeout = 500ms;
   options.max_tcp_output = 16 << 10;

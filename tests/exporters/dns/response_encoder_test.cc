@@ -7,19 +7,14 @@
 
 #include <memory>
 
+#include "tests/exporters/dns/dns_fixtures.h"
+
 namespace vigil {
 namespace {
 
-struct PacketFree {
-  void operator()(ldns_pkt* p) const { ldns_pkt_free(p); }
-};
-using Packet = std::unique_ptr<ldns_pkt, PacketFree>;
-
-Packet Parse(const std::vector<uint8_t>& wire) {
-  ldns_pkt* p = nullptr;
-  EXPECT_EQ(ldns_wire2pkt(&p, wire.data(), wire.size()), LDNS_STATUS_OK);
-  return Packet(p);
-}
+using testing::Packet;
+using testing::ParsePacket;
+using testing::RecordText;
 
 DnsQuery Query(uint16_t type = dns_type::kA) {
   DnsQuery q;
@@ -44,14 +39,6 @@ DnsResponse Addresses(int n) {
   return r;
 }
 
-std::string Text(const ldns_rr* rr) {
-  char* text = ldns_rr2str(rr);
-  std::string s = text != nullptr ? text : "";
-  free(text);
-  while (!s.empty() && s.back() == '\n') s.pop_back();
-  return s;
-}
-
 class ResponseEncoderTest : public ::testing::Test {
  protected:
   std::vector<uint8_t> Encode(const DnsQuery& q, const DnsResponse& r, size_t limit) {
@@ -69,7 +56,7 @@ TEST_F(ResponseEncoderTest, WritesHeaderQuestionAndRecords) {
   r.authority.push_back(DnsRecord{"vigil", 5, soa});
   r.additional.push_back(DnsRecord{"_http._tcp.web.default.svc.vigil", 5,
                                    DnsSrv{0, 50, 8080, "10-0-0-1.web.default.svc.vigil"}});
-  const Packet p = Parse(Encode(Query(), r, 512));
+  const Packet p = ParsePacket(Encode(Query(), r, 512));
   EXPECT_EQ(ldns_pkt_id(p.get()), 0xbeef);
   EXPECT_TRUE(ldns_pkt_qr(p.get()));
   EXPECT_TRUE(ldns_pkt_aa(p.get()));
@@ -78,17 +65,18 @@ TEST_F(ResponseEncoderTest, WritesHeaderQuestionAndRecords) {
   EXPECT_FALSE(ldns_pkt_tc(p.get()));
   EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NOERROR);
   ASSERT_EQ(ldns_pkt_qdcount(p.get()), 1);
-  EXPECT_EQ(Text(ldns_rr_list_rr(ldns_pkt_question(p.get()), 0)), "Web.default.svc.vigil.\tIN\tA");
+  EXPECT_EQ(RecordText(ldns_rr_list_rr(ldns_pkt_question(p.get()), 0)),
+            "Web.default.svc.vigil.\tIN\tA");
   ASSERT_EQ(ldns_pkt_ancount(p.get()), 2);
-  EXPECT_EQ(Text(ldns_rr_list_rr(ldns_pkt_answer(p.get()), 1)),
+  EXPECT_EQ(RecordText(ldns_rr_list_rr(ldns_pkt_answer(p.get()), 1)),
             "Web.default.svc.vigil.\t5\tIN\tA\t10.0.0.1");
   ASSERT_EQ(ldns_pkt_nscount(p.get()), 1);
-  EXPECT_EQ(Text(ldns_rr_list_rr(ldns_pkt_authority(p.get()), 0)),
+  EXPECT_EQ(RecordText(ldns_rr_list_rr(ldns_pkt_authority(p.get()), 0)),
             "vigil.\t5\tIN\tSOA\tns.dns.vigil. hostmaster.vigil. 42 7200 1800 86400 5");
   ASSERT_EQ(ldns_pkt_arcount(p.get()), 1);
   // Names compress without regard to case: the owner's suffix points at the
   // question's spelling.
-  EXPECT_EQ(Text(ldns_rr_list_rr(ldns_pkt_additional(p.get()), 0)),
+  EXPECT_EQ(RecordText(ldns_rr_list_rr(ldns_pkt_additional(p.get()), 0)),
             "_http._tcp.Web.default.svc.vigil.\t5\tIN\tSRV\t0 50 8080 "
             "10-0-0-1.web.default.svc.vigil.");
   EXPECT_FALSE(ldns_pkt_edns(p.get()));
@@ -104,7 +92,7 @@ TEST_F(ResponseEncoderTest, NamesAreCompressed) {
 TEST_F(ResponseEncoderTest, AnswersEdnsWithItsOwnSize) {
   DnsQuery q = Query();
   q.edns = DnsEdns{4096, 0, true};
-  const Packet p = Parse(Encode(q, Addresses(1), UdpLimit(q)));
+  const Packet p = ParsePacket(Encode(q, Addresses(1), UdpLimit(q)));
   ASSERT_TRUE(ldns_pkt_edns(p.get()));
   EXPECT_EQ(ldns_pkt_edns_udp_size(p.get()), kMaxUdpPayload);
   EXPECT_EQ(ldns_pkt_edns_version(p.get()), 0);
@@ -116,7 +104,7 @@ TEST_F(ResponseEncoderTest, BadVersIsAnExtendedRcode) {
   q.edns = DnsEdns{1232, 1, false};
   DnsResponse r;
   r.rcode = DnsRcode::kBadVers;
-  const Packet p = Parse(Encode(q, r, UdpLimit(q)));
+  const Packet p = ParsePacket(Encode(q, r, UdpLimit(q)));
   EXPECT_EQ(ldns_pkt_get_rcode(p.get()), 0);
   EXPECT_EQ(ldns_pkt_edns_extended_rcode(p.get()), 1);  // 16 >> 4
 }
@@ -133,7 +121,7 @@ TEST_F(ResponseEncoderTest, UdpLimits) {
 }
 
 TEST_F(ResponseEncoderTest, TooManyAnswersAreTruncatedWithTc) {
-  const Packet p = Parse(Encode(Query(), Addresses(40), 512));
+  const Packet p = ParsePacket(Encode(Query(), Addresses(40), 512));
   EXPECT_TRUE(ldns_pkt_tc(p.get()));
   // 512 - 39 bytes of header and question leaves room for 29 records of 16.
   EXPECT_EQ(ldns_pkt_ancount(p.get()), 29);
@@ -141,7 +129,7 @@ TEST_F(ResponseEncoderTest, TooManyAnswersAreTruncatedWithTc) {
 
   DnsQuery edns = Query();
   edns.edns = DnsEdns{1232, 0, false};
-  const Packet whole = Parse(Encode(edns, Addresses(40), UdpLimit(edns)));
+  const Packet whole = ParsePacket(Encode(edns, Addresses(40), UdpLimit(edns)));
   EXPECT_FALSE(ldns_pkt_tc(whole.get()));
   EXPECT_EQ(ldns_pkt_ancount(whole.get()), 40);
   EXPECT_TRUE(ldns_pkt_edns(whole.get()));
@@ -160,12 +148,12 @@ TEST_F(ResponseEncoderTest, AdditionalRecordsGoFirstAndWithoutTc) {
   DnsQuery q = Query(dns_type::kSrv);
   q.labels = {"_http", "_tcp", "web", "default", "svc", "vigil"};
   const std::vector<uint8_t> wire = Encode(q, r, 512);
-  const Packet p = Parse(wire);
+  const Packet p = ParsePacket(wire);
   EXPECT_FALSE(ldns_pkt_tc(p.get()));
   EXPECT_EQ(ldns_pkt_ancount(p.get()), 7);
   EXPECT_LT(ldns_pkt_arcount(p.get()), 7);
   EXPECT_GT(ldns_pkt_arcount(p.get()), 0);
-  const Packet all = Parse(Encode(q, r, 65535));
+  const Packet all = ParsePacket(Encode(q, r, 65535));
   EXPECT_EQ(ldns_pkt_arcount(all.get()), 7);
 }
 
@@ -177,10 +165,10 @@ TEST_F(ResponseEncoderTest, TcpTruncatesOnlyBeyondSixtyFourKilobytes) {
     r.answer.push_back(DnsRecord{"Web.default.svc.vigil", 5, a});
   }
   const std::vector<uint8_t> wire = Encode(Query(), r, kMaxTcpMessage);
-  const Packet p = Parse(wire);
+  const Packet p = ParsePacket(wire);
   EXPECT_TRUE(ldns_pkt_tc(p.get()));
   EXPECT_EQ(ldns_pkt_ancount(p.get()), (65535 - 39) / 16);
-  const Packet fits = Parse(Encode(Query(), Addresses(200), kMaxTcpMessage));
+  const Packet fits = ParsePacket(Encode(Query(), Addresses(200), kMaxTcpMessage));
   EXPECT_FALSE(ldns_pkt_tc(fits.get()));
   EXPECT_EQ(ldns_pkt_ancount(fits.get()), 200);
 }
@@ -195,7 +183,7 @@ TEST_F(ResponseEncoderTest, ErrorsEchoTheHeader) {
   std::vector<uint8_t> wire;
   ASSERT_TRUE(encoder_.EncodeError(e, &wire).ok());
   ASSERT_EQ(wire.size(), 12u);
-  const Packet p = Parse(wire);
+  const Packet p = ParsePacket(wire);
   EXPECT_EQ(ldns_pkt_id(p.get()), 0x4242);
   EXPECT_TRUE(ldns_pkt_qr(p.get()));
   EXPECT_EQ(ldns_pkt_get_opcode(p.get()), LDNS_PACKET_NOTIFY);

@@ -6,31 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/exporters/dns/dns_fixtures.h"
+
 namespace vigil {
 namespace {
 
 using Lines = std::vector<std::string>;
-
-EndpointStatus Endpoint(const std::string& address, int port, bool ready,
-                        const std::string& node = "node-a") {
-  EndpointStatus e;
-  e.address = address;
-  e.port = port;
-  e.node = node;
-  e.conditions = {ready, ready, false};
-  return e;
-}
-
-EndpointsObject Service(const std::string& name, std::vector<EndpointStatus> endpoints,
-                        std::vector<ServicePort> ports = {{"http", 8080}},
-                        const std::string& namespace_name = "default") {
-  EndpointsObject object;
-  object.name = name;
-  object.namespace_name = namespace_name;
-  object.ports = std::move(ports);
-  object.endpoints = std::move(endpoints);
-  return object;
-}
+using testing::Endpoint;
+using testing::Service;
 
 DnsQuery Query(const std::string& name, uint16_t type) {
   DnsQuery q;

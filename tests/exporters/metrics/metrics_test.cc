@@ -3,22 +3,18 @@
 #include "exporters/metrics/metrics.h"
 
 #include <gtest/gtest.h>
-#include <stdio.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <regex>
 #include <sstream>
 #include <thread>
 
 #include "common/version.h"
 #include "tests/support/host.h"
+#include "tests/support/promtool.h"
 
 namespace vigil {
 namespace {
@@ -506,22 +502,9 @@ TEST(MetricsPromtoolTest, CheckMetricsPrintsNothing) {
   metrics.RecordDnsQuery("NOERROR", 7);
   metrics.RecordDnsQuery("NXDOMAIN", 0);
 
-  const std::filesystem::path file = std::filesystem::temp_directory_path() /
-                                     ("vigil-metrics-" + std::to_string(::getpid()) + ".txt");
-  {
-    std::ofstream out(file);
-    out << metrics.Render();
-  }
-  const std::string command = promtool + " check metrics < " + file.string() + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buffer[4096];
-  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  std::filesystem::remove(file);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
-  EXPECT_EQ(output, "");
+  const testing::PromtoolCheck check = testing::CheckMetrics(promtool, metrics.Render());
+  EXPECT_TRUE(check.passed) << check.output;
+  EXPECT_EQ(check.output, "");
 }
 
 }  // namespace

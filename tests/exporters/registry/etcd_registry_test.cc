@@ -26,6 +26,24 @@ using testing::WaitUntil;
 
 EtcdClient::Options FastClient() { return testing::FastEtcdOptions(); }
 
+// The registry's config: `endpoint` only, prefix /vigil, a 30 s lease.
+EtcdConfig Config(const std::string& endpoint) {
+  EtcdConfig config;
+  config.endpoints = {endpoint};
+  config.prefix = "/vigil";
+  config.lease_ttl_seconds = 30;
+  return config;
+}
+
+// Retries within 20-200 ms, and the client's short timeouts.
+EtcdRegistry::Options FastOptions() {
+  EtcdRegistry::Options options;
+  options.backoff_initial = 20ms;
+  options.backoff_max = 200ms;
+  options.client = FastClient();
+  return options;
+}
+
 // One time for every object of a test: a change is only what the test changes.
 const WallTime kCreated =
     std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -55,14 +73,8 @@ class EtcdRegistryTest : public testing::EtcdTest {
   void SetUp() override {
     EtcdTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    EtcdConfig config;
-    config.endpoints = {server_.endpoint()};
-    config.prefix = "/vigil";
-    config.lease_ttl_seconds = 30;
-    EtcdRegistry::Options options;
-    options.backoff_initial = 20ms;
-    options.backoff_max = 200ms;
-    options.client = FastClient();
+    const EtcdConfig config = Config(server_.endpoint());
+    const EtcdRegistry::Options options = FastOptions();
     EtcdRegistry::Reports reports{
         .publish = [this](bool ok, size_t keys) { metrics_.RecordPublish("etcd", ok, keys); },
         .connected = [this](bool connected) { metrics_.SetRegistryConnected("etcd", connected); },
@@ -275,14 +287,8 @@ TEST_F(EtcdRegistryTest, HealthNamesAWatchThatMisbehavesUntilItBehaves) {
   testing::HostileEtcd hostile(server_.client_port());
   hostile.Set(testing::HostileEtcd::Attack::kHugeValue, "/v3/watch", "/vigil/services/web/x",
               150 * 1024 * 1024);
-  EtcdConfig config;
-  config.endpoints = {hostile.endpoint()};
-  config.prefix = "/vigil";
-  config.lease_ttl_seconds = 30;
-  EtcdRegistry::Options options;
-  options.backoff_initial = 20ms;
-  options.backoff_max = 200ms;
-  options.client = FastClient();
+  const EtcdConfig config = Config(hostile.endpoint());
+  const EtcdRegistry::Options options = FastOptions();
   StatusBoard local;
   local.Put({Web({Endpoint("10.0.0.1", true)})});
   EtcdRegistry registry(config, "node-a", local, {}, options);
@@ -320,14 +326,8 @@ TEST_F(EtcdRegistryTest, HealthNamesAWatchThatMisbehavesUntilItBehaves) {
 // here; 11 minutes by default, past etcd's progress notifications).
 TEST_F(EtcdRegistryTest, HealthNamesAStuckWatch) {
   testing::HostileEtcd hostile(server_.client_port());
-  EtcdConfig config;
-  config.endpoints = {hostile.endpoint()};
-  config.prefix = "/vigil";
-  config.lease_ttl_seconds = 30;
-  EtcdRegistry::Options options;
-  options.backoff_initial = 20ms;
-  options.backoff_max = 200ms;
-  options.client = FastClient();
+  const EtcdConfig config = Config(hostile.endpoint());
+  EtcdRegistry::Options options = FastOptions();
   struct Case {
     testing::HostileEtcd::Attack attack;
     std::chrono::milliseconds line_timeout;
