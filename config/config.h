@@ -162,7 +162,7 @@ struct Endpoint {
 inline constexpr const char* kDefaultNamespace = "default";
 
 struct Service {
-  std::string name;  // a DNS-1035 label; a name is in one namespace only
+  std::string name;  // a DNS-1035 label, unique in its namespace
   // The Kubernetes namespace the service appears in (a DNS-1123 label):
   // its DNS names are NAME.NAMESPACE.svc.DOMAIN.
   std::string namespace_name = kDefaultNamespace;
