@@ -54,11 +54,10 @@ Result<ProbeSpec> BuildSpec(const Service& service, const Endpoint& endpoint, co
     spec.kind = ProbeSpec::Kind::kExec;
     spec.command = exec.command;
     // One definition checks every endpoint: the command is told which.
-    spec.environment = {"VIGIL_SERVICE=" + service.name,
-                        "VIGIL_NAMESPACE=" + service.namespace_name,
-                        "VIGIL_ENDPOINT=" + endpoint.HostPort(),
-                        "VIGIL_ENDPOINT_ADDRESS=" + endpoint.address,
-                        "VIGIL_ENDPOINT_PORT=" + std::to_string(endpoint.port)};
+    spec.environment = {
+        "VIGIL_SERVICE=" + service.name, "VIGIL_NAMESPACE=" + service.namespace_name,
+        "VIGIL_ENDPOINT=" + endpoint.HostPort(), "VIGIL_ENDPOINT_ADDRESS=" + endpoint.address,
+        "VIGIL_ENDPOINT_PORT=" + std::to_string(endpoint.port)};
   }
   Result<int> resolved = ResolvePort(port, service, endpoint);
   if (!resolved.ok()) return resolved.status();

@@ -515,7 +515,10 @@ TEST_F(ProberTest, NamespaceAndPublishNotReadyAddressesReachTheBoard) {
   service.namespace_name = "default";
   Apply({service});
   ASSERT_TRUE(WaitUntil(
-      [&] { return board_.Get(NamespacedName{kDefaultNamespace, "db"}) != nullptr; }, seconds(5)));
+      [&] {
+        return board_.Get(NamespacedName{kDefaultNamespace, "db"}) != nullptr;
+      },
+      seconds(5)));
   EXPECT_EQ(board_.Get(in_storage), nullptr);
   const auto events = board_.EventsSince(before_move);
   ASSERT_TRUE(events.has_value());
