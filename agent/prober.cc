@@ -54,9 +54,10 @@ Result<ProbeSpec> BuildSpec(const Service& service, const Endpoint& endpoint, co
     spec.kind = ProbeSpec::Kind::kExec;
     spec.command = exec.command;
     // One definition checks every endpoint: the command is told which.
-    spec.environment = {"VIGIL_SERVICE=" + service.name, "VIGIL_ENDPOINT=" + endpoint.HostPort(),
-                        "VIGIL_ENDPOINT_ADDRESS=" + endpoint.address,
-                        "VIGIL_ENDPOINT_PORT=" + std::to_string(endpoint.port)};
+    spec.environment = {
+        "VIGIL_SERVICE=" + service.name, "VIGIL_NAMESPACE=" + service.namespace_name,
+        "VIGIL_ENDPOINT=" + endpoint.HostPort(), "VIGIL_ENDPOINT_ADDRESS=" + endpoint.address,
+        "VIGIL_ENDPOINT_PORT=" + std::to_string(endpoint.port)};
   }
   Result<int> resolved = ResolvePort(port, service, endpoint);
   if (!resolved.ok()) return resolved.status();
@@ -124,11 +125,13 @@ void Prober::ConfigureProbe(Target& target, const Service& service, const Endpoi
   }
 }
 
-void Prober::AddTarget(ServiceEntry& entry, const Endpoint& endpoint, size_t index, Time now) {
+void Prober::AddTarget(ServiceEntry& entry, const Endpoint& endpoint, size_t index,
+                       const std::string& label, Time now) {
   const Service& service = entry.config;
   Target target;
   target.id = next_id_++;
-  target.service = service.name;
+  target.service = service.Id();
+  target.label = label;
   target.index = index;
   target.key = endpoint.HostPort();
   target.details = board_.ProbeSlot(target.service, target.key);
@@ -149,7 +152,7 @@ void Prober::AddTarget(ServiceEntry& entry, const Endpoint& endpoint, size_t ind
   status.last_transition_time = clock_.WallNow();
 
   if (observer_ != nullptr) {
-    observer_->OnTargetAdded(target.id, target.service, target.key, target.type, ready);
+    observer_->OnTargetAdded(target.id, target.label, target.key, target.type, ready);
   }
   targets_.emplace(target.id, std::move(target));
 }
@@ -166,13 +169,16 @@ void Prober::RemoveTarget(Scheduler::Id id) {
 void Prober::Apply(const std::vector<Service>& services) {
   const Time now = clock_.Now();
   // Targets by service and endpoint key, to diff against.
-  std::map<std::string, std::map<std::string, Scheduler::Id>> existing;
+  std::map<NamespacedName, std::map<std::string, Scheduler::Id>> existing;
   for (const auto& [id, target] : targets_) existing[target.service][target.key] = id;
+  const std::set<std::string> shared = SharedServiceNames(services);
 
-  std::set<std::string> wanted;
+  std::set<NamespacedName> wanted;
   for (const Service& service : services) {
-    wanted.insert(service.name);
-    auto [it, created] = services_.try_emplace(service.name);
+    const NamespacedName name = service.Id();
+    const std::string label = ServiceLabel(name, shared);
+    wanted.insert(name);
+    auto [it, created] = services_.try_emplace(name);
     ServiceEntry& entry = it->second;
     const Service previous = std::move(entry.config);
     entry.config = service;
@@ -185,20 +191,30 @@ void Prober::Apply(const std::vector<Service>& services) {
     const bool probe_changed = !created && (previous.readiness_probe != service.readiness_probe ||
                                             previous.ports != service.ports);
 
-    std::map<std::string, Scheduler::Id> old_targets = std::move(existing[service.name]);
+    std::map<std::string, Scheduler::Id> old_targets = std::move(existing[name]);
     const EndpointList old_statuses = std::move(entry.object.endpoints);
     entry.object.endpoints.assign(service.endpoints.size(), EndpointStatus{});
     for (size_t i = 0; i < service.endpoints.size(); ++i) {
       const Endpoint& endpoint = service.endpoints[i];
       auto kept = old_targets.find(endpoint.HostPort());
       if (kept == old_targets.end()) {
-        AddTarget(entry, endpoint, i, now);
+        AddTarget(entry, endpoint, i, label, now);
         continue;
       }
       Target& target = targets_.at(kept->second);
       entry.object.endpoints[i] = old_statuses[target.index];
       target.index = i;
       old_targets.erase(kept);
+      if (target.label != label) {
+        // Its name came to be used in another namespace, or stopped being:
+        // its series go by the new label.
+        target.label = label;
+        if (observer_ != nullptr) {
+          observer_->OnTargetRemoved(target.id);
+          observer_->OnTargetAdded(target.id, target.label, target.key, target.type,
+                                   entry.object.endpoints[i].conditions.serving);
+        }
+      }
       if (!probe_changed) continue;
       // A changed probe keeps the endpoint's readiness and restarts its counts.
       EndpointStatus& status = entry.object.endpoints[i];
@@ -210,7 +226,7 @@ void Prober::Apply(const std::vector<Service>& services) {
       } else if (!status.conditions.serving) {
         status.conditions = EndpointConditions{true, true, false};
         status.last_transition_time = clock_.WallNow();
-        board_.RecordTransition(service.name,
+        board_.RecordTransition(name,
                                 Transition{status.last_transition_time, target.key, node_, true,
                                            "ready: the service no longer has a readinessProbe"});
         if (observer_ != nullptr) observer_->OnReadinessChanged(target.id, true);
@@ -222,7 +238,7 @@ void Prober::Apply(const std::vector<Service>& services) {
     MarkDirty(entry);
   }
 
-  std::vector<std::string> removed;
+  std::vector<NamespacedName> removed;
   for (auto it = services_.begin(); it != services_.end();) {
     if (wanted.count(it->first) != 0) {
       ++it;
@@ -303,7 +319,7 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
 
   if (result.outcome == ProbeOutcome::kError) {
     if (result.message != target.last_error) {
-      spdlog::warn("{} {}: probe errored, readiness unchanged: {}", target.service, target.key,
+      spdlog::warn("{} {}: probe errored, readiness unchanged: {}", target.label, target.key,
                    WithReason(result));
       target.last_error = result.message;
     }
@@ -325,8 +341,7 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
         ready ? "ready after " + Consecutive(target.tracker.run(), "success", "successes")
               : "not ready after " + Consecutive(target.tracker.run(), "failure", "failures") +
                     ": " + result.message;
-    spdlog::info("{} {} {}{}", target.service, target.key, reason,
-                 ready ? "" : ReasonSuffix(result));
+    spdlog::info("{} {} {}{}", target.label, target.key, reason, ready ? "" : ReasonSuffix(result));
     if (ready) {
       target.ever_ready = true;
       target.unhealthy_message.reset();
@@ -354,12 +369,12 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
   if (flipped) {
     // Logged above.
   } else if (failure && !run_continues) {
-    spdlog::info("{} {} probe failed: {}", target.service, target.key, WithReason(result));
+    spdlog::info("{} {} probe failed: {}", target.label, target.key, WithReason(result));
   } else if (failure) {
     // Counted for the summary rather than logged one by one.
     ++target.unlogged_failures;
     target.last_failure = result.message;
-    spdlog::debug("{} {} probe failed: {}", target.service, target.key, WithReason(result));
+    spdlog::debug("{} {} probe failed: {}", target.label, target.key, WithReason(result));
   }
   // The schedule is as OnWake left it; only a change to commit needs a wake
   // (one due now has asked for the end of this turn).
@@ -369,7 +384,8 @@ void Prober::OnResult(Scheduler::Id id, const ProbeResult& result) {
 void Prober::Note(EndpointHappening what, const Target& target, std::string probe_message) {
   EndpointOccurrence occurrence;
   occurrence.what = what;
-  occurrence.service = target.service;
+  occurrence.namespace_name = target.service.namespace_name;
+  occurrence.service = target.service.name;
   occurrence.endpoint = target.key;
   occurrence.node = node_;
   occurrence.probe_message = std::move(probe_message);
@@ -426,12 +442,12 @@ void Prober::LogFailureSummary() {
   }
   if (failing.empty()) return;
   std::sort(failing.begin(), failing.end(), [](const Target* a, const Target* b) {
-    return std::tie(a->service, a->key) < std::tie(b->service, b->key);
+    return std::tie(a->label, a->key) < std::tie(b->label, b->key);
   });
   std::string list;
   for (size_t i = 0; i < std::min(kListed, failing.size()); ++i) {
     const Target& t = *failing[i];
-    list += (i == 0 ? "" : "; ") + t.service + " " + t.key + " (" +
+    list += (i == 0 ? "" : "; ") + t.label + " " + t.key + " (" +
             std::to_string(t.unlogged_failures) + "x: " + t.last_failure + ")";
   }
   if (failing.size() > kListed)

@@ -29,6 +29,7 @@
 #include "agent/scheduler.h"
 #include "common/clock.h"
 #include "config/config.h"
+#include "config/namespaced_name.h"
 #include "exporters/metrics/probe_observer.h"
 #include "exporters/registry/endpoints.h"
 #include "exporters/registry/status_board.h"
@@ -53,10 +54,14 @@ class Prober {
          uint64_t seed, ProbeObserver* observer = nullptr,
          Duration summary_interval = kFailureSummaryInterval);
 
-  // Makes `services` the probed set, as a diff against the current one:
-  // unchanged endpoints keep their state; an endpoint whose probe changed
-  // keeps its readiness and restarts its counts; new endpoints start not
-  // ready (ready at once without a probe); removed ones leave the board.
+  // Makes `services` the probed set, as a diff against the current one, a
+  // service being known by its namespace and name (one that moves to
+  // another namespace is removed and added): unchanged endpoints keep their
+  // state; an endpoint whose probe changed keeps its readiness and restarts
+  // its counts; new endpoints start not ready (ready at once without a
+  // probe); removed ones leave the board. Metrics and log lines name a
+  // service by ServiceLabel: NAMESPACE/NAME while its name is in several
+  // namespaces.
   void Apply(const std::vector<Service>& services);
 
   // The engine's wake handler: starts due probes, commits pending changes.
@@ -77,7 +82,8 @@ class Prober {
  private:
   struct Target {
     Scheduler::Id id = 0;
-    std::string service;
+    NamespacedName service;
+    std::string label;                           // ServiceLabel: in metrics and log lines
     size_t index = 0;                            // of its endpoint in the service's object
     std::string key;                             // "ip:port"
     StatusBoard::ProbeEntry* details = nullptr;  // its place in the board
@@ -101,7 +107,8 @@ class Prober {
     bool dirty = false;
   };
 
-  void AddTarget(ServiceEntry& entry, const Endpoint& endpoint, size_t index, Time now);
+  void AddTarget(ServiceEntry& entry, const Endpoint& endpoint, size_t index,
+                 const std::string& label, Time now);
   void RemoveTarget(Scheduler::Id id);
   void ConfigureProbe(Target& target, const Service& service, const Endpoint& endpoint, Time now,
                       bool schedule_first);
@@ -124,7 +131,7 @@ class Prober {
   Scheduler scheduler_;
   std::vector<Scheduler::Due> due_;  // TakeDue's, kept for its capacity
   Scheduler::Id next_id_ = 1;
-  std::map<std::string, ServiceEntry> services_;
+  std::map<NamespacedName, ServiceEntry> services_;
   std::unordered_map<Scheduler::Id, Target> targets_;
   std::optional<Time> commit_due_;
   std::optional<Time> last_commit_;              // of a commit that changed the board

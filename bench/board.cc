@@ -174,7 +174,7 @@ void HistoryAndBacklog(size_t endpoints, size_t events) {
   std::printf("history: endpoints=%zu events=%zu kept_mb=%.1f put_ms_total=%.1f\n", endpoints,
               events, MB(HeapInUse() - before), put_ms);
 
-  vigil::WatchStream stream(board, board, vigil::WatchKind::kEndpoints, std::nullopt,
+  vigil::WatchStream stream(board, board, vigil::WatchKind::kEndpoints, "", std::nullopt,
                             vigil::LabelSelector(), since);
   ResetHighWaterMark();
   const size_t rss_start = ProcStatusBytes("VmRSS");

@@ -24,4 +24,14 @@ Result<int> ResolvePort(const PortRef& ref, const Service& service, const Endpoi
                        "\"");
 }
 
+std::set<std::string> SharedServiceNames(const std::vector<Service>& services) {
+  std::map<std::string, std::string> namespace_of;
+  std::set<std::string> shared;
+  for (const Service& service : services) {
+    const auto [it, first] = namespace_of.emplace(service.name, service.namespace_name);
+    if (!first && it->second != service.namespace_name) shared.insert(service.name);
+  }
+  return shared;
+}
+
 }  // namespace vigil

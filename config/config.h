@@ -8,12 +8,14 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "common/logging.h"
 #include "common/status.h"
+#include "config/namespaced_name.h"
 
 namespace vigil {
 
@@ -160,7 +162,7 @@ struct Endpoint {
 inline constexpr const char* kDefaultNamespace = "default";
 
 struct Service {
-  std::string name;  // a DNS-1035 label; a name is in one namespace only
+  std::string name;  // a DNS-1035 label, unique in its namespace
   // The Kubernetes namespace the service appears in (a DNS-1123 label):
   // its DNS names are NAME.NAMESPACE.svc.DOMAIN.
   std::string namespace_name = kDefaultNamespace;
@@ -171,8 +173,14 @@ struct Service {
   // As the Kubernetes Service field: DNS lists not-ready endpoints too.
   bool publish_not_ready_addresses = false;
 
+  NamespacedName Id() const { return {namespace_name, name}; }
+
   bool operator==(const Service&) const = default;
 };
+
+// The names of `services` used in more than one namespace: their series and
+// log lines say NAMESPACE/NAME (ServiceLabel).
+std::set<std::string> SharedServiceNames(const std::vector<Service>& services);
 
 // The port a probe targets on one endpoint of `service`: the number given,
 // the number of the service port so named, or the endpoint's own port. An

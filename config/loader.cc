@@ -183,6 +183,12 @@ class Decoder {
 
   void Error(const Field& f, std::string message) { Error(f.mark, f.path, std::move(message)); }
 
+  // "file:line:col" of `mark`, for a message that points at a second place.
+  std::string Position(const YamlMark& mark) const {
+    return file_ + ":" + std::to_string(mark.is_null() ? 1 : mark.line + 1) + ":" +
+           std::to_string(mark.is_null() ? 1 : mark.column + 1);
+  }
+
   void MissingKey(const Fields& fields, std::string_view key) {
     Error(fields.mark(), Join(fields.path(), key), "required key is missing");
   }
@@ -389,7 +395,8 @@ class Decoder {
       }
     }
     if (auto f = fields->Get("services"))
-      config.services = DecodeServices(*f, config.probe_defaults, config.namespace_name);
+      config.services = DecodeServices(*f, config.probe_defaults, config.namespace_name,
+                                       config.registry.backend == RegistryBackend::kEtcd);
     return config;
   }
 
@@ -553,32 +560,41 @@ class Decoder {
     return timing;
   }
 
+  // A name is unique in its namespace. With the etcd registry it is unique
+  // across namespaces too: its keys (PREFIX/services/SERVICE/NODE,
+  // PREFIX/endpoints/SERVICE/NODE/ADDRESS:PORT) have no namespace segment.
   std::vector<Service> DecodeServices(const Field& f, const ProbeTiming& defaults,
-                                      const std::string& default_namespace) {
+                                      const std::string& default_namespace, bool etcd) {
     std::vector<Service> services;
     std::optional<std::vector<Field>> items = List(f);
     if (!items) return services;
-    // Where each name was first defined, and in which namespace.
-    std::map<std::string, std::pair<std::string, int>> first_of_name;
+    // Where each name was first defined in each namespace.
+    std::map<NamespacedName, YamlMark> first_of;
+    // Where each name was first defined, whatever its namespace.
+    std::map<std::string, std::pair<std::string, YamlMark>> first_of_name;
     for (const Field& item : *items) {
       std::optional<Fields> fields = Map(item, kServiceKeys);
       if (!fields) continue;
       Service service = DecodeService(*fields, defaults, default_namespace);
       if (service.name.empty()) continue;
-      const auto [it, inserted] = first_of_name.emplace(
-          service.name, std::pair{service.namespace_name, *fields->LineOf("name")});
-      if (!inserted) {
-        const auto& [first_namespace, first_line] = it->second;
-        // The registry, etcd's keys and the metrics know a service by its
-        // name alone, so a name may not be reused in another namespace.
-        Error(fields->Get("name")->mark, Join(fields->path(), "name"),
-              first_namespace == service.namespace_name
-                  ? "duplicate service name " + Quote(service.name) + " in namespace " +
-                        Quote(service.namespace_name) + " (first defined at line " +
-                        std::to_string(first_line) + ")"
-                  : "service name " + Quote(service.name) + " is already used in namespace " +
-                        Quote(first_namespace) + " (line " + std::to_string(first_line) +
-                        "): a service name may be used in one namespace only");
+      const Field name = *fields->Get("name");
+      const auto [same, fresh] = first_of.emplace(service.Id(), name.mark);
+      if (!fresh) {
+        Error(name.mark, name.path,
+              "duplicate service name " + Quote(service.name) + " in namespace " +
+                  Quote(service.namespace_name) + " (first defined at " + Position(same->second) +
+                  ")");
+        continue;
+      }
+      const auto [other, first] =
+          first_of_name.emplace(service.name, std::pair{service.namespace_name, name.mark});
+      if (!first && etcd && other->second.first != service.namespace_name) {
+        Error(name.mark, name.path,
+              "service name " + Quote(service.name) + " is already used in namespace " +
+                  Quote(other->second.first) + " (" + Position(other->second.second) +
+                  "): with registry.backend etcd a name may be used in one namespace only, "
+                  "because the etcd keys (PREFIX/services/SERVICE/NODE, "
+                  "PREFIX/endpoints/SERVICE/NODE/ADDRESS:PORT) have no namespace");
         continue;
       }
       services.push_back(std::move(service));

@@ -18,7 +18,7 @@ nlohmann::json ServiceJson(const EndpointsObject& object) {
 nlohmann::json EndpointsJson(const EndpointsObject& object, const ProbeDetailsSource& details) {
   nlohmann::json endpoints = nlohmann::json::array();
   for (const EndpointStatus& e : object.endpoints) {
-    endpoints.push_back(EndpointJson(e, details.Probe(object.name, e)));
+    endpoints.push_back(EndpointJson(e, details.Probe(object.Id(), e)));
   }
   return {
       {"kind", "Endpoints"},

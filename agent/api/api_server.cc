@@ -174,6 +174,7 @@ HttpResponse ApiServer::List(WatchKind kind, const HttpRequest& request) {
   const BoardSnapshot snapshot = board_.Snapshot();
   nlohmann::json items = nlohmann::json::array();
   for (const auto& object : snapshot.services) {
+    if (!query->namespace_name.empty() && object->namespace_name != query->namespace_name) continue;
     if (!query->selector.Matches(object->labels)) continue;
     items.push_back(kind == WatchKind::kServices ? ServiceJson(*object)
                                                  : EndpointsJson(*object, details_));
@@ -182,24 +183,50 @@ HttpResponse ApiServer::List(WatchKind kind, const HttpRequest& request) {
                             snapshot, std::move(items)));
 }
 
+Result<std::shared_ptr<const EndpointsObject>> ApiServer::Find(
+    const std::string& name, const std::string& namespace_name) const {
+  if (!namespace_name.empty()) {
+    auto object = board_.Get(NamespacedName{namespace_name, name});
+    if (object == nullptr) {
+      return Status::Error("endpoints \"" + name + "\" not found in namespace \"" + namespace_name +
+                           "\"");
+    }
+    return object;
+  }
+  std::vector<std::shared_ptr<const EndpointsObject>> named = board_.Named(name);
+  if (named.empty()) return Status::Error("endpoints \"" + name + "\" not found");
+  if (named.size() > 1) {
+    std::string namespaces;
+    for (const auto& object : named) {
+      namespaces += (namespaces.empty() ? "" : ", ") + object->namespace_name;
+    }
+    return Status::Error("endpoints \"" + name + "\" is in several namespaces (" + namespaces +
+                         "): add ?namespace=NS");
+  }
+  return named.front();
+}
+
 HttpResponse ApiServer::Object(const HttpRequest& request) {
   const std::string name = request.Capture("name");
   Result<ListQuery> query = ParseListQuery(request.query, board_.resource_version());
   if (!query.ok()) return StatusAnswer(400, query.status().message());
   // Watching one object waits for it to exist, as in Kubernetes.
   if (query->watch) return Watch(WatchKind::kEndpoints, name, std::move(query).value());
-  const auto object = board_.Get(name);
-  if (object == nullptr) return StatusAnswer(404, "endpoints \"" + name + "\" not found");
-  return Json(200, EndpointsJson(*object, details_));
+  const Result<std::shared_ptr<const EndpointsObject>> object = Find(name, query->namespace_name);
+  if (!object.ok()) return StatusAnswer(404, object.status().message());
+  return Json(200, EndpointsJson(**object, details_));
 }
 
 HttpResponse ApiServer::Transitions(const HttpRequest& request) {
   const std::string name = request.Capture("name");
-  if (board_.Get(name) == nullptr) {
-    return StatusAnswer(404, "endpoints \"" + name + "\" not found");
-  }
+  std::string namespace_name;
+  if (std::optional<std::string> ns = request.query.Get("namespace")) namespace_name = *ns;
+  const Result<std::shared_ptr<const EndpointsObject>> object = Find(name, namespace_name);
+  if (!object.ok()) return StatusAnswer(404, object.status().message());
   nlohmann::json items = nlohmann::json::array();
-  for (const Transition& t : board_.Transitions(name)) items.push_back(TransitionJson(t));
+  for (const Transition& t : board_.Transitions((*object)->Id())) {
+    items.push_back(TransitionJson(t));
+  }
   return Json(200, {{"kind", "TransitionList"}, {"items", std::move(items)}});
 }
 
@@ -242,8 +269,8 @@ HttpResponse ApiServer::Watch(WatchKind kind, std::optional<std::string> name, L
   }
   HttpResponse answer(200, "application/x-ndjson", "");
   answer.stream = std::make_unique<WatchAnswer>(
-      std::make_unique<WatchStream>(board_, details_, kind, std::move(name),
-                                    std::move(query.selector), query.since),
+      std::make_unique<WatchStream>(board_, details_, kind, std::move(query.namespace_name),
+                                    std::move(name), std::move(query.selector), query.since),
       options_.bookmark_interval, std::move(*release));
   return answer;
 }

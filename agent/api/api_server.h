@@ -96,6 +96,11 @@ class ApiServer {
   HttpResponse List(WatchKind kind, const HttpRequest& request);
   HttpResponse Object(const HttpRequest& request);
   HttpResponse Transitions(const HttpRequest& request);
+  // The service `name` in `namespace_name`, or, with none given, in the one
+  // namespace that has it; else the message of a 404 (none, or several:
+  // the namespaces, and to add ?namespace=NS).
+  Result<std::shared_ptr<const EndpointsObject>> Find(const std::string& name,
+                                                      const std::string& namespace_name) const;
   // GET /vigil/v1/prometheus/targets: Prometheus HTTP SD (prometheus_targets.h).
   HttpResponse PrometheusSd(const HttpRequest& request);
   HttpResponse Watch(WatchKind kind, std::optional<std::string> name, ListQuery query);

@@ -110,7 +110,8 @@ const StatusBoard& KubeApi::BoardOf(Resource resource) const {
 
 void KubeApi::Relink(KubeJson& event) const {
   KubeJson& involved = event["involvedObject"];
-  const auto object = board_.Get(involved.value("name", ""));
+  const auto object =
+      board_.Get(NamespacedName{involved.value("namespace", ""), involved.value("name", "")});
   if (object == nullptr) return;
   involved["uid"] = kube::EndpointsUid(object->namespace_name, object->name, object->creation_time);
   involved["resourceVersion"] = std::to_string(object->resource_version);

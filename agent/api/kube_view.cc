@@ -181,20 +181,19 @@ void KubeWatch::Emit(const BoardEvent& event) {
 }
 
 bool KubeWatch::KnowNamespacesAt(const BoardSnapshot& snapshot, std::optional<uint64_t> since) {
-  const auto key = [](const EndpointsObject& o) { return o.namespace_name + "/" + o.name; };
-  std::map<std::string, std::shared_ptr<const EndpointsObject>> services;
-  for (const auto& object : snapshot.services) services[key(*object)] = object;
+  std::map<NamespacedName, std::shared_ptr<const EndpointsObject>> services;
+  for (const auto& object : snapshot.services) services[object->Id()] = object;
   if (since) {
     const std::optional<std::vector<BoardEvent>> events = board_.EventsSince(*since);
     if (!events) return false;
     for (auto it = events->rbegin(); it != events->rend(); ++it) {
       if (it->object == nullptr || it->resource_version > snapshot.resource_version) continue;
       if (it->type == EventType::kDeleted) {
-        services[key(*it->object)] = it->object;
+        services[it->object->Id()] = it->object;
         continue;
       }
-      services.erase(key(*it->object));
-      if (it->previous != nullptr) services[key(*it->previous)] = it->previous;
+      services.erase(it->object->Id());
+      if (it->previous != nullptr) services[it->previous->Id()] = it->previous;
     }
   }
   std::vector<std::shared_ptr<const EndpointsObject>> at;

@@ -3,10 +3,17 @@
 #include <charconv>
 #include <string>
 
+#include "config/names.h"
+
 namespace vigil {
 
 Result<ListQuery> ParseListQuery(const QueryParams& params, uint64_t current_version) {
   ListQuery query;
+  if (std::optional<std::string> ns = params.Get("namespace")) {
+    if (Status s = CheckDns1123Label(*ns); !s.ok())
+      return Status::Error("namespace " + s.message());
+    query.namespace_name = std::move(*ns);
+  }
   if (std::optional<std::string> text = params.Get("labelSelector")) {
     Result<LabelSelector> selector = LabelSelector::Parse(*text);
     if (!selector.ok()) return selector.status();

@@ -30,12 +30,13 @@ std::string Dump(const nlohmann::json& j) {
 }  // namespace
 
 WatchStream::WatchStream(const StatusBoard& board, const ProbeDetailsSource& details,
-                         WatchKind kind, std::optional<std::string> name, LabelSelector selector,
+                         WatchKind kind, std::string namespace_name,
+                         std::optional<std::string> name, LabelSelector selector,
                          std::optional<uint64_t> since, size_t batch_bytes)
     : details_(details),
       kind_(kind),
       batch_bytes_(batch_bytes),
-      cursor_(board, std::move(name), std::move(selector), since) {}
+      cursor_(board, std::move(namespace_name), std::move(name), std::move(selector), since) {}
 
 std::string WatchStream::Line(const WatchEvent& event) const {
   if (event.type == WatchEvent::Type::kError) {

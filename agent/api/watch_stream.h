@@ -29,8 +29,10 @@ class WatchStream {
   static constexpr size_t kBatchBytes = 1 << 20;
 
   // `details` gives the endpoints' probe details (usually `board` itself).
+  // `namespace_name` ("": every namespace), `name`, `selector` and `since`
+  // are the WatchCursor's.
   WatchStream(const StatusBoard& board, const ProbeDetailsSource& details, WatchKind kind,
-              std::optional<std::string> name, LabelSelector selector,
+              std::string namespace_name, std::optional<std::string> name, LabelSelector selector,
               std::optional<uint64_t> since, size_t batch_bytes = kBatchBytes);
 
   // The next event lines (each ending in '\n') not yet taken: the events of

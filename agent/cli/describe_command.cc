@@ -8,7 +8,10 @@ namespace vigil {
 
 int RunDescribeCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
   std::string server;
+  std::string namespace_name;
   FlagSet flags;
+  flags.String("namespace", "n", "NAMESPACE",
+               "The service's namespace (needed when its name is in several)", &namespace_name);
   flags.String("server", "", "URL",
                std::string("The agent's API (default: $VIGIL_SERVER, else ") + kDefaultServer + ")",
                &server);
@@ -20,7 +23,7 @@ int RunDescribeCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
     out << "Show one service's endpoints in detail: labels, ports, ready and not-ready\n"
            "addresses with their node, last probe result and message, and the recent\n"
            "transitions.\n\n"
-           "Usage:\n  vigil describe endpoints|service NAME [FLAGS]\n\n"
+           "Usage:\n  vigil describe endpoints|service NAME [-n NAMESPACE] [FLAGS]\n\n"
         << flags.Usage();
     return kExitOk;
   }
@@ -40,11 +43,13 @@ int RunDescribeCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
   const std::string path = "/vigil/v1/endpoints/" + QueryEscape(words[1]);
-  Result<nlohmann::json> endpoints = (*client)->Get(path);
+  const std::string query =
+      namespace_name.empty() ? "" : "?namespace=" + QueryEscape(namespace_name);
+  Result<nlohmann::json> endpoints = (*client)->Get(path + query);
   Result<nlohmann::json> transitions =
-      endpoints.ok() ? (*client)->Get(path + "/transitions") : endpoints;
+      endpoints.ok() ? (*client)->Get(path + "/transitions" + query) : endpoints;
   if (!transitions.ok()) {
-    std::string message = transitions.status().message();
+    std::string message = CliMessage(transitions.status().message());
     // The API names the object it looked for; a user asked for a service.
     if (*resource == Resource::kServices && message.rfind("endpoints \"", 0) == 0) {
       message.replace(0, 9, "service");

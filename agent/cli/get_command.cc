@@ -11,6 +11,7 @@ namespace {
 
 struct GetRequest {
   Resource resource = Resource::kEndpoints;
+  std::string namespace_name;  // -n; "": every namespace
   std::string name;
   std::string selector;
   std::string output;  // "", "wide", "json", "yaml"
@@ -21,7 +22,10 @@ std::string ListTarget(const GetRequest& r) {
   std::string target =
       r.resource == Resource::kEndpoints ? "/vigil/v1/endpoints" : "/vigil/v1/services";
   if (r.resource == Resource::kEndpoints && !r.name.empty()) target += "/" + QueryEscape(r.name);
-  if (!r.selector.empty()) target += "?labelSelector=" + QueryEscape(r.selector);
+  std::string query;
+  if (!r.namespace_name.empty()) query += "&namespace=" + QueryEscape(r.namespace_name);
+  if (!r.selector.empty()) query += "&labelSelector=" + QueryEscape(r.selector);
+  if (!query.empty()) target += "?" + query.substr(1);
   return target;
 }
 
@@ -36,10 +40,21 @@ Result<nlohmann::json> Items(const GetRequest& r, const nlohmann::json& answer) 
   if (r.resource == Resource::kEndpoints && !r.name.empty()) return nlohmann::json::array({answer});
   nlohmann::json items = answer.value("items", nlohmann::json::array());
   if (r.name.empty()) return items;
+  nlohmann::json named = nlohmann::json::array();
+  std::string namespaces;
   for (const nlohmann::json& item : items) {
-    if (item.value("name", "") == r.name) return nlohmann::json::array({item});
+    if (item.value("name", "") != r.name) continue;
+    named.push_back(item);
+    namespaces += (namespaces.empty() ? "" : ", ") + item.value("namespace", "");
   }
-  return Status::Error("services \"" + r.name + "\" not found");
+  if (named.size() == 1) return named;
+  if (named.empty()) {
+    return Status::Error(
+        "services \"" + r.name + "\" not found" +
+        (r.namespace_name.empty() ? "" : " in namespace \"" + r.namespace_name + "\""));
+  }
+  return Status::Error("services \"" + r.name + "\" is in several namespaces (" + namespaces +
+                       "): add -n NAMESPACE");
 }
 
 class Printer {
@@ -58,6 +73,8 @@ class Printer {
       out_ << (request_.output == "json" ? FormatJson(value) : FormatYaml(value));
       return;
     }
+    // The first table decides, for a watch's rows too.
+    namespaces_ = request_.namespace_name.empty() && SeveralNamespaces(items);
     const std::string table = Table(items, /*header=*/true);
     if (table.empty()) {
       err << kNoResourcesFound << "\n";
@@ -83,7 +100,7 @@ class Printer {
   }
 
   std::string Table(const nlohmann::json& items, bool header) {
-    const TableOptions options{request_.output == "wide", header};
+    const TableOptions options{request_.output == "wide", header, namespaces_};
     const WallTime now = std::chrono::system_clock::now();
     std::string table = request_.resource == Resource::kEndpoints
                             ? FormatEndpointsTable(items, now, options, &layout_)
@@ -96,6 +113,7 @@ class Printer {
   std::ostream& out_;
   TableLayout layout_;
   bool printed_header_ = false;
+  bool namespaces_ = false;
 };
 
 // Lists, then follows the changes until the stream fails. A version the
@@ -105,7 +123,7 @@ int Watch(const ApiClient& client, const GetRequest& request, Printer& printer, 
   while (true) {
     Result<nlohmann::json> answer = client.Get(ListTarget(request));
     if (!answer.ok()) {
-      err << "vigil get: " << answer.status().message() << "\n";
+      err << "vigil get: " << CliMessage(answer.status().message()) << "\n";
       return kExitFailure;
     }
     // Watching one object that does not exist yet waits for it, as kubectl does.
@@ -128,6 +146,9 @@ int Watch(const ApiClient& client, const GetRequest& request, Printer& printer, 
       }
       if (type == "BOOKMARK") return true;
       if (!request.name.empty() && object.value("name", "") != request.name) return true;
+      if (!request.namespace_name.empty() &&
+          object.value("namespace", "") != request.namespace_name)
+        return true;
       printer.Event(object);
       out.flush();
       return true;
@@ -144,6 +165,9 @@ int RunGetCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
   GetRequest request;
   std::string server;
   FlagSet flags;
+  flags.String("namespace", "n", "NAMESPACE",
+               "Only the services of this namespace (default: every namespace)",
+               &request.namespace_name);
   flags.String("selector", "l", "SELECTOR", "Label selector, e.g. app=alpaca,env in (prod)",
                &request.selector);
   flags.String("output", "o", "FORMAT", "Output: wide, json or yaml (default: a table)",
@@ -157,13 +181,16 @@ int RunGetCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
     return kExitUsage;
   }
   if (flags.help_requested()) {
-    out << "List services or endpoints, as kubectl get does.\n\n"
+    out << "List services or endpoints, as kubectl get does: of every namespace, with a\n"
+           "NAMESPACE column when they are in more than one, unless -n names one. A\n"
+           "name used in several namespaces needs -n.\n\n"
            "Usage:\n  vigil get services|endpoints [NAME] [FLAGS]\n\n"
            "Examples:\n"
            "  vigil get endpoints                  # NAME  ENDPOINTS  AGE\n"
            "  vigil get endpoints -w               # and every change after\n"
            "  vigil get services -l app=alpaca -o wide\n"
-           "  vigil get endpoints alpaca-prod -o yaml\n\n"
+           "  vigil get endpoints alpaca-prod -o yaml\n"
+           "  vigil get endpoints alpaca-prod -n shop\n\n"
         << flags.Usage();
     return kExitOk;
   }
@@ -195,7 +222,7 @@ int RunGetCommand(CommandArgs args, std::ostream& out, std::ostream& err) {
   if (request.watch) return Watch(**client, request, printer, out, err);
   Result<nlohmann::json> answer = (*client)->Get(ListTarget(request));
   if (!answer.ok()) {
-    err << "vigil get: " << answer.status().message() << "\n";
+    err << "vigil get: " << CliMessage(answer.status().message()) << "\n";
     return kExitFailure;
   }
   Result<nlohmann::json> items = Items(request, *answer);

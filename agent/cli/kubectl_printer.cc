@@ -545,6 +545,10 @@ std::string TransitionsSection(const json& transitions, WallTime now) {
 std::string Describe(const json& endpoints, const json& transitions, WallTime now, bool service) {
   std::vector<Row> fields;
   AddField(&fields, "Name:", {StringField(endpoints, "name")});
+  // The API always says; an object without it shows none.
+  if (const std::string ns = StringField(endpoints, "namespace"); !ns.empty()) {
+    AddField(&fields, "Namespace:", {ns});
+  }
   AddField(&fields, "Labels:", LabelList(Field(endpoints, "labels")));
   AddField(&fields, "Ports:", PortList(Field(endpoints, "ports")));
   AddField(&fields, "Ready:",
@@ -581,6 +585,7 @@ std::string FormatEndpointsTable(const nlohmann::json& items, WallTime now,
                                  const TableOptions& options, TableLayout* layout) {
   Row header = {"NAME", "ENDPOINTS", "AGE"};
   if (options.wide) header.insert(header.end(), {"NODES", "LABELS"});
+  if (options.namespaces) header.insert(header.begin(), "NAMESPACE");
   std::vector<Row> rows;
   for (const json* object : Objects(items)) {
     const json& item = *object;
@@ -590,6 +595,7 @@ std::string FormatEndpointsTable(const nlohmann::json& items, WallTime now,
       row.insert(row.end(),
                  {NodesColumn(item), OrNone(Join(LabelList(Field(item, "labels")), ","))});
     }
+    if (options.namespaces) row.insert(row.begin(), StringField(item, "namespace"));
   }
   return PrintTable(header, rows, options, layout);
 }
@@ -598,6 +604,7 @@ std::string FormatServicesTable(const nlohmann::json& items, WallTime now,
                                 const TableOptions& options, TableLayout* layout) {
   Row header = {"NAME", "READY", "PORT(S)", "AGE"};
   if (options.wide) header.push_back("LABELS");
+  if (options.namespaces) header.insert(header.begin(), "NAMESPACE");
   std::vector<Row> rows;
   for (const json* object : Objects(items)) {
     const json& item = *object;
@@ -607,8 +614,15 @@ std::string FormatServicesTable(const nlohmann::json& items, WallTime now,
             std::to_string(ready) + "/" + std::to_string(ready + IntField(item, "notReady")),
             PortsColumn(Field(item, "ports")), Age(Field(item, "creationTimestamp"), now)});
     if (options.wide) row.push_back(OrNone(Join(LabelList(Field(item, "labels")), ",")));
+    if (options.namespaces) row.insert(row.begin(), StringField(item, "namespace"));
   }
   return PrintTable(header, rows, options, layout);
+}
+
+bool SeveralNamespaces(const nlohmann::json& items) {
+  std::set<std::string> namespaces;
+  for (const json* object : Objects(items)) namespaces.insert(StringField(*object, "namespace"));
+  return namespaces.size() > 1;
 }
 
 nlohmann::json ListOf(const nlohmann::json& items) {

@@ -18,7 +18,8 @@
 //
 // Describe text follows kubectl describe (tabwriter padding 2): a block of
 // "Label:  value" fields, then tables indented by two spaces.
-//   `describe endpoints` — Name, Labels, Ports, Ready; then Addresses (ready
+//   `describe endpoints` — Name, Namespace (when the object has one), Labels,
+//     Ports, Ready; then Addresses (ready
 //     endpoints) and NotReadyAddresses, each a table of ADDRESS, NODE,
 //     LAST PROBE ("3s ago", "<never>"), RESULT, MESSAGE, LAST TRANSITION; then
 //     Transitions.
@@ -57,7 +58,14 @@ inline constexpr std::string_view kNoResourcesFound = "No resources found.";
 struct TableOptions {
   bool wide = false;   // -o wide: adds NODES (endpoints only) and LABELS, last as in kubectl
   bool header = true;  // false for the rows of `get -w` after the first table
+  // A NAMESPACE column first, as kubectl's with -A: for a list whose
+  // objects are in more than one namespace (SeveralNamespaces).
+  bool namespaces = false;
 };
+
+// Whether the objects of `items` (as FormatEndpointsTable takes them) are
+// in more than one namespace.
+bool SeveralNamespaces(const nlohmann::json& items);
 
 // Column widths shared by the tables of one `get -w`; start it empty.
 struct TableLayout {

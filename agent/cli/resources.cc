@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <string_view>
 
 namespace vigil {
 
@@ -23,6 +24,14 @@ std::string QueryEscape(const std::string& text) {
     }
   }
   return out;
+}
+
+std::string CliMessage(std::string message) {
+  constexpr std::string_view kApiHint = "add ?namespace=NS";
+  if (message.ends_with(kApiHint)) {
+    message.replace(message.size() - kApiHint.size(), kApiHint.size(), "add -n NAMESPACE");
+  }
+  return message;
 }
 
 }  // namespace vigil

@@ -102,7 +102,9 @@ class AnswerCache {
   const size_t max_bytes_;
   ResponseEncoder encoder_;
   std::unordered_map<std::string, Entry> entries_;
-  // Bumped when a service changes: by its name (lowercase), and for all.
+  // Bumped when a service changes: by its name (lowercase; shared by the
+  // namespaces that use the name, which a change in either bumps), and for
+  // all.
   std::unordered_map<std::string, uint64_t> service_generations_;
   uint64_t namespaces_generation_ = 0;
   size_t bytes_ = 0;

@@ -113,8 +113,9 @@ class Answerer {
       case Kind::kEndpoint:
         break;
     }
-    const std::shared_ptr<const EndpointsObject> service = board_.Get(name.service);
-    if (service == nullptr || service->namespace_name != name.namespace_name) return false;
+    const std::shared_ptr<const EndpointsObject> service =
+        board_.Get(NamespacedName{name.namespace_name, name.service});
+    if (service == nullptr) return false;
     switch (name.kind) {
       case Kind::kService:
         ServiceAddresses(*service);

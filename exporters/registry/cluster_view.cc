@@ -92,11 +92,12 @@ bool ClusterView::WaitForRevision(int64_t revision, std::chrono::milliseconds ti
          revision_ >= revision;
 }
 
-std::optional<ProbeDetails> ClusterView::Probe(const std::string& service,
+std::optional<ProbeDetails> ClusterView::Probe(const NamespacedName& service,
                                                const EndpointStatus& endpoint) const {
   if (endpoint.node == options_.node) return local_.Probe(service, endpoint.Key());
   std::lock_guard<std::mutex> lock(mutex_);
-  const auto s = services_.find(service);
+  // etcd's keys name a service by its name alone (etcd_records.h).
+  const auto s = services_.find(service.name);
   if (s == services_.end()) return std::nullopt;
   const auto e = s->second.endpoints.find({endpoint.node, endpoint.Key()});
   if (e == s->second.endpoints.end()) return std::nullopt;
@@ -162,7 +163,13 @@ std::optional<EndpointsObject> ClusterView::Build(const std::string& name) const
   const auto found = services_.find(name);
   const ServiceState* state = found == services_.end() ? nullptr : &found->second;
   const bool own_local = overlay_;
-  const std::shared_ptr<const EndpointsObject> local = own_local ? local_.Get(name) : nullptr;
+  // The config keeps a name in one namespace with etcd; while a reload moves
+  // it, the local board holds it in at most one.
+  std::shared_ptr<const EndpointsObject> local;
+  if (own_local) {
+    const std::vector<std::shared_ptr<const EndpointsObject>> named = local_.Named(name);
+    if (!named.empty()) local = named.front();
+  }
 
   EndpointsObject object;
   object.name = name;
@@ -216,7 +223,7 @@ std::optional<EndpointsObject> ClusterView::Build(const std::string& name) const
 }
 
 void ClusterView::RecordTransitions(const EndpointsObject& object) {
-  const auto previous = board_.Get(object.name);
+  const auto previous = board_.Get(object.Id());
   if (previous == nullptr) return;
   std::map<std::pair<std::string, std::string>, bool> was_ready;
   for (const EndpointStatus& e : previous->endpoints)
@@ -228,7 +235,7 @@ void ClusterView::RecordTransitions(const EndpointsObject& object) {
     // This node's own reasons are known in full.
     std::optional<std::string> own;
     if (e.node == options_.node) {
-      const std::vector<Transition> local = local_.Transitions(object.name);
+      const std::vector<Transition> local = local_.Transitions(object.Id());
       for (auto t = local.rbegin(); t != local.rend(); ++t) {
         if (t->endpoint == e.Key()) {
           if (t->ready == e.conditions.ready) own = t->reason;
@@ -243,7 +250,7 @@ void ClusterView::RecordTransitions(const EndpointsObject& object) {
     } else if (!e.conditions.ready) {
       std::optional<ProbeDetails> probe;
       if (e.node == options_.node) {
-        probe = local_.Probe(object.name, e.Key());
+        probe = local_.Probe(object.Id(), e.Key());
       } else if (const auto s = services_.find(object.name); s != services_.end()) {
         if (const auto r = s->second.endpoints.find({e.node, e.Key()});
             r != s->second.endpoints.end())
@@ -251,21 +258,24 @@ void ClusterView::RecordTransitions(const EndpointsObject& object) {
       }
       if (probe && !probe->message.empty()) reason += ": " + probe->message;
     }
-    board_.RecordTransition(object.name, Transition{e.last_transition_time, e.Key(), e.node,
+    board_.RecordTransition(object.Id(), Transition{e.last_transition_time, e.Key(), e.node,
                                                     e.conditions.ready, std::move(reason)});
   }
 }
 
 void ClusterView::Commit(const std::set<std::string>& names, int64_t revision) {
   std::vector<EndpointsObject> puts;
-  std::vector<std::string> deletes;
+  std::vector<NamespacedName> deletes;
   for (const std::string& name : names) {
     std::optional<EndpointsObject> object = Build(name);
+    // What the board holds of the name in another namespace (the service
+    // moved), or at all when it is gone, goes.
+    for (const auto& held : board_.Named(name)) {
+      if (!object || held->namespace_name != object->namespace_name) deletes.push_back(held->Id());
+    }
     if (object) {
       RecordTransitions(*object);
       puts.push_back(std::move(*object));
-    } else if (board_.Get(name) != nullptr) {
-      deletes.push_back(name);
     }
   }
   const uint64_t before = board_.resource_version();

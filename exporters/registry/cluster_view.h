@@ -79,7 +79,7 @@ class ClusterView final : public ProbeDetailsSource {
   void Stop();  // idempotent
 
   const StatusBoard& board() const { return board_; }
-  std::optional<ProbeDetails> Probe(const std::string& service,
+  std::optional<ProbeDetails> Probe(const NamespacedName& service,
                                     const EndpointStatus& endpoint) const override;
 
   // The local board changed: while the agent's own endpoints come from it,

@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "config/namespaced_name.h"
 #include "exporters/registry/shared_vector.h"
 #include "probes/probe_result.h"
 
@@ -74,6 +75,8 @@ struct EndpointsObject {
   EndpointList endpoints;
   bool publish_not_ready_addresses = false;  // DNS and the Kubernetes view list not-ready ones too
 
+  // What the object is known by: a name is unique in its namespace only.
+  NamespacedName Id() const { return {namespace_name, name}; }
   size_t CountReady() const;
 };
 

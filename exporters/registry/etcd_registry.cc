@@ -29,7 +29,7 @@ void Diff(const std::string& prefix, const std::string& node, const StatusBoard&
     const auto was = old.find(key);
     if (was == old.end() || !(*was->second == e)) {
       changes->emplace_back(EndpointKey(prefix, after.name, node, key),
-                            EncodeEndpointRecord(e, local.Probe(after.name, key)));
+                            EncodeEndpointRecord(e, local.Probe(after.Id(), key)));
     }
     if (was != old.end()) old.erase(was);
   }
@@ -128,7 +128,7 @@ void EtcdRegistry::Follow() {
 
 void EtcdRegistry::Sync() {
   std::lock_guard<std::mutex> lock(sync_mutex_);
-  const std::set<std::pair<std::string, std::string>> probed = local_.TakeProbeChanges();
+  const std::set<std::pair<NamespacedName, std::string>> probed = local_.TakeProbeChanges();
   const BoardSnapshot snapshot = local_.Snapshot();
   const bool objects_changed = synced_version_ != snapshot.resource_version;
   std::vector<EtcdPublisher::Change> changes;
@@ -155,16 +155,20 @@ void EtcdRegistry::Sync() {
   const EndpointsObject* object = nullptr;
   std::map<std::string, const EndpointStatus*> by_key;
   for (const auto& [service, key] : probed) {
-    if (object == nullptr || object->name != service) {
-      const auto found = published_.find(service);
+    if (object == nullptr || object->Id() != service) {
+      // Published by name, as etcd's keys are (the config keeps a name in
+      // one namespace with etcd).
+      const auto found = published_.find(service.name);
       object = found == published_.end() ? nullptr : found->second.get();
       by_key.clear();
+      if (found != published_.end() && object->namespace_name != service.namespace_name)
+        object = nullptr;
       if (object == nullptr) continue;
       for (const EndpointStatus& e : object->endpoints) by_key.emplace(e.Key(), &e);
     }
     const auto endpoint = by_key.find(key);
     if (endpoint == by_key.end()) continue;
-    std::string etcd_key = EndpointKey(prefix_, service, node_, key);
+    std::string etcd_key = EndpointKey(prefix_, service.name, node_, key);
     if (written.count(etcd_key) != 0) continue;
     changes.emplace_back(std::move(etcd_key),
                          EncodeEndpointRecord(*endpoint->second, local_.Probe(service, key)));

@@ -64,7 +64,7 @@ struct EndpointOccurrence {
   EndpointHappening what = EndpointHappening::kWentNotReady;
   // The service's Endpoints object as it is now: namespace, name, creation
   // time and resourceVersion.
-  std::string namespace_name;
+  std::string namespace_name = "default";
   std::string service;
   WallTime service_creation_time;
   uint64_t endpoints_resource_version = 0;

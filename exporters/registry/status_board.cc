@@ -76,7 +76,7 @@ bool StatusBoard::PutLocked(std::vector<EndpointsObject>& objects,
                             std::optional<uint64_t> version) {
   bool changed = false;
   for (EndpointsObject& object : objects) {
-    auto it = objects_.find(object.name);
+    auto it = objects_.find(object.Id());
     // Shares the endpoints that did not change with the version before,
     // whoever built the object: the history then costs only the changes.
     // (ShareWithCurrent did the work unless another commit came between.)
@@ -97,17 +97,17 @@ bool StatusBoard::PutLocked(std::vector<EndpointsObject>& objects,
     std::shared_ptr<const EndpointsObject> previous;
     if (it != objects_.end()) previous = std::move(it->second);
     const EventType type = previous ? EventType::kModified : EventType::kAdded;
-    objects_[shared->name] = shared;
+    objects_[shared->Id()] = shared;
     Record(type, std::move(shared), std::move(previous));
     changed = true;
   }
   return changed;
 }
 
-bool StatusBoard::DeleteLocked(const std::vector<std::string>& names,
+bool StatusBoard::DeleteLocked(const std::vector<NamespacedName>& services,
                                std::optional<uint64_t> version) {
   bool changed = false;
-  for (const std::string& name : names) {
+  for (const NamespacedName& name : services) {
     auto it = objects_.find(name);
     if (it == objects_.end()) continue;
     version_ = version.value_or(version_ + 1);
@@ -129,7 +129,7 @@ void StatusBoard::ShareWithCurrent(std::vector<EndpointsObject>& objects) const 
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const EndpointsObject& object : objects) {
-      auto it = objects_.find(object.name);
+      auto it = objects_.find(object.Id());
       current.push_back(it == objects_.end() ? nullptr : it->second);
     }
   }
@@ -145,13 +145,13 @@ void StatusBoard::Put(std::vector<EndpointsObject> objects) {
   if (PutLocked(objects, std::nullopt)) changed_.notify_all();
 }
 
-void StatusBoard::Delete(const std::vector<std::string>& names) {
+void StatusBoard::Delete(const std::vector<NamespacedName>& services) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (DeleteLocked(names, std::nullopt)) changed_.notify_all();
+  if (DeleteLocked(services, std::nullopt)) changed_.notify_all();
 }
 
 void StatusBoard::CommitAt(uint64_t version, std::vector<EndpointsObject> objects,
-                           const std::vector<std::string>& deleted) {
+                           const std::vector<NamespacedName>& deleted) {
   ShareWithCurrent(objects);
   std::lock_guard<std::mutex> lock(mutex_);
   // One version for the whole commit: computed once, before any change.
@@ -164,9 +164,9 @@ void StatusBoard::CommitAt(uint64_t version, std::vector<EndpointsObject> object
 void StatusBoard::ReplaceAt(uint64_t version, std::vector<EndpointsObject> objects) {
   ShareWithCurrent(objects);
   std::lock_guard<std::mutex> lock(mutex_);
-  std::set<std::string> kept;
-  for (const EndpointsObject& object : objects) kept.insert(object.name);
-  std::vector<std::string> deleted;
+  std::set<NamespacedName> kept;
+  for (const EndpointsObject& object : objects) kept.insert(object.Id());
+  std::vector<NamespacedName> deleted;
   for (const auto& [name, object] : objects_) {
     if (kept.count(name) == 0) deleted.push_back(name);
   }
@@ -176,19 +176,19 @@ void StatusBoard::ReplaceAt(uint64_t version, std::vector<EndpointsObject> objec
   if (put || removed) changed_.notify_all();
 }
 
-void StatusBoard::RecordProbe(const std::string& service, const std::string& endpoint_key,
+void StatusBoard::RecordProbe(const NamespacedName& service, const std::string& endpoint_key,
                               ProbeDetails details) {
   RecordProbe(ProbeSlot(service, endpoint_key), service, endpoint_key, std::move(details));
 }
 
-StatusBoard::ProbeEntry* StatusBoard::ProbeSlot(const std::string& service,
+StatusBoard::ProbeEntry* StatusBoard::ProbeSlot(const NamespacedName& service,
                                                 const std::string& endpoint_key) {
   std::lock_guard<std::mutex> lock(mutex_);
   // Node-based maps: the value stays where it is however the maps grow.
   return &probes_[service][endpoint_key];
 }
 
-void StatusBoard::RecordProbe(ProbeEntry* slot, const std::string& service,
+void StatusBoard::RecordProbe(ProbeEntry* slot, const NamespacedName& service,
                               const std::string& endpoint_key, ProbeDetails details) {
   std::lock_guard<std::mutex> lock(mutex_);
   ProbeDetails& kept = slot->details;
@@ -205,18 +205,18 @@ void StatusBoard::TrackProbeChanges() {
   track_probe_changes_ = true;
 }
 
-std::set<std::pair<std::string, std::string>> StatusBoard::TakeProbeChanges() {
+std::set<std::pair<NamespacedName, std::string>> StatusBoard::TakeProbeChanges() {
   std::lock_guard<std::mutex> lock(mutex_);
   return std::exchange(changed_probes_, {});
 }
 
-void StatusBoard::ForgetProbes(const std::string& service, const std::string& endpoint_key) {
+void StatusBoard::ForgetProbes(const NamespacedName& service, const std::string& endpoint_key) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = probes_.find(service);
   if (it != probes_.end()) it->second.erase(endpoint_key);
 }
 
-void StatusBoard::RecordTransition(const std::string& service, Transition transition) {
+void StatusBoard::RecordTransition(const NamespacedName& service, Transition transition) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::deque<Transition>& log = transitions_[service];
   log.push_back(std::move(transition));
@@ -242,25 +242,27 @@ void StatusBoard::RecordOccurrences(const std::vector<EndpointOccurrence>& occur
   std::lock_guard<std::mutex> lock(mutex_);
   bool changed = false;
   for (EndpointOccurrence occurrence : occurrences) {
-    auto object = objects_.find(occurrence.service);
+    auto object = objects_.find(NamespacedName{occurrence.namespace_name, occurrence.service});
     if (object == objects_.end()) continue;
-    occurrence.namespace_name = object->second->namespace_name;
     occurrence.service_creation_time = object->second->creation_time;
     occurrence.endpoints_resource_version = object->second->resource_version;
     // Only Events of the same service can repeat it or share its name
-    // ("<service>.<hex>"; a service name has no dot): the capacity of all
-    // is kept here.
+    // ("<service>.<hex>" in its namespace; a service name has no dot): the
+    // capacity of all is kept here.
     std::vector<KubeEvent> same;
-    const std::string prefix = occurrence.service + ".";
+    const NamespacedName prefix{occurrence.namespace_name, occurrence.service + "."};
     for (auto it = kube_events_.lower_bound(prefix);
-         it != kube_events_.end() && it->first.starts_with(prefix); ++it) {
+         it != kube_events_.end() && it->first.namespace_name == prefix.namespace_name &&
+         it->first.name.starts_with(prefix.name);
+         ++it) {
       same.push_back(*it->second);
     }
     EventUpdate update = CorrelateEvent(same, occurrence, now, SIZE_MAX);
     version_ += 1;
     update.event.resource_version = version_;
     auto shared = std::make_shared<const KubeEvent>(std::move(update.event));
-    auto [it, created] = kube_events_.try_emplace(shared->name, shared);
+    auto [it, created] =
+        kube_events_.try_emplace(NamespacedName{shared->namespace_name, shared->name}, shared);
     std::shared_ptr<const KubeEvent> previous;
     if (!created) previous = std::exchange(it->second, shared);
     RecordEvent(created ? EventType::kAdded : EventType::kModified, shared, std::move(previous));
@@ -292,7 +294,7 @@ std::vector<std::shared_ptr<const KubeEvent>> StatusBoard::KubeEvents() const {
   return events;
 }
 
-std::vector<Transition> StatusBoard::Transitions(const std::string& service) const {
+std::vector<Transition> StatusBoard::Transitions(const NamespacedName& service) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = transitions_.find(service);
   if (it == transitions_.end()) return {};
@@ -315,13 +317,24 @@ BoardSnapshot StatusBoard::Snapshot() const {
   return snapshot;
 }
 
-std::shared_ptr<const EndpointsObject> StatusBoard::Get(const std::string& name) const {
+std::shared_ptr<const EndpointsObject> StatusBoard::Get(const NamespacedName& service) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = objects_.find(name);
+  auto it = objects_.find(service);
   return it == objects_.end() ? nullptr : it->second;
 }
 
-std::optional<ProbeDetails> StatusBoard::Probe(const std::string& service,
+std::vector<std::shared_ptr<const EndpointsObject>> StatusBoard::Named(
+    const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::shared_ptr<const EndpointsObject>> named;
+  for (auto it = objects_.lower_bound(NamespacedName{"", name});
+       it != objects_.end() && it->first.name == name; ++it) {
+    named.push_back(it->second);
+  }
+  return named;
+}
+
+std::optional<ProbeDetails> StatusBoard::Probe(const NamespacedName& service,
                                                const std::string& endpoint_key) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto s = probes_.find(service);
@@ -353,8 +366,8 @@ std::optional<std::vector<BoardEvent>> StatusBoard::EventsSince(uint64_t resourc
 
 void StatusBoard::ResetTo(uint64_t version, std::vector<EndpointsObject> objects) {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::set<std::string> kept;
-  for (const EndpointsObject& object : objects) kept.insert(object.name);
+  std::set<NamespacedName> kept;
+  for (const EndpointsObject& object : objects) kept.insert(object.Id());
   for (auto it = objects_.begin(); it != objects_.end();) {
     if (kept.count(it->first) == 0) {
       probes_.erase(it->first);
@@ -366,8 +379,8 @@ void StatusBoard::ResetTo(uint64_t version, std::vector<EndpointsObject> objects
   }
   for (EndpointsObject& object : objects) {
     object.resource_version = version;
-    const std::string name = object.name;
-    objects_[name] = std::make_shared<const EndpointsObject>(std::move(object));
+    const NamespacedName id = object.Id();
+    objects_[id] = std::make_shared<const EndpointsObject>(std::move(object));
   }
   history_.clear();
   version_ = version;

@@ -38,9 +38,11 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
+#include "config/namespaced_name.h"
 #include "exporters/registry/endpoints.h"
 #include "exporters/registry/events.h"
 
@@ -62,8 +64,8 @@ struct BoardEvent {
 
 struct BoardSnapshot {
   uint64_t resource_version = 0;                                 // the board's version when taken
-  std::vector<std::shared_ptr<const EndpointsObject>> services;  // by name
-  std::vector<std::shared_ptr<const KubeEvent>> events;          // by name
+  std::vector<std::shared_ptr<const EndpointsObject>> services;  // by name, then namespace
+  std::vector<std::shared_ptr<const KubeEvent>> events;          // by namespace, then name
 };
 
 // Where the API finds an endpoint's latest probe details: they change with
@@ -71,7 +73,7 @@ struct BoardSnapshot {
 class ProbeDetailsSource {
  public:
   virtual ~ProbeDetailsSource() = default;
-  virtual std::optional<ProbeDetails> Probe(const std::string& service,
+  virtual std::optional<ProbeDetails> Probe(const NamespacedName& service,
                                             const EndpointStatus& endpoint) const = 0;
 };
 
@@ -91,26 +93,27 @@ class StatusBoard final : public ProbeDetailsSource {
   StatusBoard();
   explicit StatusBoard(Options options);
 
-  // Writes. `objects` replace the services of the same names (ADDED when new,
-  // MODIFIED when different, nothing when equal); each change gets its own
+  // Writes. A service is known by its namespace and name (Id()): `objects`
+  // replace the services of the same ids (ADDED when new, MODIFIED when
+  // different, nothing when equal); each change gets its own
   // resourceVersion, in the order given.
   void Put(std::vector<EndpointsObject> objects);
-  void Delete(const std::vector<std::string>& names);
-  // Makes the board hold exactly `objects` (by name: the rest are deleted) at
+  void Delete(const std::vector<NamespacedName>& services);
+  // Makes the board hold exactly `objects` (by id: the rest are deleted) at
   // `version`, a version of the mirrored store: every resulting event carries
   // it. A version not above the board's (the store lost its data) becomes the
   // board's + 1, so that versions never go back for watchers.
   void ReplaceAt(uint64_t version, std::vector<EndpointsObject> objects);
   // Like ReplaceAt for the named services only: `objects` replace theirs,
-  // names in `deleted` go.
+  // the services in `deleted` go.
   void CommitAt(uint64_t version, std::vector<EndpointsObject> objects,
-                const std::vector<std::string>& deleted);
+                const std::vector<NamespacedName>& deleted);
   // Starts the history over: the board holds `objects` at `version`, which
   // may be below the board's (the board had to count on by itself while the
   // mirrored store was away). Watchers from before must list again: epoch()
   // changes.
   void ResetTo(uint64_t version, std::vector<EndpointsObject> objects);
-  void RecordProbe(const std::string& service, const std::string& endpoint_key,
+  void RecordProbe(const NamespacedName& service, const std::string& endpoint_key,
                    ProbeDetails details);
   // The place of an endpoint's probe details, for a writer that records
   // every probe of it (the prober): RecordProbe(slot, …) then needs no
@@ -120,24 +123,25 @@ class StatusBoard final : public ProbeDetailsSource {
     ProbeDetails details;
     bool recorded = false;  // a probe was; until then the endpoint has no details
   };
-  ProbeEntry* ProbeSlot(const std::string& service, const std::string& endpoint_key);
-  void RecordProbe(ProbeEntry* slot, const std::string& service, const std::string& endpoint_key,
+  ProbeEntry* ProbeSlot(const NamespacedName& service, const std::string& endpoint_key);
+  void RecordProbe(ProbeEntry* slot, const NamespacedName& service, const std::string& endpoint_key,
                    ProbeDetails details);
-  void ForgetProbes(const std::string& service, const std::string& endpoint_key);
+  void ForgetProbes(const NamespacedName& service, const std::string& endpoint_key);
   // From now on, remembers the endpoints whose probe result or message
   // changed (a first probe counts), for TakeProbeChanges. Off by default:
   // only a registry that must copy probe details elsewhere needs it.
   void TrackProbeChanges();
   // The (service, endpoint key) pairs noted since the last call.
-  std::set<std::pair<std::string, std::string>> TakeProbeChanges();
+  std::set<std::pair<NamespacedName, std::string>> TakeProbeChanges();
   // Keeps the last kTransitionsPerService transitions of each service.
-  void RecordTransition(const std::string& service, Transition transition);
+  void RecordTransition(const NamespacedName& service, Transition transition);
   // Turns what happened to endpoints into Kubernetes Events (events.h),
   // aggregated with the Events kept: each new or repeated Event gets the
   // next version (ADDED or MODIFIED in the history), and past
-  // kMaxKubeEvents the oldest go (DELETED). An occurrence's namespace,
-  // service creation time and Endpoints resourceVersion are taken from the
-  // board's object of that service, so record them after the object's
+  // kMaxKubeEvents the oldest go (DELETED). An occurrence names its service
+  // by namespace and name; its service creation time and Endpoints
+  // resourceVersion are taken from the board's object of that service, so
+  // record them after the object's
   // change is committed; one of a service the board does not hold is
   // dropped.
   void RecordOccurrences(const std::vector<EndpointOccurrence>& occurrences, WallTime now);
@@ -145,17 +149,19 @@ class StatusBoard final : public ProbeDetailsSource {
   // Reads.
   uint64_t resource_version() const;
   BoardSnapshot Snapshot() const;
-  std::shared_ptr<const EndpointsObject> Get(const std::string& name) const;
-  // The Events kept, by name.
+  std::shared_ptr<const EndpointsObject> Get(const NamespacedName& service) const;
+  // The services named `name`, in every namespace, by namespace.
+  std::vector<std::shared_ptr<const EndpointsObject>> Named(const std::string& name) const;
+  // The Events kept, by namespace and name.
   std::vector<std::shared_ptr<const KubeEvent>> KubeEvents() const;
-  std::optional<ProbeDetails> Probe(const std::string& service,
+  std::optional<ProbeDetails> Probe(const NamespacedName& service,
                                     const std::string& endpoint_key) const;
-  std::optional<ProbeDetails> Probe(const std::string& service,
+  std::optional<ProbeDetails> Probe(const NamespacedName& service,
                                     const EndpointStatus& endpoint) const override {
     return Probe(service, endpoint.Key());
   }
   // The service's recent transitions, oldest first.
-  std::vector<Transition> Transitions(const std::string& service) const;
+  std::vector<Transition> Transitions(const NamespacedName& service) const;
 
   // The events after `resource_version`, oldest first: at most
   // `max_events` (at least 1), and more only to end with all the events of
@@ -185,7 +191,7 @@ class StatusBoard final : public ProbeDetailsSource {
   // Before a commit, without holding the lock through the comparisons:
   // shares each object's unchanged endpoints with the board's version of it.
   void ShareWithCurrent(std::vector<EndpointsObject>& objects) const;
-  bool DeleteLocked(const std::vector<std::string>& names, std::optional<uint64_t> version);
+  bool DeleteLocked(const std::vector<NamespacedName>& services, std::optional<uint64_t> version);
   uint64_t NextVersion(uint64_t proposed) const;  // REQUIRES(mutex_)
 
   void RecordEvent(EventType type, std::shared_ptr<const KubeEvent> event,
@@ -194,20 +200,30 @@ class StatusBoard final : public ProbeDetailsSource {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   const size_t history_limit_;
-  uint64_t version_ = 0;                                                   // GUARDED_BY(mutex_)
-  std::map<std::string, std::shared_ptr<const EndpointsObject>> objects_;  // GUARDED_BY(mutex_)
-  std::deque<BoardEvent> history_;                                         // GUARDED_BY(mutex_)
+  uint64_t version_ = 0;  // GUARDED_BY(mutex_)
+  // Services by name, then namespace: those of one name are adjacent.
+  struct NameFirst {
+    bool operator()(const NamespacedName& a, const NamespacedName& b) const {
+      return std::tie(a.name, a.namespace_name) < std::tie(b.name, b.namespace_name);
+    }
+  };
+  std::map<NamespacedName, std::shared_ptr<const EndpointsObject>, NameFirst>
+      objects_;                     // GUARDED_BY(mutex_)
+  std::deque<BoardEvent> history_;  // GUARDED_BY(mutex_)
   // The version of the last event dropped from the history: a watcher at an
   // older version has missed events.
   uint64_t dropped_through_ = 0;  // GUARDED_BY(mutex_)
   uint64_t epoch_ = 0;            // GUARDED_BY(mutex_)
   // service → endpoint key → details.
-  std::unordered_map<std::string, std::unordered_map<std::string, ProbeEntry>>
-      probes_;                                                           // GUARDED_BY(mutex_)
-  std::unordered_map<std::string, std::deque<Transition>> transitions_;  // GUARDED_BY(mutex_)
-  bool track_probe_changes_ = false;                                     // GUARDED_BY(mutex_)
-  std::map<std::string, std::shared_ptr<const KubeEvent>> kube_events_;  // GUARDED_BY(mutex_)
-  std::set<std::pair<std::string, std::string>> changed_probes_;         // GUARDED_BY(mutex_)
+  std::unordered_map<NamespacedName, std::unordered_map<std::string, ProbeEntry>,
+                     NamespacedNameHash>
+      probes_;  // GUARDED_BY(mutex_)
+  std::unordered_map<NamespacedName, std::deque<Transition>, NamespacedNameHash>
+      transitions_;                   // GUARDED_BY(mutex_)
+  bool track_probe_changes_ = false;  // GUARDED_BY(mutex_)
+  // Events by namespace and name (an Event's name is unique in its namespace).
+  std::map<NamespacedName, std::shared_ptr<const KubeEvent>> kube_events_;  // GUARDED_BY(mutex_)
+  std::set<std::pair<NamespacedName, std::string>> changed_probes_;         // GUARDED_BY(mutex_)
 };
 
 }  // namespace vigil

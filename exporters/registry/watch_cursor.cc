@@ -10,9 +10,11 @@ constexpr size_t kMaxPage = 1024;
 
 }  // namespace
 
-WatchCursor::WatchCursor(const StatusBoard& board, std::optional<std::string> name,
-                         LabelSelector selector, std::optional<uint64_t> since)
+WatchCursor::WatchCursor(const StatusBoard& board, std::string namespace_name,
+                         std::optional<std::string> name, LabelSelector selector,
+                         std::optional<uint64_t> since)
     : board_(board),
+      namespace_(std::move(namespace_name)),
       name_(std::move(name)),
       selector_(std::move(selector)),
       version_(since.value_or(0)),
@@ -20,11 +22,11 @@ WatchCursor::WatchCursor(const StatusBoard& board, std::optional<std::string> na
       started_(since.has_value() && *since > 0) {}
 
 bool WatchCursor::Selected(const EndpointsObject* object) const {
-  return object != nullptr && (!name_ || object->name == *name_) &&
-         selector_.Matches(object->labels);
+  return object != nullptr && (namespace_.empty() || object->namespace_name == namespace_) &&
+         (!name_ || object->name == *name_) && selector_.Matches(object->labels);
 }
 
-// What a watcher filtering by name and labels sees of one change.
+// What a watcher filtering by namespace, name and labels sees of one change.
 void WatchCursor::Emit(const BoardEvent& event, std::vector<WatchEvent>* out) const {
   const bool was = event.type != EventType::kAdded && Selected(event.previous.get());
   const bool is = event.type != EventType::kDeleted && Selected(event.object.get());

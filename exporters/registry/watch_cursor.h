@@ -6,7 +6,7 @@
 // ADDED, then every change after them; with one, exactly the changes after it,
 // or a single ERROR (code 410) when the board no longer keeps them (the
 // version is older than its history, or than its start) or its history
-// restarted. A name and a label selector filter as Kubernetes does: an
+// restarted. A namespace, a name and a label selector filter as Kubernetes does: an
 // object that stops matching is yielded as DELETED, one that starts matching
 // as ADDED.
 //
@@ -43,10 +43,12 @@ struct WatchEvent {
 
 class WatchCursor {
  public:
-  // `name`: watch that one object only. `since`: the resourceVersion to
-  // resume after; none (or 0) starts with the current objects.
-  WatchCursor(const StatusBoard& board, std::optional<std::string> name, LabelSelector selector,
-              std::optional<uint64_t> since);
+  // `namespace_name`: watch the objects of that namespace only ("": of
+  // every namespace). `name`: of that name only. `since`: the
+  // resourceVersion to resume after; none (or 0) starts with the current
+  // objects.
+  WatchCursor(const StatusBoard& board, std::string namespace_name, std::optional<std::string> name,
+              LabelSelector selector, std::optional<uint64_t> since);
 
   static constexpr size_t kDefaultBatch = 64;
 
@@ -67,6 +69,7 @@ class WatchCursor {
   void Fail(std::string message, std::vector<WatchEvent>* out);
 
   const StatusBoard& board_;
+  const std::string namespace_;
   const std::optional<std::string> name_;
   const LabelSelector selector_;
   // The start's objects not yet yielded (as ADDED), selected already.

@@ -48,8 +48,11 @@ class AgentReloadTest : public ::testing::Test {
 TEST_F(AgentReloadTest, AnExceptionFromTheSourceFailsTheReload) {
   Agent agent(RunningConfig(), clock_, []() -> ConfigLoad { throw std::bad_alloc(); });
   ASSERT_TRUE(agent.Start().ok());
-  ASSERT_TRUE(testing::WaitUntil([&] { return agent.board().Get("web") != nullptr; },
-                                 std::chrono::seconds(5)));
+  ASSERT_TRUE(testing::WaitUntil(
+      [&] {
+        return agent.board().Get({"default", "web"}) != nullptr;
+      },
+      std::chrono::seconds(5)));
   ASSERT_NE(Metrics(agent).find("\nvigil_config_last_reload_successful 1\n"), std::string::npos);
 
   const Status reloaded = agent.Reload();
@@ -58,7 +61,7 @@ TEST_F(AgentReloadTest, AnExceptionFromTheSourceFailsTheReload) {
             std::string::npos)
       << log_.str();
   EXPECT_NE(Metrics(agent).find("\nvigil_config_last_reload_successful 0\n"), std::string::npos);
-  EXPECT_NE(agent.board().Get("web"), nullptr);
+  EXPECT_NE(agent.board().Get({"default", "web"}), nullptr);
   agent.Stop();
 }
 

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/log_capture.h"
 #include "tests/support/raw_tcp_server.h"
 #include "tests/support/test_http_server.h"
 #include "tests/support/wait.h"
@@ -32,10 +33,11 @@ class RecordingObserver final : public ProbeObserver {
     updated_.push_back(ids_[id]);
   }
   void OnReadinessChanged(uint64_t, bool) override {}
-  void OnTargetAdded(uint64_t id, const std::string&, const std::string& endpoint,
+  void OnTargetAdded(uint64_t id, const std::string& service, const std::string& endpoint,
                      const std::string& type, bool) override {
     std::lock_guard<std::mutex> lock(mutex_);
     types_[endpoint] = type;
+    services_[endpoint] = service;
     ids_[id] = endpoint;
   }
   void OnTargetRemoved(uint64_t id) override {
@@ -73,6 +75,11 @@ class RecordingObserver final : public ProbeObserver {
     auto it = times_.find(endpoint);
     return it == times_.end() ? std::vector<std::chrono::steady_clock::time_point>{} : it->second;
   }
+  // The service label `endpoint` was last added with.
+  std::string service(const std::string& endpoint) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return services_.count(endpoint) ? services_.at(endpoint) : "";
+  }
   std::string type(const std::string& endpoint) const {
     std::lock_guard<std::mutex> lock(mutex_);
     return types_.count(endpoint) ? types_.at(endpoint) : "";
@@ -90,6 +97,7 @@ class RecordingObserver final : public ProbeObserver {
   mutable std::mutex mutex_;
   std::map<uint64_t, std::string> ids_;
   std::map<std::string, std::string> types_;
+  std::map<std::string, std::string> services_;
   std::map<std::string, std::vector<ProbeOutcome>> results_;
   std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> times_;
   std::vector<std::string> removed_;
@@ -114,6 +122,10 @@ class ProberTest : public ::testing::Test {
 
   // The endpoint's state on the board, if the board has it.
   std::optional<EndpointStatus> Status(const std::string& service, const std::string& key) const {
+    return Status(NamespacedName{kDefaultNamespace, service}, key);
+  }
+  std::optional<EndpointStatus> Status(const NamespacedName& service,
+                                       const std::string& key) const {
     const auto object = board_.Get(service);
     if (object == nullptr) return std::nullopt;
     for (const EndpointStatus& e : object->endpoints) {
@@ -123,6 +135,10 @@ class ProberTest : public ::testing::Test {
   }
 
   bool WaitReady(const std::string& service, const std::string& key, bool ready,
+                 milliseconds timeout = seconds(10)) const {
+    return WaitReady(NamespacedName{kDefaultNamespace, service}, key, ready, timeout);
+  }
+  bool WaitReady(const NamespacedName& service, const std::string& key, bool ready,
                  milliseconds timeout = seconds(10)) const {
     return WaitUntil(
         [&] {
@@ -177,12 +193,13 @@ TEST_F(ProberTest, HttpEndpointBecomesReadyAndLeavesAfterFailureThreshold) {
   ASSERT_GE(results.size(), 3u);
   const auto first_failure = std::find(results.begin(), results.end(), ProbeOutcome::kFailure);
   EXPECT_GE(results.end() - first_failure, 3);
-  const auto details = board_.Probe("web", endpoint.HostPort());
+  const auto details = board_.Probe(NamespacedName{kDefaultNamespace, "web"}, endpoint.HostPort());
   ASSERT_TRUE(details.has_value());
   EXPECT_EQ(details->message, "HTTP probe failed with statuscode: 503");
   EXPECT_EQ(details->result, ProbeOutcome::kFailure);
   // Both transitions are kept for `describe`, with their reasons.
-  const std::vector<Transition> transitions = board_.Transitions("web");
+  const std::vector<Transition> transitions =
+      board_.Transitions(NamespacedName{kDefaultNamespace, "web"});
   ASSERT_EQ(transitions.size(), 2u);
   EXPECT_TRUE(transitions[0].ready);
   EXPECT_EQ(transitions[0].reason, "ready after 1 consecutive success");
@@ -225,7 +242,7 @@ TEST_F(ProberTest, TransitionsAndNewFailureMessagesBecomeEvents) {
                     ": Readiness probe failed: HTTP probe failed with statuscode: 500",
                 "Warning " + endpoint.HostPort() +
                     ": Readiness probe failed: HTTP probe failed with statuscode: 503"}));
-  const auto object = board_.Get("web");
+  const auto object = board_.Get(NamespacedName{kDefaultNamespace, "web"});
   for (const auto& e : board_.KubeEvents()) {
     EXPECT_EQ(e->object_name, "web");
     EXPECT_EQ(e->node, "node-a");
@@ -308,8 +325,9 @@ TEST_F(ProberTest, AnErrorAfterItsRetriesLeavesReadinessAlone) {
   };
   ASSERT_TRUE(WaitUntil([&] { return errors() >= 9; }, seconds(10)));
   EXPECT_TRUE(Status("breaks", endpoint.HostPort())->conditions.ready);
-  EXPECT_EQ(board_.Transitions("breaks").size(), 1u);
-  const auto details = board_.Probe("breaks", endpoint.HostPort());
+  EXPECT_EQ(board_.Transitions(NamespacedName{kDefaultNamespace, "breaks"}).size(), 1u);
+  const auto details =
+      board_.Probe(NamespacedName{kDefaultNamespace, "breaks"}, endpoint.HostPort());
   ASSERT_TRUE(details.has_value());
   EXPECT_EQ(details->result, ProbeOutcome::kError);
   EXPECT_EQ(details->message, "unexpected EOF");
@@ -363,9 +381,12 @@ TEST_F(ProberTest, TcpProbe) {
   service.readiness_probe = probe;
   Apply({service});
   ASSERT_TRUE(WaitReady("tcp", "127.0.0.1:" + std::to_string(server.port()), true));
-  ASSERT_TRUE(
-      WaitUntil([&] { return board_.Probe("tcp", "127.0.0.1:1").has_value(); }, seconds(5)));
-  EXPECT_EQ(board_.Probe("tcp", "127.0.0.1:1")->message,
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return board_.Probe(NamespacedName{kDefaultNamespace, "tcp"}, "127.0.0.1:1").has_value();
+      },
+      seconds(5)));
+  EXPECT_EQ(board_.Probe(NamespacedName{kDefaultNamespace, "tcp"}, "127.0.0.1:1")->message,
             "dial tcp 127.0.0.1:1: connect: connection refused");
   EXPECT_FALSE(Status("tcp", "127.0.0.1:1")->conditions.ready);
 }
@@ -393,7 +414,7 @@ TEST_F(ProberTest, UnresolvableNamedPortIsAnErrorResultNotACrash) {
   const std::string key = "127.0.0.1:" + std::to_string(server.port());
   ASSERT_TRUE(WaitUntil([&] { return observer_.results(key).size() >= 6; }, seconds(10)));
   ASSERT_TRUE(WaitReady("fine", key, true));
-  const auto details = board_.Probe("broken", key);
+  const auto details = board_.Probe(NamespacedName{kDefaultNamespace, "broken"}, key);
   ASSERT_TRUE(details.has_value());
   EXPECT_EQ(details->result, ProbeOutcome::kError);
   EXPECT_EQ(details->message, "port \"gone\" is not a port of service \"broken\"");
@@ -457,13 +478,15 @@ TEST_F(ProberTest, ApplyDiffsEndpoints) {
   Apply({changed});
   ASSERT_TRUE(WaitUntil([&] { return Status("web", added.HostPort()).has_value(); }, seconds(5)));
   EXPECT_FALSE(Status("web", removed.HostPort()).has_value());
-  EXPECT_FALSE(board_.Probe("web", removed.HostPort()).has_value());
+  EXPECT_FALSE(
+      board_.Probe(NamespacedName{kDefaultNamespace, "web"}, removed.HostPort()).has_value());
   // The kept endpoint keeps its readiness through the probe change, without a transition.
   EXPECT_TRUE(Status("web", kept.HostPort())->conditions.ready);
   EXPECT_EQ(Status("web", kept.HostPort())->last_transition_time, kept_since);
   EXPECT_FALSE(Status("web", added.HostPort())->conditions.ready);
   // Endpoints are listed in the config's order.
-  EXPECT_EQ(board_.Get("web")->endpoints[0].Key(), added.HostPort());
+  EXPECT_EQ(board_.Get(NamespacedName{kDefaultNamespace, "web"})->endpoints[0].Key(),
+            added.HostPort());
   // The removed endpoint's series go; the kept one is told of its new probe.
   EXPECT_EQ(observer_.removed(), (std::vector<std::string>{removed.HostPort()}));
   EXPECT_EQ(observer_.updated(), (std::vector<std::string>{kept.HostPort()}));
@@ -476,19 +499,35 @@ TEST_F(ProberTest, NamespaceAndPublishNotReadyAddressesReachTheBoard) {
   service.publish_not_ready_addresses = true;
   service.endpoints = {{"10.0.0.1", 5432}};
   Apply({service});
-  ASSERT_TRUE(WaitUntil([&] { return board_.Get("db") != nullptr; }, seconds(5)));
-  EXPECT_EQ(board_.Get("db")->namespace_name, "storage");
-  EXPECT_TRUE(board_.Get("db")->publish_not_ready_addresses);
+  const NamespacedName in_storage{"storage", "db"};
+  ASSERT_TRUE(WaitUntil([&] { return board_.Get(in_storage) != nullptr; }, seconds(5)));
+  EXPECT_EQ(board_.Get(in_storage)->namespace_name, "storage");
+  EXPECT_TRUE(board_.Get(in_storage)->publish_not_ready_addresses);
 
-  // A change of either alone is a new version of the object.
+  // A change of publishNotReadyAddresses is a new version of the object.
   const uint64_t version = board_.resource_version();
   service.publish_not_ready_addresses = false;
   Apply({service});
   ASSERT_TRUE(WaitUntil([&] { return board_.resource_version() > version; }, seconds(5)));
-  EXPECT_FALSE(board_.Get("db")->publish_not_ready_addresses);
+  EXPECT_FALSE(board_.Get(in_storage)->publish_not_ready_addresses);
+  // A new namespace is another service: the old one is deleted, the new
+  // one added.
+  const uint64_t before_move = board_.resource_version();
   service.namespace_name = "default";
   Apply({service});
-  ASSERT_TRUE(WaitUntil([&] { return board_.Get("db")->namespace_name == "default"; }, seconds(5)));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return board_.Get(NamespacedName{kDefaultNamespace, "db"}) != nullptr;
+      },
+      seconds(5)));
+  EXPECT_EQ(board_.Get(in_storage), nullptr);
+  const auto events = board_.EventsSince(before_move);
+  ASSERT_TRUE(events.has_value());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].type, EventType::kDeleted);
+  EXPECT_EQ((*events)[0].object->namespace_name, "storage");
+  EXPECT_EQ((*events)[1].type, EventType::kAdded);
+  EXPECT_EQ((*events)[1].object->namespace_name, "default");
 }
 
 TEST_F(ProberTest, RemovedServiceIsDeleted) {
@@ -498,10 +537,18 @@ TEST_F(ProberTest, RemovedServiceIsDeleted) {
   Service b = a;
   b.name = "b";
   Apply({a, b});
-  ASSERT_TRUE(WaitUntil([&] { return board_.Get("b") != nullptr; }, seconds(5)));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return board_.Get(NamespacedName{kDefaultNamespace, "b"}) != nullptr;
+      },
+      seconds(5)));
   const uint64_t version = board_.resource_version();
   Apply({a});
-  ASSERT_TRUE(WaitUntil([&] { return board_.Get("b") == nullptr; }, seconds(5)));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return board_.Get(NamespacedName{kDefaultNamespace, "b"}) == nullptr;
+      },
+      seconds(5)));
   const auto events = board_.EventsSince(version);
   ASSERT_TRUE(events.has_value());
   ASSERT_EQ(events->size(), 1u);
@@ -626,7 +673,7 @@ TEST(ProberCommitTest, ALoneTransitionGoesAtOnceAndABurstWaitsForTheDelay) {
   engine.Post([&] { prober.Apply({fast, slow}); });
 
   const auto ready = [&](const std::string& service) {
-    const auto object = board.Get(service);
+    const auto object = board.Get(NamespacedName{kDefaultNamespace, service});
     return object != nullptr && !object->endpoints.empty() && object->endpoints[0].conditions.ready;
   };
   // A whole turn: a task posted by a task runs on the turn after the first,
@@ -636,7 +683,11 @@ TEST(ProberCommitTest, ALoneTransitionGoesAtOnceAndABurstWaitsForTheDelay) {
     engine.Post([&] { engine.Post([&] { turned.set_value(); }); });
     turned.get_future().wait();
   };
-  ASSERT_TRUE(WaitUntil([&] { return board.Get("slow") != nullptr; }, seconds(5)));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return board.Get(NamespacedName{kDefaultNamespace, "slow"}) != nullptr;
+      },
+      seconds(5)));
   clock.Advance(seconds(1));  // both first probes fall due
   engine.Post([] {});         // a turn, so that the loop looks at the clock
 
@@ -649,6 +700,87 @@ TEST(ProberCommitTest, ALoneTransitionGoesAtOnceAndABurstWaitsForTheDelay) {
   engine.Post([] {});
   EXPECT_TRUE(WaitUntil([&] { return ready("slow"); }, seconds(5)));
   engine.Stop();
+}
+
+// A service is known by its namespace and name: the same name in two
+// namespaces is two services with their own endpoints, probes, transitions
+// and Events; their series and log lines say NAMESPACE/NAME while the name
+// is in both, and a service that moves namespace is removed and added.
+TEST_F(ProberTest, TheSameNameInTwoNamespacesIsTwoServices) {
+  testing::LogCapture logs;
+  TestHttpServer up;
+  TestHttpServer down;
+  down.SetStatus("/ready", 503);
+  const Endpoint in_a{"127.0.0.1", up.port()};
+  const Endpoint in_b{"127.0.0.1", down.port()};
+  Service a = HttpService("web", {in_a}, 0.05);
+  a.namespace_name = "a";
+  Service b = HttpService("web", {in_b}, 0.05);
+  b.namespace_name = "b";
+  b.readiness_probe->timing.failure_threshold = 1;
+  Apply({a, b});
+
+  ASSERT_TRUE(WaitReady(NamespacedName{"a", "web"}, in_a.HostPort(), true));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return board_.Probe(NamespacedName{"b", "web"}, in_b.HostPort()).has_value();
+      },
+      seconds(5)));
+  EXPECT_FALSE(Status(NamespacedName{"b", "web"}, in_b.HostPort())->conditions.ready);
+  // Each holds its own endpoint only.
+  EXPECT_EQ(board_.Get(NamespacedName{"a", "web"})->endpoints.size(), 1u);
+  EXPECT_FALSE(Status(NamespacedName{"a", "web"}, in_b.HostPort()).has_value());
+  EXPECT_FALSE(Status(NamespacedName{"b", "web"}, in_a.HostPort()).has_value());
+  EXPECT_FALSE(board_.Probe(NamespacedName{"a", "web"}, in_b.HostPort()).has_value());
+  EXPECT_EQ(board_.Probe(NamespacedName{"b", "web"}, in_b.HostPort())->message,
+            "HTTP probe failed with statuscode: 503");
+  const auto transitions = board_.Transitions(NamespacedName{"a", "web"});
+  ASSERT_EQ(transitions.size(), 1u);
+  EXPECT_EQ(transitions[0].endpoint, in_a.HostPort());
+  EXPECT_TRUE(board_.Transitions(NamespacedName{"b", "web"}).empty());
+  ASSERT_TRUE(WaitUntil([&] { return board_.KubeEvents().size() == 2; }, seconds(5)));
+  for (const auto& event : board_.KubeEvents()) {
+    EXPECT_EQ(event->object_name, "web");
+    EXPECT_EQ(event->reason, event->namespace_name == "a" ? "Ready" : "Unhealthy")
+        << event->namespace_name;
+  }
+  EXPECT_EQ(observer_.service(in_a.HostPort()), "a/web");
+  EXPECT_EQ(observer_.service(in_b.HostPort()), "b/web");
+  ASSERT_TRUE(
+      WaitUntil([&] { return logs.Count("a/web " + in_a.HostPort() + " ready") == 1; }, seconds(5)))
+      << logs.text();
+
+  // b moves to c: b's service goes, c's comes; the name is still in two
+  // namespaces.
+  Service c = b;
+  c.namespace_name = "c";
+  Apply({a, c});
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return board_.Get(NamespacedName{"b", "web"}) == nullptr;
+      },
+      seconds(5)));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return board_.Get(NamespacedName{"c", "web"}) != nullptr;
+      },
+      seconds(5)));
+  EXPECT_EQ(board_.Get(NamespacedName{"c", "web"})->endpoints.size(), 1u);
+  EXPECT_EQ(observer_.service(in_b.HostPort()), "c/web");
+  EXPECT_EQ(observer_.service(in_a.HostPort()), "a/web");
+
+  // Alone in its namespace again, a's series go by the plain name; its
+  // endpoint keeps its state, and its object does not change.
+  const uint64_t version = board_.Get(NamespacedName{"a", "web"})->resource_version;
+  Apply({a});
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return board_.Get(NamespacedName{"c", "web"}) == nullptr;
+      },
+      seconds(5)));
+  ASSERT_TRUE(WaitUntil([&] { return observer_.service(in_a.HostPort()) == "web"; }, seconds(5)));
+  EXPECT_TRUE(Status(NamespacedName{"a", "web"}, in_a.HostPort())->conditions.ready);
+  EXPECT_EQ(board_.Get(NamespacedName{"a", "web"})->resource_version, version);
 }
 
 }  // namespace

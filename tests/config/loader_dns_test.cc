@@ -159,7 +159,7 @@ TEST(LoaderNamespaceTest, DuplicateNamesAreCheckedPerNamespace) {
     endpoints: [10.0.0.2:80]
 )"),
             (Lines{"test.yaml:5:11: services[1].name: duplicate service name \"web\" in "
-                   "namespace \"shop\" (first defined at line 2)"}));
+                   "namespace \"shop\" (first defined at test.yaml:2:11)"}));
   // The top-level namespace counts as the service's own.
   EXPECT_EQ(Errors(R"(namespace: shop
 services:
@@ -170,23 +170,23 @@ services:
     endpoints: [10.0.0.2:80]
 )"),
             (Lines{"test.yaml:5:11: services[1].name: duplicate service name \"web\" in "
-                   "namespace \"shop\" (first defined at line 3)"}));
+                   "namespace \"shop\" (first defined at test.yaml:3:11)"}));
 }
 
-// The registry, etcd's keys and the metrics know a service by its name: the
-// same name in two namespaces would be one service there.
-TEST(LoaderNamespaceTest, ANameIsInOneNamespaceOnly) {
-  EXPECT_EQ(Errors(R"(services:
+// A name is unique in its namespace only; the etcd registry's keys have no
+// namespace, so there it is unique across namespaces (loader_test.cc).
+TEST(LoaderNamespaceTest, ANameMayBeUsedInSeveralNamespaces) {
+  const Config config = MustLoad(R"(services:
   - name: web
     namespace: shop
     endpoints: [10.0.0.1:80]
   - name: web
     namespace: blog
     endpoints: [10.0.0.2:80]
-)"),
-            (Lines{"test.yaml:5:11: services[1].name: service name \"web\" is already used in "
-                   "namespace \"shop\" (line 2): a service name may be used in one namespace "
-                   "only"}));
+)");
+  ASSERT_EQ(config.services.size(), 2u);
+  EXPECT_EQ(config.services[0].namespace_name, "shop");
+  EXPECT_EQ(config.services[1].namespace_name, "blog");
 }
 
 // ---- publishNotReadyAddresses ----

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -757,7 +758,84 @@ TEST(LoaderServiceTest, DuplicateNamesNameTheFirstLine) {
     endpoints: [10.0.0.2:80]
 )"),
             (Lines{"test.yaml:6:11: services[2].name: duplicate service name \"web\" in "
-                   "namespace \"default\" (first defined at line 2)"}));
+                   "namespace \"default\" (first defined at test.yaml:2:11)"}));
+}
+
+TEST(LoaderServiceTest, ANameIsUniqueInItsNamespaceOnly) {
+  const Config config = MustLoad(R"(namespace: a
+services:
+  - name: web
+    endpoints: [10.0.0.1:80]
+  - name: web
+    namespace: b
+    endpoints: [10.0.0.2:80]
+)");
+  ASSERT_EQ(config.services.size(), 2u);
+  EXPECT_EQ(config.services[0].Id(), (NamespacedName{"a", "web"}));
+  EXPECT_EQ(config.services[1].Id(), (NamespacedName{"b", "web"}));
+  EXPECT_EQ(SharedServiceNames(config.services), (std::set<std::string>{"web"}));
+}
+
+TEST(LoaderServiceTest, DuplicateNamesInOneNamespaceGiveBothPositions) {
+  EXPECT_EQ(Errors(R"(services:
+  - name: web
+    namespace: a
+    endpoints: [10.0.0.1:80]
+  - name: web
+    namespace: b
+    endpoints: [10.0.0.1:80]
+  -   name: web
+      namespace: b
+      endpoints: [10.0.0.2:80]
+)"),
+            (Lines{"test.yaml:8:13: services[2].name: duplicate service name \"web\" in "
+                   "namespace \"b\" (first defined at test.yaml:5:11)"}));
+  // The top-level namespace counts as the service's own.
+  EXPECT_EQ(Errors(R"(namespace: a
+services:
+  - name: web
+    endpoints: [10.0.0.1:80]
+  - {name: web, namespace: a, endpoints: [10.0.0.2:80]}
+)"),
+            (Lines{"test.yaml:5:12: services[1].name: duplicate service name \"web\" in "
+                   "namespace \"a\" (first defined at test.yaml:3:11)"}));
+}
+
+TEST(LoaderServiceTest, WithEtcdANameIsInOneNamespaceOnly) {
+  EXPECT_EQ(Errors(R"(registry:
+  backend: etcd
+services:
+  - name: web
+    namespace: a
+    endpoints: [10.0.0.1:80]
+  - name: api
+    namespace: b
+    endpoints: [10.0.0.1:80]
+  - name: web
+    namespace: b
+    endpoints: [10.0.0.2:80]
+)"),
+            (Lines{"test.yaml:10:11: services[2].name: service name \"web\" is already used in "
+                   "namespace \"a\" (test.yaml:4:11): with registry.backend etcd a name may be "
+                   "used in one namespace only, because the etcd keys "
+                   "(PREFIX/services/SERVICE/NODE, PREFIX/endpoints/SERVICE/NODE/ADDRESS:PORT) "
+                   "have no namespace"}));
+  // Wherever registry is written in the file.
+  EXPECT_EQ(Errors(R"(services:
+  - {name: web, namespace: a, endpoints: [10.0.0.1:80]}
+  - {name: web, namespace: b, endpoints: [10.0.0.1:80]}
+registry: {backend: etcd}
+)")
+                .size(),
+            1u);
+  // The same name in the same namespace is the plain duplicate.
+  EXPECT_EQ(Errors(R"(registry: {backend: etcd}
+services:
+  - {name: web, namespace: a, endpoints: [10.0.0.1:80]}
+  - {name: web, namespace: a, endpoints: [10.0.0.1:80]}
+)"),
+            (Lines{"test.yaml:4:12: services[1].name: duplicate service name \"web\" in "
+                   "namespace \"a\" (first defined at test.yaml:3:12)"}));
 }
 
 TEST(LoaderServiceTest, NamesMustBeDns1035Labels) {
@@ -1268,7 +1346,7 @@ services:
             "test.yaml:8:22: services[0].readinessProbe.periodSeconds: must be from 0.05 to 86400 "
             "seconds (got 0)\n"
             "test.yaml:9:11: services[1].name: duplicate service name \"web\" in namespace "
-            "\"default\" (first defined at line 3)\n");
+            "\"default\" (first defined at test.yaml:3:11)\n");
 }
 
 TEST(LoaderReportTest, DiagnosticToStringLeavesOutUnknownParts) {

@@ -63,7 +63,7 @@ TEST_F(ProbeKindsTest, AnExecProbeIsToldItsEndpointAndItsFailureIsExplained) {
     endpoints: [127.0.0.1:8001, "[::1]:8002"]
     readinessProbe:
       exec:
-        command: [/bin/sh, -c, 'echo "$VIGIL_SERVICE $VIGIL_ENDPOINT $VIGIL_ENDPOINT_ADDRESS $VIGIL_ENDPOINT_PORT"; exit 1']
+        command: [/bin/sh, -c, 'echo "$VIGIL_NAMESPACE/$VIGIL_SERVICE $VIGIL_ENDPOINT $VIGIL_ENDPOINT_ADDRESS $VIGIL_ENDPOINT_PORT"; exit 1']
       periodSeconds: 0.2
       failureThreshold: 1
 )");
@@ -82,8 +82,9 @@ TEST_F(ProbeKindsTest, AnExecProbeIsToldItsEndpointAndItsFailureIsExplained) {
   const nlohmann::json& v4 = check["endpoints"][0];
   const nlohmann::json& v6 = check["endpoints"][1];
   EXPECT_EQ(v4["message"],
-            "check 127.0.0.1:8001 127.0.0.1 8001\ncommand terminated with exit code 1");
-  EXPECT_EQ(v6["message"], "check [::1]:8002 ::1 8002\ncommand terminated with exit code 1");
+            "default/check 127.0.0.1:8001 127.0.0.1 8001\ncommand terminated with exit code 1");
+  EXPECT_EQ(v6["message"],
+            "default/check [::1]:8002 ::1 8002\ncommand terminated with exit code 1");
   EXPECT_EQ(v4["lastReason"], "exit");
   ASSERT_TRUE(v4["lastProbeDurationSeconds"].is_number());
   EXPECT_GT(v4["lastProbeDurationSeconds"].get<double>(), 0);
@@ -93,7 +94,7 @@ TEST_F(ProbeKindsTest, AnExecProbeIsToldItsEndpointAndItsFailureIsExplained) {
   ASSERT_TRUE(WaitUntil(
       [&] {
         return agent_->Stderr().find(
-                   "check 127.0.0.1:8001 probe failed: check 127.0.0.1:8001 "
+                   "check 127.0.0.1:8001 probe failed: default/check 127.0.0.1:8001 "
                    "127.0.0.1 8001\ncommand terminated with exit code 1 "
                    "(reason: exit)") != std::string::npos;
       },

@@ -24,7 +24,7 @@ EndpointsObject Alpaca() {
 
 TEST(ApiJsonTest, EndpointsCarryConditionsAndProbeDetails) {
   StatusBoard board;
-  board.RecordProbe("alpaca-prod", "10.0.0.1:8080",
+  board.RecordProbe({"pets", "alpaca-prod"}, "10.0.0.1:8080",
                     ProbeDetails{kTime + std::chrono::seconds(5), ProbeOutcome::kSuccess, ""});
   const nlohmann::json expected = nlohmann::json::parse(R"({
     "kind": "Endpoints",

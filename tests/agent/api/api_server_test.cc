@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "exporters/metrics/metrics.h"
 #include "tests/exporters/registry/endpoints_fixtures.h"
@@ -192,6 +193,13 @@ namespace vigil {
 namespace {
 
 using testing::WatchStream;
+
+EndpointsObject InNamespaceForWatch(const std::string& namespace_name, const std::string& name,
+                                    const std::vector<bool>& ready) {
+  EndpointsObject object = testing::MakeEndpoints(name, ready);
+  object.namespace_name = namespace_name;
+  return object;
+}
 
 // A server with a small watcher cap and quick bookmarks, for the watch tests.
 class WatchApiTest : public ::testing::Test {
@@ -458,8 +466,9 @@ TEST(ApiTransitionsTest, ListsAServicesTransitions) {
   StatusBoard board;
   board.Put({testing::MakeEndpoints("web", {false})});
   board.RecordTransition(
-      "web", Transition{std::chrono::system_clock::from_time_t(1795688430), "10.0.0.1:8080",
-                        "node-a", false, "not ready after 3 consecutive failures: boom"});
+      {"default", "web"},
+      Transition{std::chrono::system_clock::from_time_t(1795688430), "10.0.0.1:8080", "node-a",
+                 false, "not ready after 3 consecutive failures: boom"});
   ApiServer server(board, board, ApiHooks{});
   ASSERT_TRUE(server.Start(ListenAddress{"127.0.0.1", 0}).ok());
   httplib::Client client("127.0.0.1", server.port());
@@ -511,6 +520,100 @@ TEST(WatchApiStartTest, AVersionFromBeforeTheStartIs410AndOneAboveTheCurrentIs40
   EXPECT_EQ(res->status, 400);
   EXPECT_EQ(nlohmann::json::parse(res->body)["message"],
             "resourceVersion 1795000000000002 is newer than the server's (1795000000000001)");
+}
+
+// ---- The same name in two namespaces ----
+
+EndpointsObject InNamespace(const std::string& namespace_name, const std::string& name,
+                            const std::vector<bool>& ready) {
+  EndpointsObject object = MakeEndpoints(name, ready);
+  object.namespace_name = namespace_name;
+  return object;
+}
+
+TEST_F(ApiServerTest, ANameInSeveralNamespacesWantsTheNamespace) {
+  EndpointsObject shop = InNamespace("shop", "alpaca-prod", {false});
+  shop.endpoints[0].address = "10.9.0.1";
+  board_.Put({shop});
+  board_.RecordTransition({"shop", "alpaca-prod"},
+                          Transition{{}, "10.9.0.1:8080", "node-a", false, "in shop"});
+  board_.RecordTransition({"default", "alpaca-prod"},
+                          Transition{{}, "10.0.0.1:8080", "node-a", true, "in default"});
+
+  // Without ?namespace=, the name is ambiguous: a 404 that says where it is.
+  for (const char* path :
+       {"/vigil/v1/endpoints/alpaca-prod", "/vigil/v1/endpoints/alpaca-prod/transitions"}) {
+    const nlohmann::json error = GetJson(path, 404);
+    EXPECT_EQ(error["kind"], "Status");
+    EXPECT_EQ(error["message"],
+              "endpoints \"alpaca-prod\" is in several namespaces (default, shop): add "
+              "?namespace=NS")
+        << path;
+  }
+  // With it, each namespace's own.
+  const nlohmann::json in_shop = GetJson("/vigil/v1/endpoints/alpaca-prod?namespace=shop", 200);
+  EXPECT_EQ(in_shop["namespace"], "shop");
+  ASSERT_EQ(in_shop["endpoints"].size(), 1u);
+  EXPECT_EQ(in_shop["endpoints"][0]["address"], "10.9.0.1");
+  const nlohmann::json in_default =
+      GetJson("/vigil/v1/endpoints/alpaca-prod?namespace=default", 200);
+  EXPECT_EQ(in_default["namespace"], "default");
+  EXPECT_EQ(in_default["endpoints"].size(), 3u);
+  const nlohmann::json transitions =
+      GetJson("/vigil/v1/endpoints/alpaca-prod/transitions?namespace=shop", 200);
+  ASSERT_EQ(transitions["items"].size(), 1u);
+  EXPECT_EQ(transitions["items"][0]["reason"], "in shop");
+  EXPECT_EQ(GetJson("/vigil/v1/endpoints/alpaca-prod/transitions?namespace=default",
+                    200)["items"][0]["reason"],
+            "in default");
+  EXPECT_EQ(GetJson("/vigil/v1/endpoints/alpaca-prod?namespace=blog", 404)["message"],
+            "endpoints \"alpaca-prod\" not found in namespace \"blog\"");
+  EXPECT_EQ(GetJson("/vigil/v1/endpoints/bandicoot-prod?namespace=shop", 404)["message"],
+            "endpoints \"bandicoot-prod\" not found in namespace \"shop\"");
+  EXPECT_EQ(GetJson("/vigil/v1/endpoints/alpaca-prod?namespace=Shop", 400)["message"],
+            "namespace \"Shop\" is not a DNS-1123 label: use at most 63 lowercase letters, "
+            "digits and \"-\", starting and ending with a letter or digit");
+  // A name in one namespace needs none.
+  EXPECT_EQ(GetJson("/vigil/v1/endpoints/bandicoot-prod", 200)["namespace"], "default");
+
+  // Lists carry both, each with its namespace; ?namespace= narrows them.
+  std::vector<std::string> listed;
+  const nlohmann::json list = GetJson("/vigil/v1/endpoints", 200);
+  for (const auto& item : list["items"]) {
+    listed.push_back(item["namespace"].get<std::string>() + "/" + item["name"].get<std::string>());
+  }
+  EXPECT_EQ(listed, (std::vector<std::string>{"default/alpaca-prod", "shop/alpaca-prod",
+                                              "default/bandicoot-prod"}));
+  const nlohmann::json services = GetJson("/vigil/v1/services?namespace=shop", 200)["items"];
+  ASSERT_EQ(services.size(), 1u);
+  EXPECT_EQ(services[0]["namespace"], "shop");
+  EXPECT_EQ(services[0]["notReady"], 1);
+  // Prometheus SD: a group per namespace's service.
+  const nlohmann::json groups =
+      GetJson("/vigil/v1/prometheus/targets?labelSelector=app%3Dalpaca-prod", 200);
+  std::set<std::string> namespaces;
+  for (const auto& group : groups) {
+    namespaces.insert(group["labels"]["__meta_vigil_namespace"].get<std::string>());
+  }
+  EXPECT_EQ(namespaces, (std::set<std::string>{"default", "shop"}));
+}
+
+TEST_F(WatchApiTest, AWatchOfOneNamespaceSeesItsChangesOnly) {
+  board_.Put({InNamespaceForWatch("shop", "alpaca-prod", {false})});
+  auto shop = Watch("/vigil/v1/endpoints/alpaca-prod?watch=true&namespace=shop");
+  auto every = Watch("/vigil/v1/endpoints/alpaca-prod?watch=true");
+  ASSERT_TRUE(shop->WaitForChanges(1));
+  ASSERT_TRUE(every->WaitForChanges(2));
+  board_.Put({MakeEndpoints("alpaca-prod", {false})});               // default's flips
+  board_.Put({InNamespaceForWatch("shop", "alpaca-prod", {true})});  // then shop's
+  ASSERT_TRUE(shop->WaitForChanges(2));
+  ASSERT_TRUE(every->WaitForChanges(4));
+  const auto changes = shop->changes();
+  ASSERT_EQ(changes.size(), 2u);
+  for (const auto& e : changes) EXPECT_EQ(e["object"]["namespace"], "shop") << e.dump();
+  EXPECT_EQ(changes[1]["type"], "MODIFIED");
+  EXPECT_EQ(changes[1]["object"]["endpoints"][0]["conditions"]["ready"], true);
+  EXPECT_EQ(every->changes()[2]["object"]["namespace"], "default");
 }
 
 }  // namespace

@@ -218,10 +218,10 @@ TEST_F(KubeApiTest, NamespaceWatchSeesANamespaceComeAndGo) {
   web.namespace_name = "shop";
   EndpointsObject cart = MakeEndpoints("cart", {true});
   cart.namespace_name = "shop";
-  board_.Put({web});        // 103
-  board_.Put({cart});       // 104
-  board_.Delete({"web"});   // 105: cart is still in shop
-  board_.Delete({"cart"});  // 106: shop goes
+  board_.Put({web});                  // 103
+  board_.Put({cart});                 // 104
+  board_.Delete({{"shop", "web"}});   // 105: cart is still in shop
+  board_.Delete({{"shop", "cart"}});  // 106: shop goes
   ASSERT_TRUE(watch->WaitForChanges(3));
   auto events = watch->changes();
   ASSERT_EQ(events.size(), 3u);
@@ -336,7 +336,7 @@ TEST_F(KubeApiTest, AnswersAreTheCodecsAndFollowEachChange) {
     FlipAlpaca(0);
   }
   EXPECT_EQ(Get("/api/v1/namespaces/default/endpoints/alpaca-prod")->body,
-            kube::Dump(kube::EncodeEndpoints(*board_.Get("alpaca-prod"))) + "\n");
+            kube::Dump(kube::EncodeEndpoints(*board_.Get({"default", "alpaca-prod"}))) + "\n");
   alpaca_.labels["env"] = "dev";
   board_.Put({alpaca_});
   EXPECT_EQ(
@@ -607,6 +607,65 @@ TEST_F(KubeApiTest, EventsFromOccurrences) {
       GetJson("/api/v1/namespaces/default/events/" + event["metadata"]["name"].get<std::string>(),
               200)["count"],
       2);
+}
+
+// A service is known by its namespace and name: alpaca-prod in shop is its
+// own Endpoints, Service, slices and Events, and a watch of one namespace
+// sees only its own changes.
+TEST_F(KubeApiTest, TheSameNameInTwoNamespaces) {
+  EndpointsObject shop = MakeEndpoints("alpaca-prod", {false});
+  shop.namespace_name = "shop";
+  shop.endpoints[0].address = "10.9.0.1";
+  board_.Put({shop});  // 103
+  const json in_shop = GetJson("/api/v1/namespaces/shop/endpoints/alpaca-prod", 200);
+  EXPECT_EQ(in_shop["metadata"]["namespace"], "shop");
+  EXPECT_EQ(in_shop["subsets"][0]["notReadyAddresses"][0]["ip"], "10.9.0.1");
+  const json in_default = GetJson("/api/v1/namespaces/default/endpoints/alpaca-prod", 200);
+  EXPECT_EQ(in_default["subsets"][0]["addresses"].size(), 2u);
+  EXPECT_NE(in_shop["metadata"]["uid"], in_default["metadata"]["uid"]);
+  std::vector<std::string> all;
+  const json list = GetJson("/api/v1/endpoints", 200);
+  for (const json& item : list["items"]) {
+    all.push_back(item["metadata"]["namespace"].get<std::string>() + "/" +
+                  item["metadata"]["name"].get<std::string>());
+  }
+  EXPECT_EQ(all, (std::vector<std::string>{"default/alpaca-prod", "default/bandicoot-prod",
+                                           "shop/alpaca-prod"}));
+  EXPECT_EQ(GetJson("/api/v1/namespaces/shop/services", 200)["items"].size(), 1u);
+  EXPECT_EQ(
+      GetJson("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", 200)["items"].size(), 1u);
+
+  // Each namespace's Events point at its own Endpoints.
+  EndpointOccurrence failed = Failed("10.9.0.1:8080", "HTTP probe failed with statuscode: 503");
+  failed.namespace_name = "shop";
+  board_.RecordOccurrences({failed, Failed("10.0.0.3:8080", "HTTP probe failed")},
+                           std::chrono::system_clock::now());
+  const json shop_events = GetJson("/api/v1/namespaces/shop/events", 200)["items"];
+  ASSERT_EQ(shop_events.size(), 1u);
+  EXPECT_EQ(shop_events[0]["involvedObject"]["namespace"], "shop");
+  EXPECT_EQ(shop_events[0]["involvedObject"]["uid"], in_shop["metadata"]["uid"]);
+  EXPECT_EQ(shop_events[0]["involvedObject"]["resourceVersion"], "103");
+  const json default_events = GetJson("/api/v1/namespaces/default/events", 200)["items"];
+  ASSERT_EQ(default_events.size(), 1u);
+  EXPECT_EQ(default_events[0]["involvedObject"]["uid"], in_default["metadata"]["uid"]);
+
+  auto shop_watch = Watch("/api/v1/namespaces/shop/endpoints/alpaca-prod?watch=true");
+  auto default_watch = Watch("/api/v1/namespaces/default/endpoints/alpaca-prod?watch=true");
+  ASSERT_TRUE(shop_watch->WaitForChanges(1));
+  ASSERT_TRUE(default_watch->WaitForChanges(1));
+  FlipAlpaca(0);  // default's
+  Flip(shop, 0);
+  board_.Put({shop});
+  ASSERT_TRUE(shop_watch->WaitForChanges(2));
+  ASSERT_TRUE(default_watch->WaitForChanges(2));
+  const auto shop_changes = shop_watch->changes();
+  ASSERT_EQ(shop_changes.size(), 2u);
+  EXPECT_EQ(shop_changes[1]["type"], "MODIFIED");
+  EXPECT_EQ(shop_changes[1]["object"]["metadata"]["namespace"], "shop");
+  EXPECT_EQ(shop_changes[1]["object"]["subsets"][0]["addresses"][0]["ip"], "10.9.0.1");
+  const auto default_changes = default_watch->changes();
+  ASSERT_EQ(default_changes.size(), 2u);
+  EXPECT_EQ(default_changes[1]["object"]["metadata"]["namespace"], "default");
 }
 
 TEST_F(KubeApiTest, VigilDialectMovedUnderItsOwnRoot) {

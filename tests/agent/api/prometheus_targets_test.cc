@@ -110,7 +110,7 @@ TEST_F(PrometheusTargetsTest, LabelSelectorPicksServices) {
 }
 
 TEST_F(PrometheusTargetsTest, ChangesShowInTheNextSnapshot) {
-  EndpointsObject db = *board_.Get("db");
+  EndpointsObject db = *board_.Get({"default", "db"});
   db.endpoints = {Endpoint("10.0.1.1", 5432, false)};
   board_.Put({db});
   EXPECT_EQ(Targets("app=db", true), nlohmann::json::array());

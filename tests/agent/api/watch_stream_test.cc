@@ -33,14 +33,14 @@ using E = std::tuple<std::string, std::string, std::string>;
 TEST(WatchStreamTest, StartsWithTheCurrentObjectsThenFollowsChanges) {
   StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("b", {true}), MakeEndpoints("a", {false})});
-  WatchStream cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(),
+  WatchStream cursor(board, board, WatchKind::kEndpoints, "", std::nullopt, LabelSelector(),
                      std::nullopt);
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"ADDED", "a", "2"}, {"ADDED", "b", "1"}}));
   EXPECT_EQ(cursor.version(), 2u);
   EXPECT_TRUE(cursor.Take().empty());
 
   board.Put({MakeEndpoints("a", {true})});
-  board.Delete({"b"});
+  board.Delete({{"default", "b"}});
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"MODIFIED", "a", "3"}, {"DELETED", "b", "4"}}));
   EXPECT_EQ(cursor.version(), 4u);
 }
@@ -49,7 +49,7 @@ TEST(WatchStreamTest, VersionZeroStartsWithTheCurrentObjects) {
   StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {true})});
   board.Put({MakeEndpoints("a", {false})});
-  WatchStream cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), 0);
+  WatchStream cursor(board, board, WatchKind::kEndpoints, "", std::nullopt, LabelSelector(), 0);
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"ADDED", "a", "2"}}));
 }
 
@@ -59,7 +59,7 @@ TEST(WatchStreamTest, ResumingReplaysExactlyTheEventsAfterTheVersion) {
   for (int i = 0; i < 6; ++i) {
     board.Put({MakeEndpoints(i % 2 ? "a" : "b", std::vector<bool>(i + 1, true))});
   }
-  WatchStream cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), 3);
+  WatchStream cursor(board, board, WatchKind::kEndpoints, "", std::nullopt, LabelSelector(), 3);
   EXPECT_EQ(
       Events(cursor.Take()),
       (std::vector<E>{{"MODIFIED", "a", "4"}, {"MODIFIED", "b", "5"}, {"MODIFIED", "a", "6"}}));
@@ -71,7 +71,7 @@ TEST(WatchStreamTest, ResumingReplaysExactlyTheEventsAfterTheVersion) {
 TEST(WatchStreamTest, AVersionNoLongerKeptIsOneError410) {
   StatusBoard board({.history = 3, .start_version = 0});
   for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
-  WatchStream cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), 2);
+  WatchStream cursor(board, board, WatchKind::kEndpoints, "", std::nullopt, LabelSelector(), 2);
   const std::vector<std::string> lines = cursor.Take();
   ASSERT_EQ(lines.size(), 1u);
   const nlohmann::json error = nlohmann::json::parse(lines[0]);
@@ -87,7 +87,7 @@ TEST(WatchStreamTest, AVersionNoLongerKeptIsOneError410) {
 TEST(WatchStreamTest, OneObjectByName) {
   StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {true}), MakeEndpoints("b", {true})});
-  WatchStream cursor(board, board, WatchKind::kEndpoints, "b", LabelSelector(), std::nullopt);
+  WatchStream cursor(board, board, WatchKind::kEndpoints, "", "b", LabelSelector(), std::nullopt);
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"ADDED", "b", "2"}}));
   board.Put({MakeEndpoints("a", {false}), MakeEndpoints("b", {false})});
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"MODIFIED", "b", "4"}}));
@@ -99,7 +99,7 @@ TEST(WatchStreamTest, ObjectsEnterAndLeaveTheSelection) {
   EndpointsObject web = MakeEndpoints("web", {true});
   web.labels = {{"env", "prod"}};
   board.Put({web, MakeEndpoints("other", {true})});
-  WatchStream cursor(board, board, WatchKind::kEndpoints, std::nullopt, Select("env=prod"),
+  WatchStream cursor(board, board, WatchKind::kEndpoints, "", std::nullopt, Select("env=prod"),
                      std::nullopt);
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"ADDED", "web", "1"}}));
 
@@ -112,14 +112,14 @@ TEST(WatchStreamTest, ObjectsEnterAndLeaveTheSelection) {
   web.labels = {{"env", "prod"}};  // comes back
   board.Put({web});
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"ADDED", "web", "5"}}));
-  board.Delete({"other", "web"});
+  board.Delete({{"default", "other"}, {"default", "web"}});
   EXPECT_EQ(Events(cursor.Take()), (std::vector<E>{{"DELETED", "web", "7"}}));
 }
 
 TEST(WatchStreamTest, ServicesCarryCountsAndTheirKind) {
   StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {true, false, true})});
-  WatchStream cursor(board, board, WatchKind::kServices, std::nullopt, LabelSelector(),
+  WatchStream cursor(board, board, WatchKind::kServices, "", std::nullopt, LabelSelector(),
                      std::nullopt);
   const std::vector<std::string> lines = cursor.Take();
   ASSERT_EQ(lines.size(), 1u);
@@ -133,7 +133,7 @@ TEST(WatchStreamTest, ServicesCarryCountsAndTheirKind) {
 TEST(WatchStreamTest, BookmarkCarriesTheVersionReached) {
   StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {true})});
-  WatchStream cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(),
+  WatchStream cursor(board, board, WatchKind::kEndpoints, "", std::nullopt, LabelSelector(),
                      std::nullopt);
   cursor.Take();
   EXPECT_EQ(cursor.Bookmark(),
@@ -150,7 +150,7 @@ namespace {
 TEST(WatchStreamResetTest, AWatcherFromBeforeTheHistoryRestartedIsToldToListAgain) {
   StatusBoard board({.start_version = 0});
   board.CommitAt(10, {testing::MakeEndpoints("a", {true})}, {});
-  WatchStream cursor(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(),
+  WatchStream cursor(board, board, WatchKind::kEndpoints, "", std::nullopt, LabelSelector(),
                      std::nullopt);
   ASSERT_EQ(cursor.Take().size(), 1u);  // ADDED a
   board.ResetTo(5, {testing::MakeEndpoints("a", {false})});
@@ -162,7 +162,7 @@ TEST(WatchStreamResetTest, AWatcherFromBeforeTheHistoryRestartedIsToldToListAgai
   EXPECT_TRUE(cursor.finished());
 
   // A watcher that starts afterwards follows as usual.
-  WatchStream fresh(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(),
+  WatchStream fresh(board, board, WatchKind::kEndpoints, "", std::nullopt, LabelSelector(),
                     std::nullopt);
   ASSERT_EQ(fresh.Take().size(), 1u);
   board.CommitAt(6, {testing::MakeEndpoints("a", {true})}, {});
@@ -200,7 +200,7 @@ TEST(WatchStreamBatchTest, AResumeOverALongHistoryHoldsOneBatchAtATime) {
     testing::Flip(object, (i * 7) % kEndpoints);
     board.Put({object});
   }
-  WatchStream stream(board, board, WatchKind::kEndpoints, std::nullopt, LabelSelector(), since,
+  WatchStream stream(board, board, WatchKind::kEndpoints, "", std::nullopt, LabelSelector(), since,
                      kBudget);
   testing::HeapPeak peak;
   uint64_t expected = since + 1;

@@ -156,6 +156,27 @@ TEST(KubectlEndpointsTableTest, WideAddsNodesAndLabels) {
       "web              <none>                        30m    <none>                 <none>\n");
 }
 
+TEST(KubectlEndpointsTableTest, SeveralNamespacesGetANamespaceColumn) {
+  json shop = Alpaca();
+  shop["namespace"] = "shop";
+  json other = Alpaca();
+  other["namespace"] = "default";
+  const json items = {other, shop};
+  EXPECT_TRUE(SeveralNamespaces(items));
+  EXPECT_FALSE(SeveralNamespaces(json::array({shop, shop})));
+  EXPECT_FALSE(SeveralNamespaces(json::array()));
+  EXPECT_EQ(FormatEndpointsTable(items, kNow, {.namespaces = true}),
+            "NAMESPACE   NAME          ENDPOINTS                     AGE\n"
+            "default     alpaca-prod   10.0.0.1:8080,10.0.0.2:8080   5m\n"
+            "shop        alpaca-prod   10.0.0.1:8080,10.0.0.2:8080   5m\n");
+  const json services = {{{"name", "web"}, {"namespace", "blog"}, {"ready", 1}, {"notReady", 0}},
+                         {{"name", "web"}, {"namespace", "shop"}, {"ready", 0}, {"notReady", 2}}};
+  EXPECT_EQ(FormatServicesTable(services, kNow, {.namespaces = true}),
+            "NAMESPACE   NAME   READY   PORT(S)   AGE\n"
+            "blog        web    1/1     <none>    <unknown>\n"
+            "shop        web    0/2     <none>    <unknown>\n");
+}
+
 TEST(KubectlEndpointsTableTest, HeaderCanBeLeftOut) {
   EXPECT_EQ(FormatEndpointsTable(json::array({Bandicoot()}), kNow, {.header = false}),
             "bandicoot-prod   <none>   2d3h\n");
@@ -542,6 +563,19 @@ Transitions:
   5m   10.0.0.2:8080  node-b  ready      ready after 1 consecutive success
   40s  10.0.0.3:8080  node-b  not ready  not ready after 3 consecutive failures: HTTP probe failed with statuscode: 503
 )");
+}
+
+TEST(KubectlDescribeTest, ShowsTheNamespace) {
+  json shop = Alpaca();
+  shop["namespace"] = "shop";
+  const std::string text = DescribeEndpoints(shop, AlpacaTransitions(), kNow);
+  EXPECT_EQ(text.substr(0, text.find("Ports:")),
+            "Name:       alpaca-prod\n"
+            "Namespace:  shop\n"
+            "Labels:     app=alpaca\n"
+            "            env=prod\n");
+  EXPECT_NE(DescribeService(shop, AlpacaTransitions(), kNow).find("\nNamespace:  shop\n"),
+            std::string::npos);
 }
 
 TEST(KubectlDescribeTest, PrintsNoneForEmptySections) {

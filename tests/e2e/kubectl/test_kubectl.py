@@ -12,8 +12,8 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                                 "kubernetes_python"))
 
-from vigil_harness import (ALPACA, BANDICOOT, CACHE_ENDPOINT, NODE, World, WorldTest,  # noqa: E402
-                           require_kubectl, wait_until)
+from vigil_harness import (ALPACA, BANDICOOT, CACHE_ENDPOINT, NODE, Replicas, World,  # noqa: E402
+                           WorldTest, require_kubectl, wait_until)
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -323,11 +323,8 @@ class AllNamespacesTest(SharedWorld):
 
 
 class NamespacesFromConfigTest(unittest.TestCase):
-    """A top-level `namespace` and a per-service override (DESIGN.md, Config).
-
-    The registry knows a service by its name alone, so a name is used in one
-    namespace only (check-config says so); names differ across namespaces here.
-    """
+    """A top-level `namespace` and a per-service override (DESIGN.md, Config);
+    the same name in two namespaces is SameNameInTwoNamespacesTest."""
 
     def setUp(self):
         require_kubectl()
@@ -353,6 +350,127 @@ class NamespacesFromConfigTest(unittest.TestCase):
         self.assertEqual(w.kubectl("get", "ep", "alpaca-prod").returncode, 1)  # not in default
         svc = json.loads(w.kubectl_ok("get", "svc", "-n", "shop", "bandicoot-prod", "-o", "json"))
         self.assertEqual(svc["metadata"]["namespace"], "shop")
+
+
+SHOP = ["127.0.0.51", "127.0.0.52"]
+
+
+class SameNameInTwoNamespacesTest(unittest.TestCase):
+    """alpaca-prod in default (the world's) and in shop (two replicas of its
+    own): a service is known by its namespace and name, so each namespace
+    shows its own endpoints, slices, Service and Events, and a watch of one
+    sees only its namespace's changes."""
+
+    def setUp(self):
+        require_kubectl()
+        self.shop = Replicas(SHOP)
+        self.addCleanup(self.shop.close)
+        self.w = World(extra_services="""  - name: alpaca-prod
+    namespace: shop
+    labels: {app: alpaca, env: shop}
+    ports: [{name: http, port: %d}]
+    endpoints: [%s]
+    readinessProbe:
+      httpGet: {path: /ready, port: http}
+      periodSeconds: 0.1
+      timeoutSeconds: 1
+      failureThreshold: 1
+""" % (self.shop.port, ", ".join(SHOP)))
+        self.addCleanup(self.w.close)
+        wait_until(lambda: self.shop_ready("addresses") == set(SHOP), 10, "shop's replicas ready")
+
+    def shop_endpoint(self, ip):
+        return "%s:%d" % (ip, self.shop.port)
+
+    def shop_ready(self, key):
+        obj = self.w.endpoints("alpaca-prod", namespace="shop")
+        return {a["ip"] for s in obj.get("subsets", []) for a in s.get(key, [])}
+
+    def set_shop_ready(self, ip, ready):
+        self.shop.set_ready(ip, ready)
+        key = "addresses" if ready else "notReadyAddresses"
+        wait_until(lambda: ip in self.shop_ready(key), 10, "%s in shop's %s" % (ip, key))
+
+    def test_each_namespace_gets_its_own(self):
+        w = self.w
+        out = w.kubectl_ok("get", "ep", "alpaca-prod", "-n", "default")
+        self.assertIn(w.endpoint(ALPACA[0]), row(out, "alpaca-prod")[1])
+        self.assertNotIn("127.0.0.5", out)
+        out = w.kubectl_ok("-n", "shop", "get", "ep", "alpaca-prod")
+        self.assertEqual(row(out, "alpaca-prod")[1],
+                         ",".join(self.shop_endpoint(ip) for ip in SHOP))
+        out = w.kubectl_ok("get", "ep", "-A")
+        self.assertRegex(lines(out)[0], r"^NAMESPACE\s+NAME\s+ENDPOINTS\s+AGE$")
+        rows = [columns(line) for line in lines(out)[1:]]
+        self.assertEqual([r[:2] for r in rows],
+                         [["default", "alpaca-prod"], ["default", "bandicoot-prod"],
+                          ["default", "cache-staging"], ["shop", "alpaca-prod"]], out)
+        self.assertIn(w.endpoint(ALPACA[0]), rows[0][2])
+        self.assertEqual(rows[3][2], ",".join(self.shop_endpoint(ip) for ip in SHOP))
+        svc = json.loads(w.kubectl_ok("get", "svc", "-n", "shop", "alpaca-prod", "-o", "json"))
+        self.assertEqual(svc["metadata"]["namespace"], "shop")
+        self.assertEqual(svc["metadata"]["labels"], {"app": "alpaca", "env": "shop"})
+        self.assertEqual(svc["spec"]["ports"][0]["port"], self.shop.port)
+        other = json.loads(w.kubectl_ok("get", "svc", "alpaca-prod", "-o", "json"))
+        self.assertEqual(other["metadata"]["namespace"], "default")
+        self.assertNotEqual(other["metadata"]["uid"], svc["metadata"]["uid"])
+        slices = json.loads(w.kubectl_ok("get", "endpointslices", "-n", "shop", "-o", "json"))
+        self.assertEqual(sorted(a for s in slices["items"] for e in s["endpoints"]
+                                for a in e["addresses"]), SHOP)
+        out = w.kubectl_ok("get", "endpointslices", "-A",
+                           "-l", "kubernetes.io/service-name=alpaca-prod")
+        self.assertEqual(sorted(columns(line)[0] for line in lines(out)[1:]), ["default", "shop"])
+
+    def test_describe_shows_each_namespaces_events(self):
+        w = self.w
+        self.set_shop_ready(SHOP[0], False)
+        w.set_ready(ALPACA[1], False)
+        shop_message = "%s: Readiness probe failed: HTTP probe failed with statuscode: 503" % (
+            self.shop_endpoint(SHOP[0]))
+        default_message = w.unhealthy_message(ALPACA[1])
+        w.wait_event("Unhealthy", default_message)
+        wait_until(lambda: shop_message in w.kubectl_ok("describe", "ep", "alpaca-prod", "-n",
+                                                        "shop"), 10, "shop's event")
+        shop = w.kubectl_ok("describe", "ep", "alpaca-prod", "-n", "shop")
+        self.assertRegex(shop, r"(?m)^Namespace:\s+shop$")
+        self.assertRegex(shop, r"(?m)^  NotReadyAddresses:\s+%s$" % re.escape(SHOP[0]))
+        events = shop.split("Events:")[1]
+        self.assertRegex(events, r"(?m)^  Warning\s+Unhealthy\s+\S+\s+vigil\s+%s$" %
+                         re.escape(shop_message))
+        self.assertNotIn("127.0.0.1", events)  # default's alpaca-prod's own events
+        default = w.kubectl_ok("describe", "ep", "alpaca-prod")
+        self.assertRegex(default, r"(?m)^Namespace:\s+default$")
+        events = default.split("Events:")[1]
+        self.assertIn(default_message, events)
+        self.assertNotIn("127.0.0.5", events)
+        out = w.kubectl_ok("get", "events", "-n", "shop")
+        self.assertIn(shop_message, out)
+        self.assertNotIn(default_message, out)
+
+    def test_a_watch_of_one_namespace_sees_its_changes_only(self):
+        w = self.w
+        shop_all = ",".join(self.shop_endpoint(ip) for ip in SHOP)
+        shop_one = self.shop_endpoint(SHOP[1])
+        default_all = "%s,%s,%s + 2 more..." % tuple(w.endpoint(ip) for ip in ALPACA[:3])
+        default_one = "%s,%s,%s + 1 more..." % tuple(w.endpoint(ip) for ip in ALPACA[1:4])
+        in_default = w.kubectl_background("get", "ep", "alpaca-prod", "-w", "-n", "default")
+        self.addCleanup(in_default.stop)
+        in_shop = w.kubectl_background("get", "ep", "alpaca-prod", "-w", "-n", "shop")
+        self.addCleanup(in_shop.stop)
+        in_default.wait_output(lambda out: default_all in out, 10, "default's first row")
+        in_shop.wait_output(lambda out: shop_all in out, 10, "shop's first row")
+        # shop's flip, then default's: each watch sees its own.
+        self.set_shop_ready(SHOP[0], False)
+        in_shop.wait_output(lambda out: re.search(r"(?m)^alpaca-prod\s+%s\s" %
+                                                  re.escape(shop_one), out), 10, "shop's change")
+        w.set_ready(ALPACA[0], False)
+        in_default.wait_output(lambda out: default_one in out, 10, "default's change")
+        self.assertNotIn("127.0.0.5", in_default.stdout())
+        self.assertNotIn("127.0.0.1", in_shop.stdout())
+        self.assertEqual([columns(line)[1] for line in lines(in_default.stdout())[1:]],
+                         [default_all, default_one], in_default.stdout())
+        self.assertEqual([columns(line)[1] for line in lines(in_shop.stdout())[1:]],
+                         [shop_all, shop_one], in_shop.stdout())
 
 
 # §14: -o json/yaml/name/jsonpath/custom-columns, list `kind: List`, `--sort-by`

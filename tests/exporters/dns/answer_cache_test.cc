@@ -271,7 +271,7 @@ TEST_F(AnswerCacheTest, AChangedServiceIsAnsweredAnewAndTheOthersAreKept) {
   EXPECT_EQ(cache_.builds(), builds + 3);
 
   // Deleted, then back.
-  board_.Delete({"web"});
+  board_.Delete({{"default", "web"}});
   EXPECT_EQ(ldns_pkt_get_rcode(ParsePacket(Cached(web, 512)).get()), LDNS_RCODE_NXDOMAIN);
   ExpectSame(web, 512, "deleted");
   board_.Put({Service("web", {Endpoint("10.0.0.3", 8080, true)})});
@@ -303,7 +303,9 @@ TEST_F(AnswerCacheTest, ANewServiceAndANewNamespaceAreSeen) {
   EXPECT_EQ(ldns_pkt_get_rcode(ParsePacket(Cached(shop, 512)).get()), LDNS_RCODE_NOERROR);
   ExpectSame(cart, 512, "the service");
   EXPECT_EQ(ldns_pkt_ancount(ParsePacket(Cached(cart, 512)).get()), 1);
-  // The service moves to another namespace: the old names go with it.
+  // The service moves to another namespace (the old one goes, the new one
+  // comes): the old names go with it.
+  board_.Delete({{"shop", "cart"}});
   board_.Put({Service("cart", {Endpoint("10.0.2.1", 8080, true)}, {{"http", 8080}}, "store")});
   EXPECT_EQ(ldns_pkt_get_rcode(ParsePacket(Cached(shop, 512)).get()), LDNS_RCODE_NXDOMAIN);
   EXPECT_EQ(ldns_pkt_get_rcode(ParsePacket(Cached(cart, 512)).get()), LDNS_RCODE_NXDOMAIN);

@@ -273,7 +273,7 @@ TEST_F(ZoneAnswerTest, AReadinessChangeIsInTheNextAnswer) {
   board_.Put(
       {Service("web", {Endpoint("10.0.0.1", 8080, true), Endpoint("10.0.0.2", 8080, true)})});
   EXPECT_EQ(Answer("web.default.svc.vigil", dns_type::kA).size(), 2u);
-  board_.Delete({"web"});
+  board_.Delete({{"default", "web"}});
   EXPECT_EQ(Ask("web.default.svc.vigil", dns_type::kA).rcode, DnsRcode::kNxDomain);
 }
 

@@ -99,7 +99,7 @@ class ClusterViewTest : public testing::EtcdTest {
   // The view's endpoints of `service` as "node/ip:port=ready", in order.
   std::vector<std::string> Shown(const std::string& service) {
     std::vector<std::string> out;
-    const auto object = view_->board().Get(service);
+    const auto object = view_->board().Get({"default", service});
     if (object == nullptr) return out;
     for (const EndpointStatus& e : object->endpoints) {
       out.push_back(e.node + "/" + e.Key() + "=" + (e.conditions.ready ? "1" : "0"));
@@ -127,12 +127,13 @@ TEST_F(ClusterViewTest, MergesEveryNodesWordIntoOneObjectPerService) {
   EXPECT_EQ(Shown("web"),
             (std::vector<std::string>{"node-a/10.0.0.2:8080=1", "node-b/10.0.0.2:8080=0",
                                       "node-b/10.0.0.10:8080=1"}));
-  EXPECT_EQ(view_->board().Get("web")->labels,
+  EXPECT_EQ(view_->board().Get({"default", "web"})->labels,
             (std::map<std::string, std::string>{{"app", "web"}}));
-  EXPECT_EQ(view_->board().Get("web")->ports, (std::vector<ServicePort>{{"http", 8080}}));
+  EXPECT_EQ(view_->board().Get({"default", "web"})->ports,
+            (std::vector<ServicePort>{{"http", 8080}}));
   // A service a node has no endpoints of is still a service.
-  ASSERT_NE(view_->board().Get("db"), nullptr);
-  EXPECT_TRUE(view_->board().Get("db")->endpoints.empty());
+  ASSERT_NE(view_->board().Get({"default", "db"}), nullptr);
+  EXPECT_TRUE(view_->board().Get({"default", "db"})->endpoints.empty());
   // The API's resourceVersion is etcd's revision.
   EXPECT_EQ(view_->board().resource_version(), static_cast<uint64_t>(revision));
   EXPECT_TRUE(WaitUntil([&] { return view_->state().connected; }, 5s));
@@ -147,11 +148,37 @@ TEST_F(ClusterViewTest, CarriesNamespaceAndPublishNotReadyAddresses) {
   const int64_t revision = Write("node-b", Service("web", {}), {});
   StartView();
   ASSERT_TRUE(WaitForVersion(revision));
-  ASSERT_NE(view_->board().Get("db"), nullptr);
-  EXPECT_EQ(view_->board().Get("db")->namespace_name, "storage");
-  EXPECT_TRUE(view_->board().Get("db")->publish_not_ready_addresses);
-  EXPECT_EQ(view_->board().Get("web")->namespace_name, "default");
-  EXPECT_FALSE(view_->board().Get("web")->publish_not_ready_addresses);
+  ASSERT_NE(view_->board().Get({"storage", "db"}), nullptr);
+  EXPECT_EQ(view_->board().Get({"storage", "db"})->namespace_name, "storage");
+  EXPECT_TRUE(view_->board().Get({"storage", "db"})->publish_not_ready_addresses);
+  EXPECT_EQ(view_->board().Get({"default", "web"})->namespace_name, "default");
+  EXPECT_FALSE(view_->board().Get({"default", "web"})->publish_not_ready_addresses);
+}
+
+// etcd's keys have no namespace: a service whose record moves to another
+// namespace is the same key, and the view's object moves with it (the old
+// namespace's DELETED, the new one's ADDED).
+TEST_F(ClusterViewTest, AServiceThatMovesNamespaceLeavesTheOldOne) {
+  EndpointsObject db = Service("db", {{"app", "db"}});
+  db.namespace_name = "storage";
+  const int64_t first = Write("node-b", db, {Endpoint("node-b", "10.0.0.1", true)});
+  StartView();
+  ASSERT_TRUE(WaitForVersion(first));
+  ASSERT_NE(view_->board().Get({"storage", "db"}), nullptr);
+  db.namespace_name = "data";
+  const int64_t moved = Write("node-b", db, {Endpoint("node-b", "10.0.0.1", true)});
+  ASSERT_TRUE(WaitForVersion(moved));
+  EXPECT_EQ(view_->board().Get({"storage", "db"}), nullptr);
+  ASSERT_NE(view_->board().Get({"data", "db"}), nullptr);
+  EXPECT_EQ(view_->board().Get({"data", "db"})->endpoints.size(), 1u);
+  const auto events = view_->board().EventsSince(static_cast<uint64_t>(first));
+  ASSERT_TRUE(events.has_value());
+  std::vector<std::string> seen;
+  for (const BoardEvent& e : *events) {
+    seen.push_back(std::string(e.type == EventType::kDeleted ? "DELETED " : "ADDED ") +
+                   e.object->namespace_name);
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"ADDED data", "DELETED storage"}));
 }
 
 TEST_F(ClusterViewTest, FollowsEveryChangeAtEtcdsRevision) {
@@ -184,11 +211,11 @@ TEST_F(ClusterViewTest, FollowsEveryChangeAtEtcdsRevision) {
 
   // Other nodes' probe details come with their values; the transition is kept.
   const std::optional<ProbeDetails> probe =
-      view_->Probe("web", Endpoint("node-b", "10.0.0.1", false));
+      view_->Probe({"default", "web"}, Endpoint("node-b", "10.0.0.1", false));
   ASSERT_TRUE(probe.has_value());
   EXPECT_EQ(probe->result, ProbeOutcome::kFailure);
   EXPECT_EQ(probe->message, "HTTP probe failed with statuscode: 503");
-  const std::vector<Transition> transitions = view_->board().Transitions("web");
+  const std::vector<Transition> transitions = view_->board().Transitions({"default", "web"});
   ASSERT_EQ(transitions.size(), 1u);
   EXPECT_EQ(transitions[0].node, "node-b");
   EXPECT_EQ(transitions[0].endpoint, "10.0.0.1:8080");
@@ -207,7 +234,7 @@ TEST_F(ClusterViewTest, LeavesOutValuesThatDoNotDecodeAndTakesThemOnceFixed) {
   StartView();
   ASSERT_TRUE(WaitUntil([&] { return view_->state().connected; }, 10s));
   EXPECT_EQ(Shown("web"), std::vector<std::string>{"node-b/10.0.0.1:8080=1"});
-  EXPECT_EQ(view_->board().Get("bad"), nullptr);
+  EXPECT_EQ(view_->board().Get({"default", "bad"}), nullptr);
 
   const int64_t fixed =
       Txn({EtcdOp::Put(broken, EncodeEndpointRecord(Endpoint("node-b", "10.0.0.2", false), {}))});
@@ -344,7 +371,7 @@ TEST_F(ClusterViewTest, ListsAgainWhenTheRevisionToResumeFromWasCompacted) {
   proxy.Resume();
   ASSERT_TRUE(WaitForVersion(last));
   EXPECT_EQ(Shown("web"), std::vector<std::string>{"node-b/10.0.0.1:8080=0"});
-  EXPECT_EQ(view_->board().Get("db"), nullptr);
+  EXPECT_EQ(view_->board().Get({"default", "db"}), nullptr);
   EXPECT_EQ(Shown("cache"), std::vector<std::string>{"node-b/10.0.0.7:8080=1"});
   EXPECT_EQ(view_->board().resource_version(), static_cast<uint64_t>(last));
 
@@ -368,7 +395,8 @@ TEST_F(ClusterViewTest, WhileEtcdIsAwayItsOwnEndpointsFollowTheLocalBoard) {
   EndpointsObject mine = Service("web", {{"app", "web"}});
   mine.endpoints = {Endpoint("self", "10.0.0.5", true)};
   local_.Put({mine});
-  local_.RecordProbe("web", "10.0.0.5:8080", ProbeDetails{Second(2), ProbeOutcome::kSuccess, ""});
+  local_.RecordProbe({"default", "web"}, "10.0.0.5:8080",
+                     ProbeDetails{Second(2), ProbeOutcome::kSuccess, ""});
   Write("node-b", Service("web", {{"app", "web"}}), {Endpoint("node-b", "10.0.0.1", true)});
   const int64_t published =
       Write("self", Service("web", {{"app", "web"}}), {Endpoint("self", "10.0.0.5", true)});
@@ -389,13 +417,13 @@ TEST_F(ClusterViewTest, WhileEtcdIsAwayItsOwnEndpointsFollowTheLocalBoard) {
       << view_->state().error;
   mine.endpoints = {Endpoint("self", "10.0.0.5", false), Endpoint("self", "10.0.0.6", false)};
   local_.Put({mine});
-  local_.RecordProbe("web", "10.0.0.5:8080",
+  local_.RecordProbe({"default", "web"}, "10.0.0.5:8080",
                      ProbeDetails{Second(3), ProbeOutcome::kTimeout, "probe timed out after 1s"});
   view_->OnLocalChange();
   EXPECT_EQ(Shown("web"),
             (std::vector<std::string>{"node-b/10.0.0.1:8080=1", "self/10.0.0.5:8080=0",
                                       "self/10.0.0.6:8080=0"}));
-  EXPECT_EQ(view_->Probe("web", Endpoint("self", "10.0.0.5", false))->message,
+  EXPECT_EQ(view_->Probe({"default", "web"}, Endpoint("self", "10.0.0.5", false))->message,
             "probe timed out after 1s");
   // The board counted on past etcd's revision for its watchers.
   const uint64_t counted = view_->board().resource_version();

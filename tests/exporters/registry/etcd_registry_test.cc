@@ -145,11 +145,15 @@ TEST_F(EtcdRegistryTest, PublishesTheAgentsBoardAndKeepsEtcdEqualToIt) {
   local_.Put({Web({Endpoint("10.0.0.2", true)})});
   ASSERT_TRUE(WaitUntil([&] { return Held().count(kFirst) == 0; }, 10s));
   EXPECT_EQ(Held().size(), 2u);
-  local_.Delete({"web"});
+  local_.Delete({{"default", "web"}});
   ASSERT_TRUE(WaitUntil([&] { return Held().empty(); }, 10s));
 
   // The API's view follows, at etcd's revisions.
-  ASSERT_TRUE(WaitUntil([&] { return registry_->board().Get("web") == nullptr; }, 10s));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return registry_->board().Get({"default", "web"}) == nullptr;
+      },
+      10s));
   const std::string text = metrics_.Render();
   EXPECT_NE(text.find("vigil_registry_connected{backend=\"etcd\"} 1"), std::string::npos) << text;
   EXPECT_NE(text.find("vigil_registry_publish_total{backend=\"etcd\",result=\"success\"} 7"),
@@ -163,11 +167,19 @@ TEST_F(EtcdRegistryTest, ANewNamespaceOrPublishNotReadyAddressesRewritesTheServi
   ASSERT_TRUE(WaitUntil([&] { return Held().size() == 2; }, 10s));
   EXPECT_EQ(DecodeServiceRecord(Held().at(kService))->namespace_name, "default");
 
+  // As the prober moves it: a service is known by its namespace and name,
+  // so the old one goes and the new one comes; etcd's key stays the name's.
   EndpointsObject moved = Web({Endpoint("10.0.0.1", true)});
   moved.namespace_name = "shop";
+  local_.Delete({{"default", "web"}});
   local_.Put({moved});
   ASSERT_TRUE(WaitUntil(
-      [&] { return DecodeServiceRecord(Held().at(kService))->namespace_name == "shop"; }, 10s));
+      [&] {
+        const auto held = Held();
+        return held.count(kService) != 0 &&
+               DecodeServiceRecord(held.at(kService))->namespace_name == "shop";
+      },
+      10s));
   moved.publish_not_ready_addresses = true;
   local_.Put({moved});
   ASSERT_TRUE(WaitUntil(
@@ -175,8 +187,9 @@ TEST_F(EtcdRegistryTest, ANewNamespaceOrPublishNotReadyAddressesRewritesTheServi
   // The cluster view the API (and DNS) serve has them too.
   ASSERT_TRUE(WaitUntil(
       [&] {
-        const auto web = registry_->board().Get("web");
-        return web != nullptr && web->namespace_name == "shop" && web->publish_not_ready_addresses;
+        const auto web = registry_->board().Get({"shop", "web"});
+        return web != nullptr && web->publish_not_ready_addresses &&
+               registry_->board().Get({"default", "web"}) == nullptr;
       },
       10s));
 }
@@ -186,7 +199,7 @@ TEST_F(EtcdRegistryTest, WritesProbeDetailsWhenTheResultChangesNotOnEveryProbe) 
   registry_->Start();
   ASSERT_TRUE(WaitUntil([&] { return HeldEndpoint(kFirst).has_value(); }, 10s));
   const WallTime t = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-  local_.RecordProbe("web", "10.0.0.1:80",
+  local_.RecordProbe({"default", "web"}, "10.0.0.1:80",
                      ProbeDetails{t, ProbeOutcome::kFailure, "dial tcp: connection refused"});
   ASSERT_TRUE(WaitUntil(
       [&] {
@@ -198,7 +211,7 @@ TEST_F(EtcdRegistryTest, WritesProbeDetailsWhenTheResultChangesNotOnEveryProbe) 
 
   // The same failure again, later: nothing to write. A change elsewhere
   // goes through the same path, after it.
-  local_.RecordProbe("web", "10.0.0.1:80",
+  local_.RecordProbe({"default", "web"}, "10.0.0.1:80",
                      ProbeDetails{t + 1s, ProbeOutcome::kFailure, "dial tcp: connection refused"});
   EndpointsObject db = Web({});
   db.name = "db";
@@ -207,7 +220,7 @@ TEST_F(EtcdRegistryTest, WritesProbeDetailsWhenTheResultChangesNotOnEveryProbe) 
   EXPECT_EQ(ModRevision(kFirst), written);
 
   // Another message is written.
-  local_.RecordProbe("web", "10.0.0.1:80",
+  local_.RecordProbe({"default", "web"}, "10.0.0.1:80",
                      ProbeDetails{t + 2s, ProbeOutcome::kTimeout, "probe timed out after 1s"});
   ASSERT_TRUE(WaitUntil(
       [&] { return HeldEndpoint(kFirst)->probe->message == "probe timed out after 1s"; }, 10s));
@@ -270,8 +283,8 @@ TEST_F(EtcdRegistryTest, HealthAndMetricsTellWhenEtcdIsAway) {
       },
       10s));
   // The API still serves this node's endpoints.
-  ASSERT_NE(registry_->board().Get("web"), nullptr);
-  EXPECT_EQ(registry_->board().Get("web")->endpoints.size(), 1u);
+  ASSERT_NE(registry_->board().Get({"default", "web"}), nullptr);
+  EXPECT_EQ(registry_->board().Get({"default", "web"})->endpoints.size(), 1u);
 
   ASSERT_TRUE(server_.Start()) << server_.error();
   ASSERT_TRUE(WaitUntil([&] { return registry_->Health().ok(); }, 15s))

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <set>
 #include <thread>
 
 #include "tests/exporters/registry/endpoints_fixtures.h"
@@ -26,7 +27,7 @@ TEST(StatusBoardTest, EachChangeGetsTheNextVersionAndAnEvent) {
   board.Put({MakeEndpoints("a", {false}), MakeEndpoints("b", {true})});
   EXPECT_EQ(board.resource_version(), 2u);
   board.Put({MakeEndpoints("a", {true})});
-  board.Delete({"b"});
+  board.Delete({{"default", "b"}});
   EXPECT_EQ(board.resource_version(), 4u);
 
   const auto events = board.EventsSince(0);
@@ -42,7 +43,7 @@ TEST(StatusBoardTest, EachChangeGetsTheNextVersionAndAnEvent) {
   // A DELETED event carries the last state, stamped with the deletion's version.
   EXPECT_EQ((*events)[3].object->name, "b");
   EXPECT_EQ((*events)[3].object->resource_version, 4u);
-  EXPECT_EQ(board.Get("b"), nullptr);
+  EXPECT_EQ(board.Get({"default", "b"}), nullptr);
 }
 
 TEST(StatusBoardTest, PuttingTheSameContentIsNoChange) {
@@ -50,7 +51,7 @@ TEST(StatusBoardTest, PuttingTheSameContentIsNoChange) {
   board.Put({MakeEndpoints("a", {true, false})});
   board.Put({MakeEndpoints("a", {true, false})});
   EXPECT_EQ(board.resource_version(), 1u);
-  board.Delete({"missing"});
+  board.Delete({{"default", "missing"}});
   EXPECT_EQ(board.resource_version(), 1u);
 }
 
@@ -63,7 +64,7 @@ TEST(StatusBoardTest, SnapshotsAreImmutableAndSortedByName) {
   EXPECT_EQ(before.resource_version, 2u);
   EXPECT_EQ(before.services[0]->name, "alpaca");
   EXPECT_FALSE(before.services[0]->endpoints[0].conditions.ready);  // unchanged by the later Put
-  EXPECT_TRUE(board.Get("alpaca")->endpoints[0].conditions.ready);
+  EXPECT_TRUE(board.Get({"default", "alpaca"})->endpoints[0].conditions.ready);
   EXPECT_EQ(board.Snapshot().resource_version, 3u);
 }
 
@@ -92,19 +93,19 @@ TEST(StatusBoardTest, VersionsOlderThanTheHistoryAreGone) {
 TEST(StatusBoardTest, ProbeDetailsDoNotMakeVersions) {
   StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("a", {false})});
-  board.RecordProbe("a", "10.0.0.1:80",
+  board.RecordProbe({"default", "a"}, "10.0.0.1:80",
                     ProbeDetails{WallTime(), ProbeOutcome::kFailure, "HTTP probe failed"});
   EXPECT_EQ(board.resource_version(), 1u);
-  ASSERT_TRUE(board.Probe("a", "10.0.0.1:80").has_value());
-  EXPECT_EQ(board.Probe("a", "10.0.0.1:80")->message, "HTTP probe failed");
-  EXPECT_FALSE(board.Probe("a", "10.0.0.2:80").has_value());
+  ASSERT_TRUE(board.Probe({"default", "a"}, "10.0.0.1:80").has_value());
+  EXPECT_EQ(board.Probe({"default", "a"}, "10.0.0.1:80")->message, "HTTP probe failed");
+  EXPECT_FALSE(board.Probe({"default", "a"}, "10.0.0.2:80").has_value());
 
-  board.ForgetProbes("a", "10.0.0.1:80");
-  EXPECT_FALSE(board.Probe("a", "10.0.0.1:80").has_value());
+  board.ForgetProbes({"default", "a"}, "10.0.0.1:80");
+  EXPECT_FALSE(board.Probe({"default", "a"}, "10.0.0.1:80").has_value());
 
-  board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{});
-  board.Delete({"a"});
-  EXPECT_FALSE(board.Probe("a", "10.0.0.1:80").has_value());
+  board.RecordProbe({"default", "a"}, "10.0.0.1:80", ProbeDetails{});
+  board.Delete({{"default", "a"}});
+  EXPECT_FALSE(board.Probe({"default", "a"}, "10.0.0.1:80").has_value());
 }
 
 TEST(StatusBoardTest, WaitForChangeReturnsAtOnceWhenAlreadyNewer) {
@@ -142,17 +143,17 @@ TEST(StatusBoardTransitionsTest, KeepsTheLastFewPerServiceAndForgetsDeletedServi
   StatusBoard board({.start_version = 0});
   board.Put({testing::MakeEndpoints("a", {true})});
   for (size_t i = 0; i < StatusBoard::kTransitionsPerService + 5; ++i) {
-    board.RecordTransition("a", Transition{WallTime(), "10.0.0.1:8080", "node-a", i % 2 == 0,
-                                           "reason " + std::to_string(i)});
+    board.RecordTransition({"default", "a"}, Transition{WallTime(), "10.0.0.1:8080", "node-a",
+                                                        i % 2 == 0, "reason " + std::to_string(i)});
   }
-  const std::vector<Transition> kept = board.Transitions("a");
+  const std::vector<Transition> kept = board.Transitions({"default", "a"});
   ASSERT_EQ(kept.size(), StatusBoard::kTransitionsPerService);
   EXPECT_EQ(kept.front().reason, "reason 5");
   EXPECT_EQ(kept.back().reason,
             "reason " + std::to_string(StatusBoard::kTransitionsPerService + 4));
-  EXPECT_TRUE(board.Transitions("b").empty());
-  board.Delete({"a"});
-  EXPECT_TRUE(board.Transitions("a").empty());
+  EXPECT_TRUE(board.Transitions({"default", "b"}).empty());
+  board.Delete({{"default", "a"}});
+  EXPECT_TRUE(board.Transitions({"default", "a"}).empty());
 }
 
 }  // namespace
@@ -168,9 +169,9 @@ TEST(StatusBoardMirrorTest, ChangesOfOneCommitShareTheStoresVersion) {
   StatusBoard board({.start_version = 0});
   board.CommitAt(17, {MakeEndpoints("a", {true}), MakeEndpoints("b", {false})}, {});
   EXPECT_EQ(board.resource_version(), 17u);
-  board.CommitAt(25, {MakeEndpoints("a", {false})}, {"b"});
+  board.CommitAt(25, {MakeEndpoints("a", {false})}, {{"default", "b"}});
   EXPECT_EQ(board.resource_version(), 25u);
-  EXPECT_EQ(board.Get("a")->resource_version, 25u);
+  EXPECT_EQ(board.Get({"default", "a"})->resource_version, 25u);
 
   const auto events = board.EventsSince(0);
   ASSERT_TRUE(events.has_value());
@@ -197,7 +198,7 @@ TEST(StatusBoardMirrorTest, ReplaceAtDeletesWhatTheStoreNoLongerHas) {
                                   {EventType::kAdded, 9}, {EventType::kDeleted, 9}}));
   EXPECT_EQ((*events)[0].object->name, "c");
   EXPECT_EQ((*events)[1].object->name, "a");
-  EXPECT_EQ(board.Get("a"), nullptr);
+  EXPECT_EQ(board.Get({"default", "a"}), nullptr);
   EXPECT_EQ(board.Snapshot().services.size(), 2u);
 }
 
@@ -213,7 +214,7 @@ TEST(StatusBoardMirrorTest, AStoreVersionThatWentBackStillMovesTheBoardForward) 
   board.CommitAt(150, {MakeEndpoints("a", {false})}, {});
   EXPECT_EQ(board.resource_version(), 150u);
   // A commit that changes nothing leaves the version as it is.
-  board.CommitAt(160, {MakeEndpoints("a", {false})}, {"missing"});
+  board.CommitAt(160, {MakeEndpoints("a", {false})}, {{"default", "missing"}});
   EXPECT_EQ(board.resource_version(), 150u);
 }
 
@@ -234,25 +235,29 @@ TEST(StatusBoardMirrorTest, ResumingBeforeDroppedEventsIsRefused) {
 TEST(StatusBoardProbeChangesTest, NotesFirstProbesAndChangedResultsOnlyWhenTracking) {
   StatusBoard board({.start_version = 0});
   const WallTime t = WallTime() + std::chrono::hours(24 * 365 * 56);
-  board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  board.RecordProbe({"default", "a"}, "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
   EXPECT_TRUE(board.TakeProbeChanges().empty());
 
   board.TrackProbeChanges();
-  board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
-  board.RecordProbe("a", "10.0.0.2:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
-  using Keys = std::set<std::pair<std::string, std::string>>;
-  EXPECT_EQ(board.TakeProbeChanges(), (Keys{{"a", "10.0.0.2:80"}}));
+  board.RecordProbe({"default", "a"}, "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  board.RecordProbe({"default", "a"}, "10.0.0.2:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  using Keys = std::set<std::pair<NamespacedName, std::string>>;
+  EXPECT_EQ(board.TakeProbeChanges(), (Keys{{{"default", "a"}, "10.0.0.2:80"}}));
 
   // The same result again, only later: nothing to note.
-  board.RecordProbe("a", "10.0.0.2:80",
+  board.RecordProbe({"default", "a"}, "10.0.0.2:80",
                     ProbeDetails{t + std::chrono::seconds(1), ProbeOutcome::kSuccess, ""});
   EXPECT_TRUE(board.TakeProbeChanges().empty());
-  board.RecordProbe("a", "10.0.0.2:80", ProbeDetails{t, ProbeOutcome::kFailure, "HTTP 503"});
-  board.RecordProbe("a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
-  board.RecordProbe("b", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kTimeout, "timed out"});
-  EXPECT_EQ(board.TakeProbeChanges(), (Keys{{"a", "10.0.0.2:80"}, {"b", "10.0.0.1:80"}}));
-  board.RecordProbe("a", "10.0.0.2:80", ProbeDetails{t, ProbeOutcome::kFailure, "HTTP 500"});
-  EXPECT_EQ(board.TakeProbeChanges(), (Keys{{"a", "10.0.0.2:80"}}));
+  board.RecordProbe({"default", "a"}, "10.0.0.2:80",
+                    ProbeDetails{t, ProbeOutcome::kFailure, "HTTP 503"});
+  board.RecordProbe({"default", "a"}, "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  board.RecordProbe({"default", "b"}, "10.0.0.1:80",
+                    ProbeDetails{t, ProbeOutcome::kTimeout, "timed out"});
+  EXPECT_EQ(board.TakeProbeChanges(),
+            (Keys{{{"default", "a"}, "10.0.0.2:80"}, {{"default", "b"}, "10.0.0.1:80"}}));
+  board.RecordProbe({"default", "a"}, "10.0.0.2:80",
+                    ProbeDetails{t, ProbeOutcome::kFailure, "HTTP 500"});
+  EXPECT_EQ(board.TakeProbeChanges(), (Keys{{{"default", "a"}, "10.0.0.2:80"}}));
   EXPECT_TRUE(board.TakeProbeChanges().empty());
 }
 
@@ -271,11 +276,11 @@ TEST(StatusBoardResetTest, StartsTheHistoryOverAtALowerVersionInANewEpoch) {
   board.ResetTo(8, {testing::MakeEndpoints("a", {true}), testing::MakeEndpoints("c", {false})});
   EXPECT_EQ(board.epoch(), epoch + 1);
   EXPECT_EQ(board.resource_version(), 8u);
-  ASSERT_NE(board.Get("a"), nullptr);
-  EXPECT_TRUE(board.Get("a")->endpoints[0].conditions.ready);
-  EXPECT_EQ(board.Get("a")->resource_version, 8u);
-  EXPECT_EQ(board.Get("b"), nullptr);
-  ASSERT_NE(board.Get("c"), nullptr);
+  ASSERT_NE(board.Get({"default", "a"}), nullptr);
+  EXPECT_TRUE(board.Get({"default", "a"})->endpoints[0].conditions.ready);
+  EXPECT_EQ(board.Get({"default", "a"})->resource_version, 8u);
+  EXPECT_EQ(board.Get({"default", "b"}), nullptr);
+  ASSERT_NE(board.Get({"default", "c"}), nullptr);
   EXPECT_EQ(board.Snapshot().services.size(), 2u);
   // Nothing before the reset can be resumed; after it, as usual.
   EXPECT_FALSE(board.EventsSince(7).has_value());
@@ -293,16 +298,19 @@ namespace {
 
 TEST(StatusBoardProbeSlotTest, ASlotHoldsNothingUntilAProbeIsRecordedThere) {
   StatusBoard board({.start_version = 0});
-  StatusBoard::ProbeEntry* slot = board.ProbeSlot("a", "10.0.0.1:80");
-  EXPECT_FALSE(board.Probe("a", "10.0.0.1:80").has_value());
+  StatusBoard::ProbeEntry* slot = board.ProbeSlot({"default", "a"}, "10.0.0.1:80");
+  EXPECT_FALSE(board.Probe({"default", "a"}, "10.0.0.1:80").has_value());
   const WallTime t = WallTime() + std::chrono::hours(24 * 365 * 56);
-  board.RecordProbe(slot, "a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kFailure, "down"});
-  ASSERT_TRUE(board.Probe("a", "10.0.0.1:80").has_value());
-  EXPECT_EQ(board.Probe("a", "10.0.0.1:80")->message, "down");
+  board.RecordProbe(slot, {"default", "a"}, "10.0.0.1:80",
+                    ProbeDetails{t, ProbeOutcome::kFailure, "down"});
+  ASSERT_TRUE(board.Probe({"default", "a"}, "10.0.0.1:80").has_value());
+  EXPECT_EQ(board.Probe({"default", "a"}, "10.0.0.1:80")->message, "down");
   // Other slots do not move it.
-  for (int i = 0; i < 1000; ++i) board.ProbeSlot("a", "10.0.1." + std::to_string(i) + ":80");
-  board.RecordProbe(slot, "a", "10.0.0.1:80", ProbeDetails{t, ProbeOutcome::kSuccess, ""});
-  EXPECT_EQ(board.Probe("a", "10.0.0.1:80")->result, ProbeOutcome::kSuccess);
+  for (int i = 0; i < 1000; ++i)
+    board.ProbeSlot({"default", "a"}, "10.0.1." + std::to_string(i) + ":80");
+  board.RecordProbe(slot, {"default", "a"}, "10.0.0.1:80",
+                    ProbeDetails{t, ProbeOutcome::kSuccess, ""});
+  EXPECT_EQ(board.Probe({"default", "a"}, "10.0.0.1:80")->result, ProbeOutcome::kSuccess);
 }
 
 }  // namespace
@@ -319,10 +327,10 @@ TEST(StatusBoardSharingTest, AVersionSharesTheEndpointsThatDidNotChangeWithTheOn
   StatusBoard board({.start_version = 0});
   EndpointsObject object = MakeLargeEndpoints("web", 1010);
   board.Put({object});
-  const auto first = board.Get("web");
+  const auto first = board.Get({"default", "web"});
   Flip(object, 600);
   board.Put({object});
-  const auto second = board.Get("web");
+  const auto second = board.Get({"default", "web"});
   ASSERT_NE(first, second);
   EXPECT_TRUE(first->endpoints[600].conditions.ready);  // as committed
   EXPECT_FALSE(second->endpoints[600].conditions.ready);
@@ -335,7 +343,7 @@ TEST(StatusBoardSharingTest, AVersionSharesTheEndpointsThatDidNotChangeWithTheOn
   Flip(rebuilt, 600);
   Flip(rebuilt, 3);
   board.Put({rebuilt});
-  const auto third = board.Get("web");
+  const auto third = board.Get({"default", "web"});
   EXPECT_EQ(third->resource_version, 3u);
   for (size_t i = 0; i < 1010; ++i) {
     ASSERT_EQ(&third->endpoints[i] == &second->endpoints[i], i != 3) << i;
@@ -426,7 +434,7 @@ TEST(StatusBoardStartTest, VersionsStartAtTheWallClocksMicroseconds) {
   EXPECT_EQ(board.oldest_resumable_version(), start);
   board.Put({MakeEndpoints("a", {true})});
   EXPECT_EQ(board.resource_version(), start + 1);
-  EXPECT_EQ(board.Get("a")->resource_version, start + 1);
+  EXPECT_EQ(board.Get({"default", "a"})->resource_version, start + 1);
   EXPECT_EQ(board.EventsSince(start)->size(), 1u);
 }
 
@@ -441,7 +449,7 @@ TEST(StatusBoardStartTest, ABoardStartedLaterIssuesVersionsAboveAnEarlierOnesAnd
   StatusBoard second({.start_version = kFirstStart + 1'000'000});  // a second later
   EXPECT_GT(second.resource_version(), handed_out);
   second.Put({MakeEndpoints("a", {true})});
-  EXPECT_GT(second.Get("a")->resource_version, handed_out);
+  EXPECT_GT(second.Get({"default", "a"})->resource_version, handed_out);
   // Any version of the first board is too old for the second.
   for (uint64_t version : {kFirstStart, kFirstStart + 1, handed_out}) {
     EXPECT_FALSE(second.EventsSince(version).has_value()) << version;
@@ -453,20 +461,20 @@ TEST(StatusBoardTest, AServiceVersionMovesOnlyWhenTheServiceShowsAChange) {
   StatusBoard board({.start_version = 0});
   EndpointsObject web = MakeEndpoints("web", {true, false});
   board.Put({web});
-  EXPECT_EQ(board.Get("web")->service_resource_version, 1u);
+  EXPECT_EQ(board.Get({"default", "web"})->service_resource_version, 1u);
   testing::Flip(web, 1);
   board.Put({web});
-  EXPECT_EQ(board.Get("web")->resource_version, 2u);
-  EXPECT_EQ(board.Get("web")->service_resource_version, 1u);
+  EXPECT_EQ(board.Get({"default", "web"})->resource_version, 2u);
+  EXPECT_EQ(board.Get({"default", "web"})->service_resource_version, 1u);
   web.labels["ver"] = "2";
   board.Put({web});
-  EXPECT_EQ(board.Get("web")->service_resource_version, 3u);
+  EXPECT_EQ(board.Get({"default", "web"})->service_resource_version, 3u);
   // An IPv6 endpoint changes the Service's address families.
   EndpointStatus v6 = web.endpoints[0];
   v6.address = "fd00::1";
   web.endpoints.push_back(v6);
   board.Put({web});
-  EXPECT_EQ(board.Get("web")->service_resource_version, 4u);
+  EXPECT_EQ(board.Get({"default", "web"})->service_resource_version, 4u);
 }
 
 EndpointOccurrence WentNotReady(const std::string& service, const std::string& endpoint) {
@@ -521,6 +529,117 @@ TEST(StatusBoardTest, AtMostTheEventCapacityIsKeptTheOldestGoing) {
   ASSERT_EQ(last->size(), 1u);
   EXPECT_EQ((*last)[0].type, EventType::kDeleted);
   EXPECT_EQ((*last)[0].event->resource_version, board.resource_version());
+}
+
+// ---- The same name in two namespaces ----
+
+EndpointsObject InNamespace(const std::string& namespace_name, const std::string& name,
+                            const std::vector<bool>& ready) {
+  EndpointsObject object = MakeEndpoints(name, ready);
+  object.namespace_name = namespace_name;
+  return object;
+}
+
+TEST(StatusBoardNamespaceTest, ServicesAreKnownByNamespaceAndName) {
+  StatusBoard board({.start_version = 0});
+  board.Put({InNamespace("a", "web", {true}), InNamespace("b", "web", {false, false}),
+             InNamespace("a", "api", {true})});
+  EXPECT_EQ(board.resource_version(), 3u);
+  ASSERT_NE(board.Get({"a", "web"}), nullptr);
+  ASSERT_NE(board.Get({"b", "web"}), nullptr);
+  EXPECT_EQ(board.Get({"a", "web"})->endpoints.size(), 1u);
+  EXPECT_EQ(board.Get({"b", "web"})->endpoints.size(), 2u);
+  EXPECT_EQ(board.Get({"default", "web"}), nullptr);
+
+  // Snapshots by name, then namespace; Named finds every namespace of a name.
+  std::vector<NamespacedName> order;
+  for (const auto& object : board.Snapshot().services) order.push_back(object->Id());
+  EXPECT_EQ(order, (std::vector<NamespacedName>{{"a", "api"}, {"a", "web"}, {"b", "web"}}));
+  const auto named = board.Named("web");
+  ASSERT_EQ(named.size(), 2u);
+  EXPECT_EQ(named[0]->namespace_name, "a");
+  EXPECT_EQ(named[1]->namespace_name, "b");
+  EXPECT_TRUE(board.Named("nope").empty());
+
+  // A change to one is not a change to the other.
+  EndpointsObject b = InNamespace("b", "web", {true, false});
+  board.Put({b});
+  EXPECT_EQ(board.resource_version(), 4u);
+  EXPECT_EQ(board.Get({"a", "web"})->resource_version, 1u);
+  EXPECT_EQ(board.Get({"b", "web"})->resource_version, 4u);
+
+  board.Delete({{"a", "web"}});
+  EXPECT_EQ(board.Get({"a", "web"}), nullptr);
+  ASSERT_NE(board.Get({"b", "web"}), nullptr);
+  const auto events = board.EventsSince(4);
+  ASSERT_TRUE(events.has_value());
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].type, EventType::kDeleted);
+  EXPECT_EQ((*events)[0].object->Id(), (NamespacedName{"a", "web"}));
+}
+
+TEST(StatusBoardNamespaceTest, ProbesAndTransitionsAreKeptPerNamespace) {
+  StatusBoard board({.start_version = 0});
+  board.Put({InNamespace("a", "web", {true}), InNamespace("b", "web", {true})});
+  board.TrackProbeChanges();
+  ProbeDetails failed;
+  failed.result = ProbeOutcome::kFailure;
+  failed.message = "HTTP probe failed with statuscode: 503";
+  board.RecordProbe({"b", "web"}, "10.0.0.1:8080", failed);
+  EXPECT_FALSE(board.Probe({"a", "web"}, "10.0.0.1:8080").has_value());
+  ASSERT_TRUE(board.Probe({"b", "web"}, "10.0.0.1:8080").has_value());
+  EXPECT_EQ(board.Probe({"b", "web"}, "10.0.0.1:8080")->message, failed.message);
+  EXPECT_EQ(board.TakeProbeChanges(), (std::set<std::pair<NamespacedName, std::string>>{
+                                          {NamespacedName{"b", "web"}, "10.0.0.1:8080"}}));
+
+  board.RecordTransition({"a", "web"}, Transition{{}, "10.0.0.1:8080", "node-a", false, "in a"});
+  board.RecordTransition({"b", "web"}, Transition{{}, "10.0.0.1:8080", "node-a", true, "in b"});
+  ASSERT_EQ(board.Transitions({"a", "web"}).size(), 1u);
+  EXPECT_EQ(board.Transitions({"a", "web"})[0].reason, "in a");
+  ASSERT_EQ(board.Transitions({"b", "web"}).size(), 1u);
+  EXPECT_EQ(board.Transitions({"b", "web"})[0].reason, "in b");
+
+  // Deleting one forgets its probes and transitions only.
+  board.Delete({{"a", "web"}});
+  EXPECT_TRUE(board.Transitions({"a", "web"}).empty());
+  EXPECT_EQ(board.Transitions({"b", "web"}).size(), 1u);
+  EXPECT_TRUE(board.Probe({"b", "web"}, "10.0.0.1:8080").has_value());
+}
+
+TEST(StatusBoardNamespaceTest, EventsAreAboutTheirOwnNamespacesService) {
+  StatusBoard board({.start_version = 0});
+  EndpointsObject a = InNamespace("a", "web", {true});
+  a.creation_time = std::chrono::system_clock::now();
+  board.Put({a, InNamespace("b", "web", {true})});
+  const WallTime now = std::chrono::system_clock::now();
+  EndpointOccurrence in_a = WentNotReady("web", "10.0.0.1:8080");
+  in_a.namespace_name = "a";
+  EndpointOccurrence in_b = in_a;
+  in_b.namespace_name = "b";
+  // The same happening at the same time in both: two Events, not a repeat,
+  // and each may take the same name in its own namespace.
+  board.RecordOccurrences({in_a, in_b}, now);
+  const auto events = board.KubeEvents();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0]->namespace_name, "a");
+  EXPECT_EQ(events[1]->namespace_name, "b");
+  EXPECT_EQ(events[0]->name, events[1]->name);
+  EXPECT_EQ(events[0]->count, 1);
+  EXPECT_EQ(events[1]->count, 1);
+  EXPECT_EQ(events[0]->object_resource_version, 1u);
+  EXPECT_EQ(events[1]->object_resource_version, 2u);
+  EXPECT_EQ(events[0]->object_creation_time, a.creation_time);
+  // A repeat in b counts in b only.
+  board.RecordOccurrences({in_b}, now + std::chrono::seconds(1));
+  const auto after = board.KubeEvents();
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0]->count, 1);
+  EXPECT_EQ(after[1]->count, 2);
+  // An occurrence in a namespace that has no such service is dropped.
+  EndpointOccurrence elsewhere = in_a;
+  elsewhere.namespace_name = "c";
+  board.RecordOccurrences({elsewhere}, now + std::chrono::seconds(2));
+  EXPECT_EQ(board.KubeEvents().size(), 2u);
 }
 
 }  // namespace

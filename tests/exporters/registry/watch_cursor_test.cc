@@ -31,14 +31,14 @@ std::vector<E> Events(const std::vector<WatchEvent>& events) {
 TEST(WatchCursorTest, StartsWithTheCurrentObjectsThenFollowsChanges) {
   StatusBoard board({.start_version = 0});
   board.Put({MakeEndpoints("b", {true}), MakeEndpoints("a", {false})});
-  WatchCursor cursor(board, std::nullopt, LabelSelector(), std::nullopt);
+  WatchCursor cursor(board, "", std::nullopt, LabelSelector(), std::nullopt);
   EXPECT_EQ(Events(cursor.Take()),
             (std::vector<E>{{Type::kAdded, "a", 2}, {Type::kAdded, "b", 1}}));
   EXPECT_EQ(cursor.version(), 2u);
   EXPECT_TRUE(cursor.Take().empty());
 
   board.Put({MakeEndpoints("a", {true})});
-  board.Delete({"b"});
+  board.Delete({{"default", "b"}});
   EXPECT_EQ(Events(cursor.Take()),
             (std::vector<E>{{Type::kModified, "a", 3}, {Type::kDeleted, "b", 4}}));
   EXPECT_EQ(cursor.version(), 4u);
@@ -47,7 +47,7 @@ TEST(WatchCursorTest, StartsWithTheCurrentObjectsThenFollowsChanges) {
 TEST(WatchCursorTest, ResumesExactlyAfterTheVersion) {
   StatusBoard board({.start_version = 0});
   for (int i = 0; i < 4; ++i) board.Put({MakeEndpoints("a", std::vector<bool>(i + 1, true))});
-  WatchCursor cursor(board, std::nullopt, LabelSelector(), 2);
+  WatchCursor cursor(board, "", std::nullopt, LabelSelector(), 2);
   EXPECT_EQ(Events(cursor.Take()),
             (std::vector<E>{{Type::kModified, "a", 3}, {Type::kModified, "a", 4}}));
 }
@@ -57,7 +57,7 @@ TEST(WatchCursorTest, SelectorTurnsLeavingIntoDeletedAndEnteringIntoAdded) {
   EndpointsObject web = MakeEndpoints("web", {true});
   web.labels = {{"env", "prod"}};
   board.Put({web});
-  WatchCursor cursor(board, std::nullopt, *LabelSelector::Parse("env=prod"), std::nullopt);
+  WatchCursor cursor(board, "", std::nullopt, *LabelSelector::Parse("env=prod"), std::nullopt);
   ASSERT_EQ(cursor.Take().size(), 1u);
   web.labels = {{"env", "dev"}};
   board.Put({web});
@@ -70,7 +70,7 @@ TEST(WatchCursorTest, SelectorTurnsLeavingIntoDeletedAndEnteringIntoAdded) {
 TEST(WatchCursorTest, AVersionNoLongerKeptIsOneErrorThenNothing) {
   StatusBoard board({.history = 3, .start_version = 0});
   for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("a", {i % 2 == 0})});
-  WatchCursor cursor(board, "a", LabelSelector(), 2);
+  WatchCursor cursor(board, "", "a", LabelSelector(), 2);
   EXPECT_EQ(
       Events(cursor.Take()),
       (std::vector<E>{
@@ -100,7 +100,7 @@ TEST(WatchCursorBatchTest, ABacklogComesInBoundedBatchesEachEventOnceInOrder) {
   StatusBoard board({.start_version = 1000});
   for (int i = 0; i < 100; ++i) board.Put({Changed(i % 3 == 0 ? "b" : "a", i)});
   ASSERT_EQ(board.resource_version(), 1100u);
-  WatchCursor cursor(board, std::nullopt, LabelSelector(), 1000);
+  WatchCursor cursor(board, "", std::nullopt, LabelSelector(), 1000);
   std::vector<uint64_t> versions;
   size_t batches = 0;
   while (true) {
@@ -131,7 +131,7 @@ TEST(WatchCursorBatchTest, ABatchEndsBetweenVersionsOnly) {
   board.CommitAt(
       20, {MakeEndpoints("b", {true}), MakeEndpoints("c", {true}), MakeEndpoints("d", {true})}, {});
   board.CommitAt(30, {MakeEndpoints("a", {false})}, {});
-  WatchCursor cursor(board, std::nullopt, LabelSelector(), 5);
+  WatchCursor cursor(board, "", std::nullopt, LabelSelector(), 5);
   EXPECT_EQ(cursor.Take(1).size(), 1u);  // 10
   EXPECT_EQ(cursor.version(), 10u);
   // The three changes of version 20 come together: a watcher resuming
@@ -148,7 +148,7 @@ TEST(WatchCursorBatchTest, ASelectiveWatcherPassesOverWhatItDoesNotSeeInOneTake)
   StatusBoard board({.start_version = 0});
   for (int i = 0; i < 3000; ++i) board.Put({Changed("other", i)});
   board.Put({Changed("web", 0)});
-  WatchCursor cursor(board, std::nullopt, *LabelSelector::Parse("app=web"), 1);
+  WatchCursor cursor(board, "", std::nullopt, *LabelSelector::Parse("app=web"), 1);
   const std::vector<WatchEvent> events = cursor.Take(1);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].object->name, "web");
@@ -159,7 +159,7 @@ TEST(WatchCursorBatchTest, ASelectiveWatcherPassesOverWhatItDoesNotSeeInOneTake)
 TEST(WatchCursorBatchTest, TheListingComesInBatchesToo) {
   StatusBoard board({.start_version = 0});
   for (int i = 0; i < 10; ++i) board.Put({MakeEndpoints("s" + std::to_string(i), {true})});
-  WatchCursor cursor(board, std::nullopt, LabelSelector(), std::nullopt);
+  WatchCursor cursor(board, "", std::nullopt, LabelSelector(), std::nullopt);
   std::vector<size_t> sizes;
   std::vector<std::string> names;
   for (std::vector<WatchEvent> batch; !(batch = cursor.Take(3)).empty();) {
@@ -181,7 +181,7 @@ TEST(WatchCursorBatchTest, TheListingComesInBatchesToo) {
 TEST(WatchCursorBatchTest, AWatcherOvertakenByTheHistoryInItsBacklogIsTold410) {
   StatusBoard board({.history = 10, .start_version = 0});
   for (int i = 0; i < 10; ++i) board.Put({Changed("a", i)});
-  WatchCursor cursor(board, std::nullopt, LabelSelector(), 1);
+  WatchCursor cursor(board, "", std::nullopt, LabelSelector(), 1);
   ASSERT_EQ(cursor.Take(3).size(), 3u);  // 2, 3, 4
   for (int i = 10; i < 20; ++i) board.Put({Changed("a", i)});
   const std::vector<WatchEvent> events = cursor.Take(3);
@@ -195,7 +195,7 @@ TEST(WatchCursorBatchTest, AWatcherOvertakenByTheHistoryInItsBacklogIsTold410) {
 TEST(WatchCursorStartTest, AVersionFromBeforeTheBoardsStartIsTooOld) {
   StatusBoard board({.start_version = 5000});
   board.Put({MakeEndpoints("a", {true})});
-  WatchCursor cursor(board, std::nullopt, LabelSelector(), 4999);
+  WatchCursor cursor(board, "", std::nullopt, LabelSelector(), 4999);
   const std::vector<WatchEvent> events = cursor.Take();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].type, Type::kError);
@@ -203,7 +203,7 @@ TEST(WatchCursorStartTest, AVersionFromBeforeTheBoardsStartIsTooOld) {
   EXPECT_EQ(events[0].message,
             "too old resource version: 4999 (the oldest to resume after is 5000)");
 
-  WatchCursor from_start(board, std::nullopt, LabelSelector(), 5000);
+  WatchCursor from_start(board, "", std::nullopt, LabelSelector(), 5000);
   const std::vector<WatchEvent> all = from_start.Take();
   ASSERT_EQ(all.size(), 1u);
   EXPECT_EQ(all[0].type, Type::kAdded);

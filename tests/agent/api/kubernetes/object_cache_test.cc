@@ -39,12 +39,12 @@ class ObjectCacheTest : public ::testing::Test {
 TEST_F(ObjectCacheTest, EncodesACommittedObjectOnce) {
   board_.Put({MakeEndpoints("web", {true, false})});
   ObjectCache cache({&board_});
-  const auto object = board_.Get("web");
+  const auto object = board_.Get({"default", "web"});
   const auto first = cache.Of(Resource::kEndpoints, object);
   ASSERT_EQ(first->size(), 1u);
   EXPECT_EQ(Text(*first->front()), Dump(EncodeEndpoints(*object)));
   EXPECT_EQ(cache.Of(Resource::kEndpoints, object), first);
-  EXPECT_EQ(cache.Of(Resource::kEndpoints, board_.Get("web")), first);
+  EXPECT_EQ(cache.Of(Resource::kEndpoints, board_.Get({"default", "web"})), first);
   EXPECT_EQ(cache.stats().encodings, 1u);
   // The other forms of the same object, each once.
   EXPECT_EQ(Text(*cache.Of(Resource::kServices, object)->front()), Dump(EncodeService(*object)));
@@ -62,11 +62,11 @@ TEST_F(ObjectCacheTest, AChangeIsEncodedAnew) {
   board_.Put({web});
   ObjectCache cache(
       {&board_}, {.keep_unused = std::chrono::hours(1), .sweep_interval = std::chrono::seconds(0)});
-  const auto before = board_.Get("web");
+  const auto before = board_.Get({"default", "web"});
   const EncodedPtr old = cache.Of(Resource::kEndpoints, before)->front();
   Flip(web, 1);
   board_.Put({web});
-  const auto after = board_.Get("web");
+  const auto after = board_.Get({"default", "web"});
   ASSERT_NE(after, before);
   const EncodedPtr fresh = cache.Of(Resource::kEndpoints, after)->front();
   EXPECT_NE(fresh, old);
@@ -83,9 +83,9 @@ TEST_F(ObjectCacheTest, SweepsWhatTheBoardNoLongerHolds) {
   EndpointsObject web = MakeEndpoints("web", {true});
   board_.Put({web, MakeEndpoints("db", {true})});
   ObjectCache cache({&board_}, Eager());
-  std::weak_ptr<const EndpointsObject> old_web = board_.Get("web");
-  cache.Of(Resource::kEndpoints, board_.Get("web"));
-  cache.Of(Resource::kEndpoints, board_.Get("db"));
+  std::weak_ptr<const EndpointsObject> old_web = board_.Get({"default", "web"});
+  cache.Of(Resource::kEndpoints, board_.Get({"default", "web"}));
+  cache.Of(Resource::kEndpoints, board_.Get({"default", "db"}));
   EXPECT_EQ(cache.stats().entries, 2u);
 
   Flip(web, 0);
@@ -95,11 +95,11 @@ TEST_F(ObjectCacheTest, SweepsWhatTheBoardNoLongerHolds) {
   // unused since but on the board, stays.
   EXPECT_EQ(cache.stats().entries, 1u);
   const uint64_t encodings = cache.stats().encodings;
-  cache.Of(Resource::kEndpoints, board_.Get("db"));
+  cache.Of(Resource::kEndpoints, board_.Get({"default", "db"}));
   EXPECT_EQ(cache.stats().encodings, encodings);
 
-  board_.Delete({"db"});
-  cache.Of(Resource::kEndpoints, board_.Get("web"));
+  board_.Delete({{"default", "db"}});
+  cache.Of(Resource::kEndpoints, board_.Get({"default", "web"}));
   EXPECT_EQ(cache.stats().entries, 1u);  // db went at this lookup's sweep
   cache.Sweep();
   EXPECT_EQ(cache.stats().entries, 1u);
@@ -114,7 +114,7 @@ TEST_F(ObjectCacheTest, AnEntryHoldsItsObject) {
   {
     StatusBoard other({.history = 1, .start_version = 1});
     other.Put({MakeEndpoints("gone", {true})});
-    const auto gone = other.Get("gone");
+    const auto gone = other.Get({"default", "gone"});
     web = gone;
     cache.Of(Resource::kEndpoints, gone);
   }
