@@ -32,14 +32,6 @@ using Lines = std::vector<std::string>;
 
 const std::string kVigil = VIGIL_BINARY;
 
-// The DNS port an agent logged ("serving DNS for zone Z on 127.0.0.1:PORT"), or 0.
-int DnsPort(const std::string& log) {
-  static const std::regex kServing(
-      R"(serving DNS for zone \S+ on 127\.0\.0\.1:(\d+) \(UDP and TCP\))");
-  std::smatch m;
-  return std::regex_search(log, m, kServing) ? std::stoi(m[1]) : 0;
-}
-
 class DnsE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -55,9 +47,9 @@ class DnsE2eTest : public ::testing::Test {
     e2e::WriteFile(dir_ + "/vigil.yaml", config);
     agent_ = std::make_unique<e2e::Process>(std::vector<std::string>{
         kVigil, "agent", "--config", dir_ + "/vigil.yaml", "--node", "node-e2e"});
-    ASSERT_TRUE(WaitUntil([&] { return DnsPort(agent_->Stderr()) > 0; }, seconds(10)))
+    ASSERT_TRUE(WaitUntil([&] { return e2e::DnsPort(agent_->Stderr()) > 0; }, seconds(10)))
         << agent_->Stderr();
-    dns_port_ = DnsPort(agent_->Stderr());
+    dns_port_ = e2e::DnsPort(agent_->Stderr());
     ASSERT_TRUE(WaitUntil([&] { return e2e::ApiPort(agent_->Stderr()) > 0; }, seconds(10)));
     api_port_ = e2e::ApiPort(agent_->Stderr());
   }

@@ -31,12 +31,6 @@ constexpr double kPeriodSeconds = 0.2;
 constexpr int kFailureThreshold = 2;
 constexpr double kHoldSeconds = 1;  // the README's `hold valid`
 
-int DnsPort(const std::string& log) {
-  static const std::regex kServing(R"(serving DNS for zone \S+ on 127\.0\.0\.1:(\d+) )");
-  std::smatch m;
-  return std::regex_search(log, m, kServing) ? std::stoi(m[1]) : 0;
-}
-
 // How many requests for `path` the replica has had.
 size_t Hits(const TestHttpServer& replica, const std::string& path) {
   size_t n = 0;
@@ -67,7 +61,7 @@ services:
                                           "\n");
   e2e::Process agent({kVigil, "agent", "--config", dir + "/vigil.yaml", "--node", "node-e2e"});
   int dns_port = 0;
-  ASSERT_TRUE(WaitUntil([&] { return (dns_port = DnsPort(agent.Stderr())) > 0; }, seconds(10)))
+  ASSERT_TRUE(WaitUntil([&] { return (dns_port = e2e::DnsPort(agent.Stderr())) > 0; }, seconds(10)))
       << agent.Stderr();
 
   const int front_port = testing::FreeLoopbackPort();

@@ -32,14 +32,6 @@ using Lines = std::vector<std::string>;
 
 const std::string kVigil = VIGIL_BINARY;
 
-// The DNS port an agent logged, or 0.
-int DnsPort(const std::string& log) {
-  static const std::regex kServing(
-      R"(serving DNS for zone \S+ on 127\.0\.0\.1:(\d+) \(UDP and TCP\))");
-  std::smatch m;
-  return std::regex_search(log, m, kServing) ? std::stoi(m[1]) : 0;
-}
-
 class NamespacesE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -80,14 +72,14 @@ services:
     ASSERT_TRUE(WaitUntil(
         [&] {
           const std::string log = agent_->Stderr();
-          return e2e::ApiPort(log) > 0 && DnsPort(log) > 0 &&
+          return e2e::ApiPort(log) > 0 && e2e::DnsPort(log) > 0 &&
                  log.find("shop/web 127.0.0.1:" + port_ + " ready") != std::string::npos &&
                  log.find("blog/web 127.0.0.2:" + port_ + " ready") != std::string::npos;
         },
         seconds(10)))
         << agent_->Stderr();
     api_port_ = e2e::ApiPort(agent_->Stderr());
-    dns_port_ = DnsPort(agent_->Stderr());
+    dns_port_ = e2e::DnsPort(agent_->Stderr());
     server_ = "http://127.0.0.1:" + std::to_string(api_port_);
   }
 

@@ -38,6 +38,12 @@ int ApiPort(const std::string& log) {
   return std::regex_search(log, m, kServing) ? std::stoi(m[1]) : 0;
 }
 
+int DnsPort(const std::string& log) {
+  static const std::regex kServing(R"(serving DNS for zone \S+ on 127\.0\.0\.1:(\d+) )");
+  std::smatch m;
+  return std::regex_search(log, m, kServing) ? std::stoi(m[1]) : 0;
+}
+
 std::string MakeTempDir() {
   const char* base = std::getenv("TMPDIR");
   std::string pattern = std::string(base ? base : "/tmp") + "/vigil-test-XXXXXX";

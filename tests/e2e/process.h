@@ -49,6 +49,10 @@ Output RunProcess(std::vector<std::string> argv);
 // http://127.0.0.1:PORT"), or 0 before it did.
 int ApiPort(const std::string& log);
 
+// The DNS port an agent logged ("serving DNS for zone Z on
+// 127.0.0.1:PORT (UDP and TCP)"), or 0 before it did.
+int DnsPort(const std::string& log);
+
 // A fresh temporary directory, removed by the caller when it wants.
 std::string MakeTempDir();
 
