@@ -62,12 +62,7 @@ services:
     std::filesystem::remove_all(dir_);
   }
 
-  e2e::Output Vigil(std::vector<std::string> args) {
-    args.insert(args.begin(), kVigil);
-    args.push_back("--server");
-    args.push_back(server_);
-    return e2e::RunProcess(args);
-  }
+  e2e::Output Vigil(std::vector<std::string> args) { return e2e::RunCli(std::move(args), server_); }
 
   TestHttpServer target_;
   std::string dir_;

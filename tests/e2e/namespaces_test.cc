@@ -91,12 +91,7 @@ services:
     std::filesystem::remove_all(dir_);
   }
 
-  e2e::Output Vigil(std::vector<std::string> args) {
-    args.insert(args.begin(), kVigil);
-    args.push_back("--server");
-    args.push_back(server_);
-    return e2e::RunProcess(args);
-  }
+  e2e::Output Vigil(std::vector<std::string> args) { return e2e::RunCli(std::move(args), server_); }
 
   Lines Answer(const std::string& name, const std::string& type) {
     return Records(Dig("127.0.0.1", dns_port_, {"+noall", "+answer", name, type}));

@@ -32,6 +32,13 @@ int DecodeWaitStatus(int status) {
 
 }  // namespace
 
+Output RunCli(std::vector<std::string> args, const std::string& server) {
+  args.insert(args.begin(), VIGIL_BINARY);
+  args.push_back("--server");
+  args.push_back(server);
+  return RunProcess(std::move(args));
+}
+
 int ApiPort(const std::string& log) {
   std::smatch m;
   static const std::regex kServing(R"(serving the API on http://127\.0\.0\.1:(\d+))");

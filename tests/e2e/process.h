@@ -45,6 +45,10 @@ struct Output {
 // Runs `argv` to completion (at most 30 s) and returns what it printed.
 Output RunProcess(std::vector<std::string> argv);
 
+// Runs the CLI, `vigil ARGS... --server SERVER`, against an agent's API,
+// as RunProcess.
+Output RunCli(std::vector<std::string> args, const std::string& server);
+
 // The API port an agent or demo logged ("serving the API on
 // http://127.0.0.1:PORT"), or 0 before it did.
 int ApiPort(const std::string& log);
